@@ -1,0 +1,456 @@
+"""Load: content/ files → typed, frozen records, with path:line on every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
+from .problems import Problems
+from .slugs import SLUG_RE, slug_for_doc_number
+
+DOCUMENTS_DIR = "documents"
+GAZETTES_DIR = "gazettes"
+
+#: Markdown containers a body may use (see the README's content guide).
+CONTAINERS = ("addressee", "signature", "disclosure", "editor-note")
+
+_DOC_NUMBER_RE = re.compile(r"^(?P<prefix>[\u3400-\u9fffA-Za-z]+)〔(?P<year>\d{4})〕(?P<seq>\d+)号$")
+_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "［": "〔", "］": "〕",
+                           "(": "〔", ")": "〕", "（": "〔", "）": "〕", "{": "〔", "}": "〕",
+                           "〖": "〔", "〗": "〕"})
+_CN_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+
+
+def normalize_doc_number(text: str) -> str:
+    """Canonical 文号: half-width digits, 〔〕 around the year, no spaces."""
+    text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "")
+    # NFKC turns 〔〕 into (), so translate every bracket kind back to the printed form.
+    return text.translate(_BRACKETS)
+
+
+def parse_doc_number(text: str) -> tuple[str, int, int] | None:
+    """(机关代字, year, 序号) of a canonical 文号, or None when it is malformed."""
+    m = _DOC_NUMBER_RE.match(text)
+    if not m:
+        return None
+    return m["prefix"], int(m["year"]), int(m["seq"])
+
+
+class FieldError(Exception):
+    """A value that does not fit its field; the message is shown to the editor."""
+
+    def __init__(self, message: str, code: str = "E007", line: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """How one front-matter key is read."""
+
+    parse: Callable[[Any, yaml.Node], Any]
+    required: bool = False
+    label: str = ""
+
+
+# ---------------------------------------------------------------- value parsers
+
+
+def _str(value: Any, node: yaml.Node) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError("须为非空文字")
+    return " ".join(value.split())
+
+
+def _date(value: Any, node: yaml.Node) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        m = _CN_DATE_RE.match(text)
+        try:
+            if m:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise FieldError(f"日期 {text!r} 不存在（{exc}）", "E008") from None
+    raise FieldError(f"日期应写作 YYYY-MM-DD，而不是 {value!r}", "E008")
+
+
+def _positive_int(value: Any, node: yaml.Node) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FieldError(f"须为正整数，而不是 {value!r}", "E009")
+    return value
+
+
+def _year(value: Any, node: yaml.Node) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1949 <= value <= 2999:
+        raise FieldError(f"年份须为四位数字，而不是 {value!r}")
+    return value
+
+
+def _doc_number(value: Any, node: yaml.Node) -> str:
+    text = normalize_doc_number(_str(value, node))
+    if parse_doc_number(text) is None:
+        raise FieldError(f"文号 {text!r} 格式不正确，应如 武隆府发〔2024〕9号", "E011")
+    return text
+
+
+def _issuers(value: Any, node: yaml.Node) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise FieldError("须至少有一个发文机关")
+    return tuple(_str(v, node) for v in items)
+
+
+def _slug(value: Any, node: yaml.Node) -> str:
+    text = _str(value, node)
+    if not SLUG_RE.match(text):
+        raise FieldError(f"网址 {text!r} 只能包含小写字母、数字和连字符", "E016")
+    return text
+
+
+def _list_of(item: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.Node], tuple[Any, ...]]:
+    def parse(value: Any, node: yaml.Node) -> tuple[Any, ...]:
+        if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
+            raise FieldError("须为列表（每项以“- ”开头）")
+        out = []
+        for sub_value, sub_node in zip(value, node.value):
+            try:
+                out.append(item(sub_value, sub_node))
+            except FieldError as exc:
+                if exc.line is None:
+                    exc.line = sub_node.start_mark.line + 1
+                raise
+        return tuple(out)
+
+    return parse
+
+
+def _mapping(value: Any, node: yaml.Node, allowed: dict[str, Field]) -> dict[str, Any]:
+    """Read a nested mapping with the same strictness as the top level."""
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        raise FieldError(f"须为含 {'、'.join(allowed)} 的映射")
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value
+        line = key_node.start_mark.line + 1
+        if key not in allowed:
+            raise FieldError(f"未知的字段 {key!r}；此处可用：{'、'.join(allowed)}", "E005", line)
+        try:
+            out[key] = allowed[key].parse(value[key], value_node)
+        except FieldError as exc:
+            exc.line = exc.line or line
+            exc.args = (f"{key}: {exc.args[0]}",)
+            raise
+    for key, spec in allowed.items():
+        if spec.required and key not in out:
+            raise FieldError(f"缺少 {key}", "E006", node.start_mark.line + 1)
+    return out
+
+
+def _bool(value: Any, node: yaml.Node) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError("须为 true 或 false")
+    return value
+
+
+_ATTACHMENT_FIELDS = {"title": Field(_str, required=True), "omitted": Field(_bool)}
+
+
+def _attachment(value: Any, node: yaml.Node) -> Attachment:
+    if isinstance(value, str):
+        return Attachment(_str(value, node))
+    data = _mapping(value, node, _ATTACHMENT_FIELDS)
+    return Attachment(data["title"], data.get("omitted", False))
+
+
+_RELATION_FIELDS = {"doc_number": Field(_doc_number, required=True), "title": Field(_str)}
+
+
+def _relation(value: Any, node: yaml.Node) -> tuple[str, str | None, int]:
+    line = node.start_mark.line + 1
+    if isinstance(value, str):
+        return _doc_number(value, node), None, line
+    data = _mapping(value, node, _RELATION_FIELDS)
+    return data["doc_number"], data.get("title"), line
+
+
+_TOC_ITEM_FIELDS = {"title": Field(_str, required=True), "page": Field(_positive_int)}
+
+
+def _toc_item(value: Any, node: yaml.Node) -> TocItem:
+    data = _mapping(value, node, _TOC_ITEM_FIELDS)
+    return TocItem(data["title"], data.get("page"))
+
+
+_SECTION_FIELDS = {"title": Field(_str, required=True), "items": Field(_list_of(_toc_item))}
+
+
+def _section(value: Any, node: yaml.Node) -> Section:
+    if isinstance(value, str):
+        return Section(_str(value, node))
+    data = _mapping(value, node, _SECTION_FIELDS)
+    return Section(data["title"], data.get("items", ()))
+
+
+def _labelled(value: Any, node: yaml.Node) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        raise FieldError("须为“名称: 内容”形式的映射")
+    return tuple((_str(k, node), _str(v, node)) for k, v in value.items())
+
+
+DOCUMENT_FIELDS: dict[str, Field] = {
+    "title": Field(_str, True, "标题"),
+    "doc_number": Field(_doc_number, False, "文号"),
+    "slug": Field(_slug, False, "网址"),
+    "issuer": Field(_issuers, True, "发文机关"),
+    "doc_type": Field(_str, True, "文种"),
+    "signed": Field(_date, True, "成文日期"),
+    "published": Field(_date, False, "发布日期"),
+    "effective": Field(_date, False, "施行日期"),
+    "expires": Field(_date, False, "有效期至"),
+    "gazette": Field(_str, False, "公报期号"),
+    "page": Field(_positive_int, False, "页码"),
+    "section": Field(_str, False, "栏目"),
+    "disclosure": Field(_str, False, "公开属性"),
+    "attachments": Field(_list_of(_attachment), False, "附件"),
+    "repeals": Field(_list_of(_relation), False, "废止"),
+    "replaces": Field(_list_of(_relation), False, "替代"),
+    "amends": Field(_list_of(_relation), False, "修改"),
+}
+
+GAZETTE_FIELDS: dict[str, Field] = {
+    "title": Field(_str, False, "刊名"),
+    "year": Field(_year, True, "年份"),
+    "number": Field(_positive_int, True, "期号"),
+    "total_number": Field(_positive_int, False, "总期号"),
+    "published": Field(_date, True, "出版日期"),
+    "frequency": Field(_str, False, "刊期"),
+    "remark": Field(_str, False, "说明"),
+    "sections": Field(_list_of(_section), True, "栏目"),
+    "editorial_board": Field(_labelled, False, "编辑委员会"),
+    "colophon": Field(_labelled, False, "版权信息"),
+}
+
+
+# ---------------------------------------------------------------- files
+
+
+@dataclass(frozen=True, slots=True)
+class RawFile:
+    """A content file split into its front-matter fields and body."""
+
+    path: Path
+    fields: dict[str, tuple[Any, yaml.Node, int]]
+    """key → (value, node, line)."""
+    body: str
+    body_line: int
+    failed: frozenset[str]
+    """Keys present but unreadable (already reported): not also reported as missing."""
+
+
+def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
+    """Split a file into YAML front-matter and body; report and return None when it can't be read."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.error(path, 0, "E001", f"无法读取文件：{exc}")
+        return None
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        problems.error(path, 1, "E002", "文件须以一行 --- 开头，其后是前言（YAML），再以一行 --- 结束")
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.error(path, 1, "E002", "前言没有结束：缺少第二行 ---（是否忘了在正文前加 ---？）")
+        return None
+    yaml_text = "".join(lines[1:end])
+    loader = yaml.SafeLoader(yaml_text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = (mark.line + 2) if mark else 1
+            problems.error(path, line, "E003", f"YAML 语法错误：{exc.problem or exc}"
+                           + ("（值里有冒号时请加引号）" if "mapping values" in str(exc.problem) else ""))
+            return None
+        if node is None:
+            node = yaml.MappingNode("tag:yaml.org,2002:map", [])
+        if not isinstance(node, yaml.MappingNode):
+            problems.error(path, 2, "E004", "前言须为“键: 值”形式的映射")
+            return None
+        fields: dict[str, tuple[Any, yaml.Node, int]] = {}
+        failed: set[str] = set()
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 2
+            key = key_node.value
+            if key in fields:
+                problems.error(path, line, "E007", f"字段 {key} 重复出现（第 {fields[key][2]} 行已有）")
+                continue
+            try:
+                value = loader.construct_object(value_node, deep=True)
+            except ValueError as exc:
+                problems.error(path, line, "E008", f"{key}: 日期不存在（{exc}）")
+                failed.add(key)
+                continue
+            except yaml.YAMLError as exc:
+                problems.error(path, line, "E003", f"{key}: {exc}")
+                failed.add(key)
+                continue
+            fields[key] = (value, value_node, line)
+    finally:
+        loader.dispose()
+    return RawFile(path, fields, "".join(lines[end + 1:]), end + 2, frozenset(failed))
+
+
+def _parse_fields(raw: RawFile, spec: dict[str, Field], kind: str, problems: Problems) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    ok = True
+    for key, (value, node, line) in raw.fields.items():
+        field = spec.get(key)
+        if field is None:
+            hint = _closest(key, spec)
+            problems.error(raw.path, line, "E005",
+                           f"未知的字段 {key!r}" + (f"（是否想写 {hint}？）" if hint else f"；{kind}可用的字段：{', '.join(spec)}"))
+            ok = False
+            continue
+        try:
+            out[key] = field.parse(value, node)
+        except FieldError as exc:
+            line_no = exc.line + 1 if exc.line is not None else line
+            problems.error(raw.path, line_no, exc.code, f"{key}（{field.label}）: {exc}")
+            ok = False
+    ok = ok and not raw.failed
+    for key, field in spec.items():
+        if field.required and key not in raw.fields and key not in raw.failed:
+            problems.error(raw.path, 1, "E006", f"缺少必填字段 {key}（{field.label}）")
+            ok = False
+    return out if ok else None
+
+
+def _closest(key: str, spec: dict[str, Field]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _check_containers(raw: RawFile, problems: Problems) -> None:
+    """Container fences must be known and closed: an unclosed one would swallow the rest of the body."""
+    open_at: int | None = None
+    for offset, line in enumerate(raw.body.splitlines()):
+        stripped = line.strip()
+        if not stripped.startswith(":::"):
+            continue
+        name = stripped[3:].strip()
+        line_no = raw.body_line + offset
+        if name:
+            if open_at is not None:
+                problems.error(raw.path, open_at, "E023", "容器没有以 ::: 结束")
+            if name not in CONTAINERS:
+                problems.error(raw.path, line_no, "E023", f"未知的容器 {name!r}；可用：{', '.join(CONTAINERS)}")
+            open_at = line_no
+        elif open_at is None:
+            problems.error(raw.path, line_no, "E023", "多余的 :::（前面没有对应的开头）")
+        else:
+            open_at = None
+    if open_at is not None:
+        problems.error(raw.path, open_at, "E023", "容器没有以 ::: 结束")
+
+
+def load_document(path: Path, problems: Problems) -> Document | None:
+    raw = read_front_matter(path, problems)
+    if raw is None:
+        return None
+    _check_containers(raw, problems)
+    data = _parse_fields(raw, DOCUMENT_FIELDS, "公文", problems)
+    if data is None:
+        return None
+    shown = problems.show(path)
+    if "page" in data and "gazette" not in data:
+        problems.error(path, raw.fields["page"][2], "E014", "给出了页码 page，却没有公报期号 gazette")
+    doc_number = data.get("doc_number")
+    slug = data.get("slug") or (slug_for_doc_number(doc_number) if doc_number else None)
+    if slug is None:
+        problems.error(path, 1, "E006", "没有文号的文件须给出网址字段 slug（小写字母、数字和连字符）")
+        return None
+    relations = tuple(
+        RelationDecl(kind, number, title, line + 1)
+        for kind in ("repeals", "replaces", "amends")
+        for number, title, line in data.get(kind, ())
+    )
+    return Document(
+        path=shown,
+        title=data["title"],
+        doc_number=doc_number,
+        slug=slug,
+        issuers=data["issuer"],
+        doc_type=data["doc_type"],
+        signed=data["signed"],
+        published=data.get("published"),
+        effective=data.get("effective"),
+        expires=data.get("expires"),
+        gazette=data.get("gazette"),
+        page=data.get("page"),
+        section=data.get("section"),
+        disclosure=data.get("disclosure"),
+        attachments=data.get("attachments", ()),
+        relations=relations,
+        body=raw.body,
+        body_line=raw.body_line,
+    )
+
+
+def load_gazette(path: Path, default_title: str, problems: Problems) -> Gazette | None:
+    raw = read_front_matter(path, problems)
+    if raw is None:
+        return None
+    data = _parse_fields(raw, GAZETTE_FIELDS, "公报", problems)
+    if data is None:
+        return None
+    if not SLUG_RE.match(path.stem):
+        problems.error(path, 0, "E016", f"公报文件名 {path.stem!r} 将用作网址，只能包含小写字母、数字和连字符（如 2024-02.md）")
+        return None
+    return Gazette(
+        id=path.stem,
+        path=problems.show(path),
+        title=data.get("title", default_title),
+        year=data["year"],
+        number=data["number"],
+        total_number=data.get("total_number"),
+        published=data["published"],
+        frequency=data.get("frequency"),
+        remark=data.get("remark"),
+        sections=data["sections"],
+        editorial_board=data.get("editorial_board", ()),
+        colophon=data.get("colophon", ()),
+        body=raw.body,
+        body_line=raw.body_line,
+    )
+
+
+def load_content(content_dir: Path, site_title: str, problems: Problems) -> Content:
+    """Read every gazette and document; files with problems are reported and left out."""
+    if not content_dir.is_dir():
+        problems.error(content_dir, 0, "E001", "内容目录不存在")
+        return Content((), ())
+    gazettes = [g for p in sorted((content_dir / GAZETTES_DIR).glob("*.md"))
+                if (g := load_gazette(p, site_title, problems))]
+    documents = [d for p in sorted((content_dir / DOCUMENTS_DIR).rglob("*.md"))
+                 if (d := load_document(p, problems))]
+    return Content(tuple(documents), tuple(gazettes))
