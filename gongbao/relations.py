@@ -1,0 +1,304 @@
+"""Relations: declared 废止/替代/修改 edges, their inverses, and each document's status as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .load import normalize_doc_number, parse_doc_number
+from .model import INVERSE, Content, Document, Gazette, RelationKind
+from .problems import Problems
+from .slugs import slug_for_doc_number
+
+#: Status codes and their labels, in the order the archive lists them.
+STATUS_LABELS = {
+    "in_force": "现行有效",
+    "amended": "已修改",
+    "repealed": "已废止",
+    "replaced": "已被替代",
+    "expired": "已失效",
+}
+_ENDING: dict[RelationKind, str] = {"repeals": "repealed", "replaces": "replaced"}
+
+#: A 文号 as it appears in running text, with any bracket style a typist might use.
+DOC_NUMBER_IN_TEXT = re.compile(
+    r"(?<![\u3400-\u9fff])[\u3400-\u9fff]{1,12}[〔\[【（(［]\s*\d{4}\s*[〕\]】）)］]\s*\d{1,5}\s*号")
+
+
+@dataclass(frozen=True, slots=True)
+class Referenced:
+    """A document cited by a relation but not in the collection (未收录全文)."""
+
+    doc_number: str
+    title: str | None
+    slug: str
+
+    @property
+    def key(self) -> str:
+        return self.doc_number
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """newer --kind--> older, declared at `path:line` of the newer document."""
+
+    kind: RelationKind
+    newer: str
+    older: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Where a document stands on the as-of date, and why."""
+
+    code: str
+    since: dt.date | None = None
+    """The date it ceased (or was amended / will cease)."""
+    by: str | None = None
+    """Key of the document that ended or amended it."""
+    pending: bool = False
+    """True when a relation is declared but takes effect after the as-of date."""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.code]
+
+    @property
+    def in_force(self) -> bool:
+        return self.code in ("in_force", "amended")
+
+
+@dataclass(slots=True)
+class Library:
+    """The whole collection with its relation graph, ready for rendering."""
+
+    documents: dict[str, Document]
+    """Key (文号, or slug when there is none) → document, in publication order."""
+    referenced: dict[str, Referenced]
+    gazettes: dict[str, Gazette]
+    edges: list[Edge]
+    status: dict[str, Status]
+    as_of: dt.date
+    outgoing: dict[str, list[Edge]] = field(default_factory=dict)
+    incoming: dict[str, list[Edge]] = field(default_factory=dict)
+
+    def title_of(self, key: str) -> str:
+        if key in self.documents:
+            return self.documents[key].title
+        ref = self.referenced[key]
+        return ref.title or ref.doc_number
+
+    def slug_of(self, key: str) -> str:
+        return self.documents[key].slug if key in self.documents else self.referenced[key].slug
+
+    def relations_of(self, key: str) -> list[tuple[str, str]]:
+        """(type, key) pairs both ways, e.g. ("repeals", older) and ("replaced_by", newer)."""
+        out = [(e.kind, e.older) for e in self.outgoing.get(key, [])]
+        out += [(INVERSE[e.kind], e.newer) for e in self.incoming.get(key, [])]
+        return out
+
+    def lineage(self, key: str) -> list[str]:
+        """Every edition linked to this one by 替代 or 修改, oldest first (just [key] when alone)."""
+        seen = {key}
+        todo = [key]
+        while todo:
+            k = todo.pop()
+            for e in self.outgoing.get(k, []) + self.incoming.get(k, []):
+                if e.kind == "repeals":
+                    continue
+                for other in (e.newer, e.older):
+                    if other not in seen:
+                        seen.add(other)
+                        todo.append(other)
+        return sorted(seen, key=self.sort_key)
+
+    def date_of(self, key: str) -> dt.date | None:
+        return self.documents[key].signed if key in self.documents else None
+
+    def sort_key(self, key: str) -> tuple:
+        d = self.documents.get(key)
+        if d is not None:
+            return (d.signed, d.doc_number or "", d.slug)
+        parsed = parse_doc_number(key)
+        year = parsed[1] if parsed else 0
+        return (dt.date(year or 1, 1, 1), key, "")
+
+
+def build_library(content: Content, as_of: dt.date, problems: Problems) -> Library:
+    """Check every relation, compute inverses and statuses; problems are reported, never raised."""
+    documents: dict[str, Document] = {}
+    for doc in sorted(content.documents, key=lambda d: (d.signed, d.doc_number or "", d.slug)):
+        if doc.doc_number and doc.doc_number in documents:
+            first = documents[doc.doc_number]
+            problems.error(doc.path, 1, "E010", f"文号 {doc.doc_number} 重复：{first.path} 已使用")
+            continue
+        documents[doc.key] = doc
+    gazettes = _check_gazettes(content, documents, problems)
+
+    edges: list[Edge] = []
+    cited_titles: dict[str, dict[str, str]] = defaultdict(dict)
+    for doc in documents.values():
+        seen: set[tuple[str, str]] = set()
+        for rel in doc.relations:
+            if rel.doc_number == doc.doc_number:
+                problems.error(doc.path, rel.line, "E018", f"{rel.kind}: 文件不能{_verb(rel.kind)}自身（{rel.doc_number}）")
+                continue
+            if (rel.kind, rel.doc_number) in seen:
+                problems.error(doc.path, rel.line, "E022", f"{rel.kind}: {rel.doc_number} 重复声明")
+                continue
+            seen.add((rel.kind, rel.doc_number))
+            edges.append(Edge(rel.kind, doc.key, rel.doc_number, doc.path, rel.line))
+            if rel.title:
+                cited_titles[rel.doc_number][doc.path] = rel.title
+
+    referenced: dict[str, Referenced] = {}
+    for number in sorted({e.older for e in edges} - documents.keys()):
+        titles = cited_titles.get(number, {})
+        distinct = sorted(set(titles.values()))
+        if len(distinct) > 1:
+            where = "；".join(f"{p}：{t}" for p, t in sorted(titles.items()))
+            problems.warn(sorted(titles)[0], 0, "W102", f"{number} 的标题在各处不一致（{where}）")
+        referenced[number] = Referenced(number, distinct[0] if distinct else None, slug_for_doc_number(number))
+
+    _check_slugs(documents, referenced, problems)
+    _check_cycles(edges, problems)
+
+    lib = Library(documents, referenced, gazettes, edges, {}, as_of)
+    for e in edges:
+        lib.outgoing.setdefault(e.newer, []).append(e)
+        lib.incoming.setdefault(e.older, []).append(e)
+    for key in list(documents) + list(referenced):
+        lib.status[key] = _status(lib, key, problems)
+    _warn_undeclared_repeals(lib, problems)
+    return lib
+
+
+def _verb(kind: str) -> str:
+    return {"repeals": "废止", "replaces": "替代", "amends": "修改"}[kind]
+
+
+def _check_gazettes(content: Content, documents: dict[str, Document], problems: Problems) -> dict[str, Gazette]:
+    gazettes: dict[str, Gazette] = {}
+    by_number: dict[tuple[int, int], Gazette] = {}
+    for g in sorted(content.gazettes, key=lambda g: (g.year, g.number)):
+        if (g.year, g.number) in by_number:
+            problems.error(g.path, 1, "E017", f"{g.label} 已由 {by_number[(g.year, g.number)].path} 定义")
+            continue
+        by_number[(g.year, g.number)] = g
+        gazettes[g.id] = g
+    for doc in documents.values():
+        if doc.gazette is None:
+            continue
+        g = gazettes.get(doc.gazette)
+        if g is None:
+            known = "、".join(gazettes) or "（无）"
+            problems.error(doc.path, 1, "E012", f"公报期号 {doc.gazette!r} 不存在；已有：{known}")
+        elif doc.section is not None and doc.section not in {s.title for s in g.sections}:
+            names = "、".join(s.title for s in g.sections)
+            problems.error(doc.path, 1, "E013", f"栏目 {doc.section!r} 不在 {g.label} 的栏目中（{names}）")
+    return gazettes
+
+
+def _check_slugs(documents: dict[str, Document], referenced: dict[str, Referenced], problems: Problems) -> None:
+    owners: dict[str, str] = {}
+    for key, doc in documents.items():
+        if doc.slug in owners:
+            problems.error(doc.path, 1, "E015",
+                           f"网址 docs/{doc.slug}/ 已属于 {owners[doc.slug]}；请在前言中用 slug 字段指定另一个网址")
+        else:
+            owners[doc.slug] = doc.path
+    for ref in referenced.values():
+        if ref.slug in owners:
+            problems.error(owners[ref.slug], 1, "E015",
+                           f"网址 docs/{ref.slug}/ 与被引用文件 {ref.doc_number} 的网址冲突；请用 slug 字段指定另一个网址")
+        else:
+            owners[ref.slug] = ref.doc_number
+
+
+def _check_cycles(edges: list[Edge], problems: Problems) -> None:
+    graph: dict[str, list[Edge]] = defaultdict(list)
+    for e in edges:
+        graph[e.newer].append(e)
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for e in graph.get(node, []):
+            if state.get(e.older) == 1:
+                cycle = stack[stack.index(e.older):] + [e.older]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    problems.error(e.path, e.line, "E019", f"关联构成循环：{' → '.join(cycle)}")
+            elif e.older not in state:
+                visit(e.older, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+
+
+def _status(lib: Library, key: str, problems: Problems) -> Status:
+    incoming = lib.incoming.get(key, [])
+    endings = [e for e in incoming if e.kind in _ENDING]
+    doc = lib.documents.get(key)
+    own_date = doc.signed if doc else None
+    own_year = parse_doc_number(key)[1] if parse_doc_number(key) else None
+    for e in incoming:
+        when = lib.documents[e.newer].takes_effect
+        if own_date and when < own_date:
+            problems.error(e.path, e.line, "E021",
+                           f"{e.older} 成文于 {own_date}，不能在此之前（{when}）被{_verb(e.kind)}")
+        elif own_year and when.year < own_year:
+            problems.error(e.path, e.line, "E021",
+                           f"{e.older} 是 {own_year} 年的文件，不能在 {when} 被{_verb(e.kind)}")
+    if endings:
+        dates = sorted({lib.documents[e.newer].takes_effect for e in endings})
+        if len(dates) > 1:
+            for e in endings[1:]:
+                problems.error(e.path, e.line, "E020",
+                               f"{key} 被多次终止且日期矛盾："
+                               + "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings))
+        first = min(endings, key=lambda e: (lib.documents[e.newer].takes_effect, e.newer))
+        when = lib.documents[first.newer].takes_effect
+        if when <= lib.as_of:
+            return Status(_ENDING[first.kind], when, first.newer)
+        pending = Status("in_force", when, first.newer, pending=True)
+    else:
+        pending = None
+    if doc is not None and doc.expires is not None and doc.expires < lib.as_of:
+        return Status("expired", doc.expires)
+    amendments = sorted((e for e in incoming if e.kind == "amends"),
+                        key=lambda e: (lib.documents[e.newer].takes_effect, e.newer))
+    effective = [e for e in amendments if lib.documents[e.newer].takes_effect <= lib.as_of]
+    if effective:
+        last = effective[-1]
+        return Status("amended", lib.documents[last.newer].takes_effect, last.newer)
+    return pending or Status("in_force")
+
+
+_SENTENCE_END = re.compile(r"[。；！？\n]")
+
+
+def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
+    """A body that says a 文号 is 废止 without a declared relation: probably a forgotten relation."""
+    for doc in lib.documents.values():
+        declared = {e.older for e in lib.outgoing.get(doc.key, [])}
+        for m in DOC_NUMBER_IN_TEXT.finditer(doc.body):
+            number = normalize_doc_number(m.group())
+            if number == doc.doc_number or number in declared or parse_doc_number(number) is None:
+                continue
+            start = max((x.end() for x in _SENTENCE_END.finditer(doc.body, 0, m.start())), default=0)
+            end_match = _SENTENCE_END.search(doc.body, m.end())
+            sentence = doc.body[start:end_match.start() if end_match else len(doc.body)]
+            if "废止" in sentence:
+                line = doc.body_line + doc.body.count("\n", 0, m.start())
+                problems.warn(doc.path, line, "W101",
+                              f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")
