@@ -1,0 +1,61 @@
+"""Build: load → relations → render → search index → write, in that order, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .load import load_content
+from .problems import ContentError, Problems
+from .relations import Library, build_library
+from .render import render_site
+from .search import build_index
+from .write import discard, replace_dir, staging_dir
+
+
+class SearchIndexError(Exception):
+    """Pagefind could not index the site; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    output: Path
+    library: Library
+    pages: int
+
+
+def check(settings: Settings, as_of: dt.date, problems: Problems) -> Library:
+    """Load and validate everything; raise ContentError if any error was found."""
+    content = load_content(settings.content_path, settings.title, problems)
+    library = build_library(content, as_of, problems)
+    if problems.errors:
+        raise ContentError(problems)
+    return library
+
+
+def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
+          explicit_index: bool = False) -> BuildResult:
+    """Build the site into `output` (default: the settings' output folder).
+
+    Everything is written into a staging folder first; the previous site is replaced only
+    when every stage succeeded, so a failed build never leaves a half-written site.
+    """
+    output = output or settings.output_path
+    library = check(settings, as_of, problems)
+    staged = staging_dir(output)
+    try:
+        rendered = render_site(library, settings, staged, problems, explicit_index=explicit_index)
+        if rendered is None or problems.errors:
+            raise ContentError(problems)
+        try:
+            build_index(staged, rendered.search_records)
+        except Exception as exc:  # any failure of the external indexer ends the build cleanly
+            raise SearchIndexError(str(exc) or type(exc).__name__) from exc
+        pages = sum(1 for _ in staged.rglob("*.html"))
+        replace_dir(staged, output)
+    except BaseException:
+        discard(staged)
+        raise
+    return BuildResult(output, library, pages)

@@ -1,0 +1,146 @@
+"""Markdown: document bodies → HTML, with cited 文号 and 《titles》 turned into links, and → plain text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+from .load import CONTAINERS
+
+_OPEN_BRACKETS = "〔[【（(［"
+_CLOSE_BRACKETS = "〕]】）)］"
+
+
+@dataclass(frozen=True, slots=True)
+class Citations:
+    """What body text may cite: 文号 → key, and title → keys (a title may name several editions)."""
+
+    numbers: Mapping[str, str]
+    titles: Mapping[str, tuple[str, ...]]
+
+    def pattern(self) -> re.Pattern[str] | None:
+        alternatives = []
+        for number in sorted(self.numbers, key=len, reverse=True):
+            m = re.match(r"^(.+?)〔(\d{4})〕(\d+)号$", number)
+            if m:
+                alternatives.append(
+                    f"{re.escape(m[1])}\\s*[{re.escape(_OPEN_BRACKETS)}]\\s*{m[2]}\\s*"
+                    f"[{re.escape(_CLOSE_BRACKETS)}]\\s*{m[3]}\\s*号")
+        number_re = "|".join(alternatives)
+        title_re = "|".join(re.escape(t) for t in sorted(self.titles, key=len, reverse=True))
+        parts = []
+        if title_re:
+            # A title followed by its 文号 in brackets: the 文号 decides which edition is meant.
+            tail = f"(?:[（(]\\s*(?P<tnum>{number_re})\\s*[）)])?" if number_re else ""
+            parts.append(f"《(?P<title>{title_re})》{tail}")
+        if number_re:
+            parts.append(f"(?P<num>{number_re})")
+        return re.compile("|".join(parts)) if parts else None
+
+
+def _normalize_number(text: str) -> str:
+    text = re.sub(r"\s+", "", text)
+    return re.sub(f"[{re.escape(_OPEN_BRACKETS)}]", "〔", re.sub(f"[{re.escape(_CLOSE_BRACKETS)}]", "〕", text))
+
+
+class BodyRenderer:
+    """Renders bodies; one instance per build, since the citation pattern depends on the whole library."""
+
+    def __init__(self, citations: Citations):
+        self.citations = citations
+        self._pattern = citations.pattern()
+        md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+        for name in CONTAINERS:
+            md.use(container_plugin, name=name)
+        md.core.ruler.push("gongbao_citations", self._link_citations)
+        self.md = md
+
+    def html(self, body: str, href: Callable[[str], str], self_key: str | None) -> str:
+        """HTML of a body; `href(key)` gives the relative link to a cited document."""
+        return self.md.render(body, {"href": href, "self_key": self_key})
+
+    def text(self, body: str) -> str:
+        """Plain text of a body: one line per block, no markup (for search and the catalogue)."""
+        lines: list[str] = []
+        for token in self.md.parse(body, {"href": None, "self_key": None}):
+            if token.type == "inline":
+                lines.append("".join(
+                    c.content if c.type in ("text", "code_inline") else "\n" if c.type in ("softbreak", "hardbreak") else ""
+                    for c in token.children or []))
+        return "\n".join(line for line in "\n".join(lines).split("\n") if line.strip())
+
+    # -- the core rule
+
+    def _link_citations(self, state: StateCore) -> None:
+        href = state.env.get("href")
+        if self._pattern is None or href is None:
+            return
+        for block in state.tokens:
+            if block.type != "inline" or not block.children:
+                continue
+            out: list[Token] = []
+            for tok in block.children:
+                if tok.type != "text":
+                    out.append(tok)
+                    continue
+                out.extend(self._split(tok.content, state.env, href))
+            block.children = out
+
+    def _split(self, text: str, env: dict, href: Callable[[str], str]) -> list[Token]:
+        tokens: list[Token] = []
+        pos = 0
+        assert self._pattern is not None
+        for m in self._pattern.finditer(text):
+            pieces = self._links_for(m, env["self_key"])
+            if not pieces:
+                continue
+            if m.start() > pos:
+                tokens.append(_text(text[pos:m.start()]))
+            cursor = m.start()
+            for start, end, key in pieces:
+                if start > cursor:
+                    tokens.append(_text(text[cursor:start]))
+                tokens.extend(_link(text[start:end], href(key)))
+                cursor = end
+            if m.end() > cursor:
+                tokens.append(_text(text[cursor:m.end()]))
+            pos = m.end()
+        if pos < len(text):
+            tokens.append(_text(text[pos:]))
+        return tokens
+
+    def _links_for(self, m: re.Match[str], self_key: str | None) -> list[tuple[int, int, str]]:
+        """(start, end, key) of each link inside one match; never a link to the page itself."""
+        out: list[tuple[int, int, str]] = []
+        if m.groupdict().get("title"):
+            number_key = self.citations.numbers.get(_normalize_number(m["tnum"])) if m.group("tnum") else None
+            candidates = [k for k in self.citations.titles[m["title"]] if k != self_key]
+            title_key = number_key if number_key else (candidates[0] if len(candidates) == 1 else None)
+            if title_key and title_key != self_key:
+                out.append((m.start("title"), m.end("title"), title_key))
+            if number_key and number_key != self_key:
+                out.append((m.start("tnum"), m.end("tnum"), number_key))
+        elif m.groupdict().get("num"):
+            key = self.citations.numbers.get(_normalize_number(m["num"]))
+            if key and key != self_key:
+                out.append((m.start("num"), m.end("num"), key))
+        return out
+
+
+def _text(content: str) -> Token:
+    tok = Token("text", "", 0)
+    tok.content = content
+    return tok
+
+
+def _link(content: str, url: str) -> list[Token]:
+    open_ = Token("link_open", "a", 1)
+    open_.attrs = {"href": url, "class": "cite"}
+    close = Token("link_close", "a", -1)
+    return [open_, _text(content), close]

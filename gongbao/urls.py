@@ -1,0 +1,53 @@
+"""Site URLs: where every page lives, and relative links between pages (so the site works anywhere)."""
+
+from __future__ import annotations
+
+import posixpath
+
+HOME = ""
+GAZETTES = "gazette/"
+ARCHIVE = "archive/"
+ISSUERS = "archive/issuer/"
+TYPES = "archive/type/"
+ENDED = "archive/ended/"
+SEARCH = "search/"
+CATALOGUE = "api/documents.json"
+
+
+def document(slug: str) -> str:
+    return f"docs/{slug}/"
+
+
+def gazette(gazette_id: str) -> str:
+    return f"gazette/{gazette_id}/"
+
+
+def year(y: int) -> str:
+    return f"archive/{y}/"
+
+
+def issuer(slug: str) -> str:
+    return f"{ISSUERS}{slug}/"
+
+
+def doc_type(slug: str) -> str:
+    return f"{TYPES}{slug}/"
+
+
+def page_file(url: str) -> str:
+    """The file a URL is served from: directory URLs end in index.html."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def relative(from_url: str, to_url: str, explicit_index: bool) -> str:
+    """Link from the page at `from_url` to `to_url`, both relative to the site root.
+
+    With `explicit_index` a directory link names its index.html, which is what a browser
+    needs when the site is opened from disk (file://) rather than served.
+    """
+    from_dir = posixpath.dirname(page_file(from_url))
+    target = page_file(to_url) if explicit_index else to_url
+    rel = posixpath.relpath(target or ".", from_dir or ".")
+    if not explicit_index and (to_url == "" or to_url.endswith("/")):
+        rel = "./" if rel == "." else rel + "/"
+    return rel
