@@ -288,17 +288,20 @@ _SENTENCE_END = re.compile(r"[。；！？\n]")
 
 
 def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
-    """A body that says a 文号 is 废止 without a declared relation: probably a forgotten relation."""
+    """A body that says a 文号 is 废止 without a declared relation: probably a forgotten relation.
+
+    The 文号 said to be repealed is the last one cited before 废止 in the same sentence
+    (根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令).
+    """
     for doc in lib.documents.values():
         declared = {e.older for e in lib.outgoing.get(doc.key, [])}
-        for m in DOC_NUMBER_IN_TEXT.finditer(doc.body):
-            number = normalize_doc_number(m.group())
+        for verb in re.finditer("废止", doc.body):
+            start = max((x.end() for x in _SENTENCE_END.finditer(doc.body, 0, verb.start())), default=0)
+            cited = list(DOC_NUMBER_IN_TEXT.finditer(doc.body, start, verb.start()))
+            if not cited:
+                continue
+            number = normalize_doc_number(cited[-1].group())
             if number == doc.doc_number or number in declared or parse_doc_number(number) is None:
                 continue
-            start = max((x.end() for x in _SENTENCE_END.finditer(doc.body, 0, m.start())), default=0)
-            end_match = _SENTENCE_END.search(doc.body, m.end())
-            sentence = doc.body[start:end_match.start() if end_match else len(doc.body)]
-            if "废止" in sentence:
-                line = doc.body_line + doc.body.count("\n", 0, m.start())
-                problems.warn(doc.path, line, "W101",
-                              f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")
+            line = doc.body_line + doc.body.count("\n", 0, cited[-1].start())
+            problems.warn(doc.path, line, "W101", f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")

@@ -106,7 +106,7 @@ def test_expired_document_is_marked_expired(tmp_path: Path) -> None:
     assert _library(project, "2024-12-31").status["武隆府发〔2024〕9号"].code == "in_force"
     assert _library(project, "2025-01-01").status["武隆府发〔2024〕9号"].label == "已失效"
     assert run(project, "build").exit_code == 0  # AS_OF is 2025-01-01
-    assert "有效期至 2024年12月31日，已失效" in _page(project, "wlff-2024-9")
+    assert "有效期至2024年12月31日，已失效" in _page(project, "wlff-2024-9")
 
 
 def test_amended_document_stays_in_force_with_a_note(tmp_path: Path) -> None:

@@ -1,0 +1,80 @@
+"""Bundle: the site as a deterministic zip that works when unzipped and opened from disk (file://)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from . import build as pipeline
+from .config import Settings
+from .problems import Problems
+from .search import make_offline
+
+#: Every entry gets this timestamp, so the same content always gives the same bytes.
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+HOW_TO_OPEN = """\
+{title}（离线版）
+==============================
+
+收录至 {newest}（最新文件的成文日期），共 {count} 件公文。
+
+如何打开
+--------
+1. 先把整个压缩包解压到任意文件夹（U 盘、桌面均可）。不要在压缩软件里直接双击打开。
+2. 进入解压后的文件夹，双击 index.html，用浏览器（Chrome、Edge、Firefox、360 等）打开即可。
+3. 全部页面、文件之间的链接和全文搜索都可以在没有网络的情况下使用。
+
+在内部网络上提供
+----------------
+把解压后的文件夹原样放到任何网站服务器（如 nginx、IIS、Apache）的一个目录下即可，
+无需数据库，也不需要放在网站根目录。临时查看也可以在该文件夹中运行：
+    python -m http.server 8000 --bind 127.0.0.1
+然后访问 http://127.0.0.1:8000/ 。通过网站服务器访问时，搜索会自动使用联网版的索引。
+
+说明
+----
+文件的效力状态（现行有效、已废止、已被替代等）按 {as_of} 计算；以纸质公报为准。
+"""
+
+
+def bundle_name(settings: Settings, newest: dt.date) -> str:
+    return f"{settings.title}-离线版-{newest.isoformat()}"
+
+
+def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
+    """Build an offline copy of the site and zip it under dist/; returns the zip's path."""
+    with tempfile.TemporaryDirectory(prefix="gongbao-bundle-") as tmp:
+        result = pipeline.build(settings, as_of, problems, output=Path(tmp) / "site", explicit_index=True)
+        site = result.output
+        make_offline(site)
+        documents = result.library.documents.values()
+        newest = max((d.signed for d in documents), default=as_of)
+        name = bundle_name(settings, newest)
+        (site / "打开方法.txt").write_text(
+            HOW_TO_OPEN.format(title=settings.title, newest=f"{newest.year}年{newest.month}月{newest.day}日",
+                               count=len(documents), as_of=as_of.isoformat()),
+            encoding="utf-8", newline="\r\n")
+        settings.dist_path.mkdir(parents=True, exist_ok=True)
+        target = settings.dist_path / f"{name}.zip"
+        partial = target.with_suffix(".zip.part")
+        write_zip(site, name, partial)
+        os.replace(partial, target)
+    return target
+
+
+def write_zip(folder: Path, top: str, target: Path) -> None:
+    """Zip `folder` under the top-level name `top`: sorted entries, fixed times and modes."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            with path.open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst)
