@@ -18,6 +18,15 @@ _CLOSE_BRACKETS = "〕]】）)］"
 
 
 @dataclass(frozen=True, slots=True)
+class Heading:
+    """An entry of a body's outline."""
+
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True, slots=True)
 class Citations:
     """What body text may cite: 文号 → key, and title → keys (a title may name several editions)."""
 
@@ -61,9 +70,18 @@ class BodyRenderer:
         md.core.ruler.push("gongbao_citations", self._link_citations)
         self.md = md
 
-    def html(self, body: str, href: Callable[[str], str], self_key: str | None) -> str:
-        """HTML of a body; `href(key)` gives the relative link to a cited document."""
-        return self.md.render(body, {"href": href, "self_key": self_key})
+    def html(self, body: str, href: Callable[[str], str], self_key: str | None) -> tuple[str, list[Heading]]:
+        """HTML of a body and its outline; `href(key)` gives the relative link to a cited document."""
+        env: dict = {"href": href, "self_key": self_key}
+        tokens = self.md.parse(body, env)
+        outline: list[Heading] = []
+        for i, tok in enumerate(tokens):
+            if tok.type == "heading_open":
+                anchor = f"s{len(outline) + 1}"
+                tok.attrSet("id", anchor)
+                text = "".join(c.content for c in tokens[i + 1].children or [] if c.type == "text")
+                outline.append(Heading(int(tok.tag[1]), text, anchor))
+        return self.md.renderer.render(tokens, self.md.options, env), outline
 
     def text(self, body: str) -> str:
         """Plain text of a body: one line per block, no markup (for search and the catalogue)."""

@@ -216,6 +216,7 @@ class SiteRenderer:
         lib = self.lib
         view = self.doc_summary(doc.key)
         page_url = self.url_of(doc.key)
+        body_html, outline = self.bodies.html(doc.body, lambda key: self.link(page_url, self.url_of(key)), doc.key)
         view.update({
             "doc": doc,
             "published": doc.published,
@@ -227,7 +228,8 @@ class SiteRenderer:
             "attachments": doc.attachments,
             "relations": self.relation_views(doc.key),
             "lineage": [dict(self.doc_summary(k), current=k == doc.key) for k in lib.lineage(doc.key)],
-            "body_html": self.bodies.html(doc.body, lambda key: self.link(page_url, self.url_of(key)), doc.key),
+            "body_html": body_html,
+            "outline": [h for h in outline if h.level <= 4] if len(outline) >= 6 else [],
             "neighbours": self.neighbours(doc),
         })
         return view
@@ -269,7 +271,7 @@ class SiteRenderer:
             "year": g.year, "number": g.number, "total_number": g.total_number, "published": g.published,
             "frequency": g.frequency, "remark": g.remark, "sections": sections,
             "editorial_board": g.editorial_board, "colophon": g.colophon,
-            "body_html": self.bodies.html(g.body, lambda key: self.link(page_url, self.url_of(key)), None),
+            "body_html": self.bodies.html(g.body, lambda key: self.link(page_url, self.url_of(key)), None)[0],
             "document_count": len(docs),
         }
 
