@@ -126,14 +126,35 @@ def serve(project: Path, as_of: str | None, port: int, no_build: bool) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="写入内容文件的目录（如 content/）")
-def import_(source: Path, out_dir: Path) -> None:
-    """把一期公报的提取文本（SOURCE.txt）转换为内容文件，并列出需人工核对之处。"""
+@click.option("--force", is_flag=True, help="覆盖内容不同的已有文件（会丢失对它们的人工修改）")
+def import_(source: Path, out_dir: Path, force: bool) -> None:
+    """把一期公报的提取文本（SOURCE.txt）转换为内容文件，并列出需人工核对之处。
+
+    已有文件若内容不同（例如已人工校对过），默认不覆盖，只列出来。
+    """
+    import shutil
+    import tempfile
+
     from .importer import import_issue
 
-    result = import_issue(source, out_dir)
+    with tempfile.TemporaryDirectory(prefix="gongbao-import-") as tmp:
+        result = import_issue(source, Path(tmp))
+        written, kept = [], []
+        for path in result.written:
+            rel = path.relative_to(tmp)
+            target = out_dir / rel
+            if target.exists() and target.read_bytes() != path.read_bytes() and not force:
+                kept.append(target)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            written.append(target)
     for note in result.review:
         click.echo(f"{source}:{note.line}: {note.code} {note.message}")
-    click.echo(f"已写入 {len(result.written)} 个文件到 {out_dir}/；需人工核对 {len(result.review)} 处")
+    for target in kept:
+        click.echo(f"{target}: 已存在且内容不同，未覆盖（可能含人工校对；确需覆盖请加 --force）", err=True)
+    click.echo(f"已写入 {len(written)} 个文件到 {out_dir}/；需人工核对 {len(result.review)} 处"
+               + (f"；{len(kept)} 个文件未覆盖" if kept else ""))
 
 
 @main.command()

@@ -1,0 +1,35 @@
+"""`gongbao import`: review notes as path:line, and reviewed files are never silently overwritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import FIXTURES, REPO
+from gongbao.cli import main
+
+SEED = FIXTURES / "seed" / "000_c2ec7535d22ea83c.txt"
+
+
+def test_import_prints_review_notes_with_source_lines(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["import", str(SEED), "--out", str(tmp_path / "content")])
+    assert result.exit_code == 0, result.output
+    assert f"{SEED}:125: REVIEW-DISPLACED" in result.stdout
+    assert "已写入 13 个文件" in result.stdout
+    assert len(list((tmp_path / "content" / "documents").rglob("*.md"))) == 12
+
+
+def test_import_keeps_reviewed_files_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "content"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", str(SEED), "--out", str(out)]).exit_code == 0
+    reviewed = out / "documents/2024-02/03-wlff-2024-13.md"
+    reviewed.write_text((REPO / "content/documents/2024-02/03-wlff-2024-13.md").read_text(encoding="utf-8"),
+                        encoding="utf-8")
+    again = runner.invoke(main, ["import", str(SEED), "--out", str(out)])
+    assert f"{reviewed}: 已存在且内容不同，未覆盖" in again.stderr
+    assert "不再施行。" in reviewed.read_text(encoding="utf-8")
+    forced = runner.invoke(main, ["import", str(SEED), "--out", str(out), "--force"])
+    assert forced.exit_code == 0 and "未覆盖" not in forced.output
+    assert "不再施行。" not in reviewed.read_text(encoding="utf-8")
