@@ -12,8 +12,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import REPO, overlay, run, write_project
+from gongbao.cli import main
 from gongbao.serve import make_server
 from gongbao.slugs import slug_for_doc_number
 from gongbao.urls import relative
@@ -177,3 +179,16 @@ def test_no_page_has_unrendered_template_syntax(project: Path) -> None:
     for page in (project / "site").rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"{{|{%|}}|%}", text), page
+
+
+def test_bundled_gazette_builds_and_every_link_resolves(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--project", str(REPO), "--as-of", "2026-11-29",
+                                       "--output", str(tmp_path / "site")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "12 件公文，5 件被引用文件，1 期公报" in result.stdout
+    links = internal_links(tmp_path / "site")
+    broken = [(p.relative_to(tmp_path).as_posix(), link) for p, link, target in links if not target.is_file()]
+    assert broken == []
+    issue = (tmp_path / "site/gazette/2024-02/index.html").read_text(encoding="utf-8")
+    pages = re.findall(r'<span class="toc-page" aria-label="第(\d+)页">', issue)
+    assert pages == ["1", "2", "3", "4", "13", "17", "19", "25", "29", "32", "38", "46", "48"]
