@@ -69,7 +69,7 @@ def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
 
 def write_zip(folder: Path, top: str, target: Path) -> None:
     """Zip `folder` under the top-level name `top`: sorted entries, fixed times and modes."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for path in files:
             info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", date_time=FIXED_TIME)

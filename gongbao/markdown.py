@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -110,7 +111,7 @@ class BodyRenderer:
                 out.extend(self._split(tok.content, state.env, href))
             block.children = out
 
-    def _split(self, text: str, env: dict, href: Callable[[str], str]) -> list[Token]:
+    def _split(self, text: str, env: MutableMapping[str, Any], href: Callable[[str], str]) -> list[Token]:
         tokens: list[Token] = []
         pos = 0
         assert self._pattern is not None

@@ -97,7 +97,7 @@ class Library:
 
     def relations_of(self, key: str) -> list[tuple[str, str]]:
         """(type, key) pairs both ways, e.g. ("repeals", older) and ("replaced_by", newer)."""
-        out = [(e.kind, e.older) for e in self.outgoing.get(key, [])]
+        out: list[tuple[str, str]] = [(e.kind, e.older) for e in self.outgoing.get(key, [])]
         out += [(INVERSE[e.kind], e.newer) for e in self.incoming.get(key, [])]
         return out
 
@@ -193,19 +193,19 @@ def _check_gazettes(content: Content, documents: dict[str, Document], problems: 
     for doc in documents.values():
         if doc.gazette is None:
             continue
-        g = gazettes.get(doc.gazette)
-        if g is None:
+        issue = gazettes.get(doc.gazette)
+        if issue is None:
             known = "、".join(gazettes) or "（无）"
             problems.error(doc.path, 1, "E012", f"公报期号 {doc.gazette!r} 不存在；已有：{known}")
-        elif doc.section is not None and doc.section not in {s.title for s in g.sections}:
-            names = "、".join(s.title for s in g.sections)
-            problems.error(doc.path, 1, "E013", f"栏目 {doc.section!r} 不在 {g.label} 的栏目中（{names}）")
+        elif doc.section is not None and doc.section not in {s.title for s in issue.sections}:
+            names = "、".join(s.title for s in issue.sections)
+            problems.error(doc.path, 1, "E013", f"栏目 {doc.section!r} 不在 {issue.label} 的栏目中（{names}）")
     return gazettes
 
 
 def _check_slugs(documents: dict[str, Document], referenced: dict[str, Referenced], problems: Problems) -> None:
     owners: dict[str, str] = {}
-    for key, doc in documents.items():
+    for doc in documents.values():
         if doc.slug in owners:
             problems.error(doc.path, 1, "E015",
                            f"网址 docs/{doc.slug}/ 已属于 {owners[doc.slug]}；请在前言中用 slug 字段指定另一个网址")
@@ -250,7 +250,8 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
     endings = [e for e in incoming if e.kind in _ENDING]
     doc = lib.documents.get(key)
     own_date = doc.signed if doc else None
-    own_year = parse_doc_number(key)[1] if parse_doc_number(key) else None
+    parsed = parse_doc_number(key)
+    own_year = parsed[1] if parsed else None
     for e in incoming:
         when = lib.documents[e.newer].takes_effect
         if own_date and when < own_date:

@@ -286,10 +286,14 @@ class SiteRenderer:
         if page.url == NOT_FOUND:
             # The 404 page is served in place of any missing URL, so relative links can't work there.
             root = urlsplit(self.settings.base_url).path.rstrip("/") + "/"
-            link: Callable[[str], str] = lambda to: root + (urls.page_file(to) if self.explicit_index else to)
+
+            def link(to: str) -> str:
+                return root + (urls.page_file(to) if self.explicit_index else to)
         else:
             root = self.link(page.url, urls.HOME).removesuffix("index.html") or "./"
-            link = lambda to: self.link(page.url, to)  # noqa: E731
+
+            def link(to: str) -> str:
+                return self.link(page.url, to)
         context.update({
             "site": self.settings,
             "page_url": page.url,

@@ -41,8 +41,8 @@ def serve_forever(directory: Path, port: int) -> None:
         server = make_server(directory, port)
     except OSError as exc:
         raise click.ClickException(f"无法在 127.0.0.1:{port} 上启动服务（{exc.strerror}）；可用 --port 换一个端口") from None
-    host, real_port = server.server_address[:2]
-    click.echo(f"网站已在 http://{host}:{real_port}/ 上提供（按 Ctrl+C 停止）")
+    real_port = server.server_address[1]
+    click.echo(f"网站已在 http://127.0.0.1:{real_port}/ 上提供（按 Ctrl+C 停止）")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -12,7 +12,7 @@ _DOC_NUMBER_RE = re.compile(r"^(?P<prefix>.+?)〔(?P<year>\d{4})〕(?P<seq>\d+)�
 
 def initials(text: str) -> str:
     """Lower-case pinyin initials of the Chinese characters; ASCII letters and digits kept."""
-    parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: list(s))
+    parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
     return re.sub(r"[^a-z0-9]", "", "".join(parts).lower())
 
 
