@@ -138,7 +138,8 @@ class BodyRenderer:
         """(start, end, key) of each link inside one match; never a link to the page itself."""
         out: list[tuple[int, int, str]] = []
         if m.groupdict().get("title"):
-            number_key = self.citations.numbers.get(_normalize_number(m["tnum"])) if m.group("tnum") else None
+            tnum = m.groupdict().get("tnum")
+            number_key = self.citations.numbers.get(_normalize_number(tnum)) if tnum else None
             candidates = [k for k in self.citations.titles[m["title"]] if k != self_key]
             title_key = number_key if number_key else (candidates[0] if len(candidates) == 1 else None)
             if title_key and title_key != self_key:
