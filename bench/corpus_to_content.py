@@ -1,0 +1,60 @@
+"""Convert the LawRefBook corpus (../shared/corpus/) into gongbao content files, for benchmarks.
+
+    python bench/corpus_to_content.py /tmp/laws /tmp/laws-content
+
+SOURCE is the unpacked tarball (see ../shared/corpus/README.md). Each law becomes one document:
+title from its first heading, 成文日期 from the file name's version date (else the first date in
+its event lines), 发文机关 from its folder, 文种 from the end of its title. The corpus has no 文号,
+so every document gets a `slug` instead. The output is a test corpus, never site content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+DATE = re.compile(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})")
+TYPES = ("解释", "条例", "规定", "办法", "决定", "规则", "细则", "标准", "法")
+
+
+def convert(source: Path, target: Path) -> int:
+    docs = target / "content" / "documents"
+    docs.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for path in sorted(source.rglob("*.md")):
+        if path.parent == source:
+            continue  # the corpus README
+        raw = path.read_text(encoding="utf-8")
+        head, _, body = raw.partition("<!-- INFO END -->")
+        title = head.split("\n", 1)[0].lstrip("# ").strip() or path.stem
+        date = DATE.search(path.stem) or DATE.search(head)
+        if not date:
+            continue
+        y, m, d = (int(x) for x in date.groups())
+        paragraphs = []
+        for line in body.split("\n"):
+            line = re.sub(r"^#+\s*", "", line).strip()
+            if line:
+                paragraphs.append(re.sub(r"^(\d+)\.", r"\1\\.", line).replace(":::", "：："))
+        folder = path.parent.relative_to(source).parts
+        front = {
+            "title": title,
+            "slug": "law-" + hashlib.sha1(str(path.relative_to(source)).encode()).hexdigest()[:10],
+            "issuer": folder[-1],
+            "doc_type": next((t for t in TYPES if title.endswith(t)), "其他"),
+            "signed": f"{y:04d}-{m:02d}-{d:02d}",
+        }
+        text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+        (docs / f"{front['slug']}.md").write_text(text + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        count += 1
+    return count
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    print(convert(Path(sys.argv[1]), Path(sys.argv[2])), "documents written")

@@ -1,0 +1,271 @@
+"""Search benchmark: quality against the literal truth, first-query cost, build cost vs Pagefind extended.
+
+    python bench/search_quality.py [--content DIR] [--queries bench/queries.txt] [--no-build-cost]
+
+Builds the site for a project folder (default: this repository's bundled gazette), then prints
+1. per query and mean recall / precision of window.gongbaoSearch against the literal truth
+   (gongbao.search.matches: the document's title, 文号 or a paragraph contains every normalised
+   query word), and whether every document's 文号 finds that document first;
+2. bytes transferred and milliseconds until the first results are shown, for the first query in a
+   fresh headless Chromium (Resource Timing transferSize, and bytes counted by the server, which
+   also sees what Pagefind's worker fetches);
+3. wall time and peak RSS of the whole process tree of our index build next to Pagefind extended
+   indexing the same rendered pages, measured one after the other in this run.
+If the full pipeline cannot build the content, the search index is built straight from the
+content files inside the bundled site's shell, and Pagefind extended indexes one simple page per
+document instead (this is said in the output). Figures, not assertions: this is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gongbao import build as pipeline  # noqa: E402
+from gongbao.config import load_settings  # noqa: E402
+from gongbao.problems import Problems  # noqa: E402
+from gongbao.search import SearchRecord, build_index, matches, query_words  # noqa: E402
+from tests.browser import chromium, chromium_missing  # noqa: E402
+
+AS_OF = dt.date(2025, 1, 1)
+
+
+def build_site(project: Path, out: Path) -> tuple[str, list[SearchRecord]]:
+    """Build `project` into `out`; returns how, and the indexed records (read back from the site)."""
+    problems = Problems()
+    try:
+        pipeline.build(load_settings(project, problems), AS_OF, problems, output=out)
+        how = "full pipeline"
+    except Exception as exc:  # fall back to indexing the content inside the bundled site's shell
+        print(f"! the pipeline could not build {project}: {type(exc).__name__}: {exc}")
+        problems = Problems()
+        pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=out)
+        records = list(content_records(project))
+        build_index(out, records)
+        for n, r in enumerate(records):
+            page = out / "corpus" / str(n) / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            paras = "".join(f"<p>{_esc(p)}</p>" for p in r.text.split("\n"))
+            page.write_text(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_esc(r.title)}'
+                            f'</title></head><body><main><h1>{_esc(r.title)}</h1>{paras}</main></body></html>',
+                            encoding="utf-8")
+        how = "index-only fallback"
+    return how, read_records(out)
+
+
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def content_records(project: Path):
+    import yaml
+    for path in sorted((project / "content" / "documents").rglob("*.md")):
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = yaml.safe_load(front)
+        issuers = meta["issuer"] if isinstance(meta["issuer"], list) else [meta["issuer"]]
+        text = "\n".join(p.strip().replace("\\.", ".") for p in body.split("\n\n") if p.strip())
+        signed = str(meta["signed"])
+        yield SearchRecord(url=f"docs/{meta.get('slug', path.stem)}/", title=meta["title"],
+                           doc_number=meta.get("doc_number"), issuers=tuple(issuers), doc_type=meta["doc_type"],
+                           date=signed, year=int(signed[:4]), status="现行有效", gazette=None, text=text)
+
+
+def read_records(site: Path) -> list[SearchRecord]:
+    docs = site / "search" / "doc"
+    out = []
+    for n in range(len(list(docs.iterdir()))):
+        d = json.loads(gzip.decompress((docs / f"{n}.gb").read_bytes()))
+        out.append(SearchRecord(url=d["url"], title=d["title"], doc_number=d["doc_number"],
+                                issuers=tuple(d["issuers"]), doc_type=d["doc_type"], date=d["date"],
+                                year=d["year"], status=d["status"], gazette=d["gazette"], text=d["text"]))
+    return out
+
+
+class CountingServer:
+    """http.server on 127.0.0.1 that counts the bytes it sends."""
+
+    def __init__(self, root: Path):
+        counter = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                              ".js": "text/javascript", ".wasm": "application/wasm"}
+
+            def copyfile(self, source, outputfile):  # type: ignore[override]
+                data = source.read()
+                counter.sent += len(data)
+                outputfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.sent = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+SEARCH = ("var cb = arguments[arguments.length - 1];"
+          "gongbaoSearch(arguments[0]).then(function (r) { cb(r.map(function (x) { return x.url; })); },"
+          " function (e) { cb('ERROR ' + e); });")
+
+FIRST = """
+var q = arguments[0], cb = arguments[arguments.length - 1];
+var app = document.getElementById('gb-search'), input = document.getElementById('gb-q');
+var before = performance.getEntriesByType('resource').length;
+var t0 = performance.now();
+new MutationObserver(function (_, obs) {
+  if (app.getAttribute('data-state')) {
+    obs.disconnect();
+    var ms = performance.now() - t0;
+    var entries = performance.getEntriesByType('resource').slice(before);
+    cb({ms: ms, bytes: entries.reduce(function (s, e) { return s + e.transferSize; }, 0),
+        files: entries.length, shown: document.querySelectorAll('.gb-result').length});
+  }
+}).observe(app, {attributes: true});
+input.value = q;
+input.form.requestSubmit();
+"""
+
+
+def quality(site: Path, records: list[SearchRecord], queries: list[str], profile: Path) -> None:
+    server = CountingServer(site)
+    try:
+        with chromium(profile) as driver:
+            driver.get(server.url + "search/index.html")
+            recalls, precisions = [], []
+            print(f"{'query':<28}{'truth':>7}{'found':>7}{'recall':>8}{'prec':>7}")
+            for q in queries:
+                truth = {r.url for r in records if matches(r, q)}
+                found = driver.execute_async_script(SEARCH, q)
+                if isinstance(found, str):
+                    print(q, found)
+                    continue
+                hit = len(truth & set(found))
+                recall = hit / len(truth) if truth else 1.0
+                precision = hit / len(found) if found else (1.0 if not truth else 0.0)
+                recalls.append(recall)
+                precisions.append(precision)
+                print(f"{q:<28}{len(truth):>7}{len(found):>7}{recall:>8.3f}{precision:>7.3f}")
+            print(f"mean recall {sum(recalls) / len(recalls):.4f}  mean precision {sum(precisions) / len(precisions):.4f}"
+                  f"  over {len(recalls)} queries, {len(records)} documents")
+            numbered = [r for r in records if r.doc_number]
+            first = sum(1 for r in numbered if (driver.execute_async_script(SEARCH, r.doc_number) or [None])[0] == r.url)
+            print(f"文号 finds its document first: {first}/{len(numbered)}")
+    finally:
+        server.close()
+
+
+def first_query(site: Path, query: str, profile: Path) -> None:
+    server = CountingServer(site)
+    try:
+        with chromium(profile) as driver:
+            driver.get(server.url + "search/index.html")
+            page_bytes = server.sent
+            server.sent = 0
+            r = driver.execute_async_script(FIRST, query)
+            print(f"first query {query!r}: {r['ms']:.0f} ms to results shown ({r['shown']} shown); "
+                  f"Resource Timing transferSize {r['bytes'] / 1024:.1f} KB in {r['files']} files; "
+                  f"server sent {server.sent / 1024:.1f} KB (incl. worker); the page itself {page_bytes / 1024:.1f} KB")
+    finally:
+        server.close()
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, float, int]:
+    """Wall time and peak summed RSS of the process tree of `cmd` (polled from /proc every 50 ms)."""
+    def tree_rss(root: int) -> int:
+        kids: dict[int, list[int]] = {}
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        kids.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+                except OSError:
+                    pass
+        total, stack = 0, [root]
+        while stack:
+            p = stack.pop()
+            stack.extend(kids.get(p, []))
+            try:
+                with open(f"/proc/{p}/status") as f:
+                    total += next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:")), 0)
+            except OSError:
+                pass
+        return total
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.05)
+    return proc.returncode, time.perf_counter() - start, peak
+
+
+OUR_BUILD = """
+import sys; sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+sys.path.insert(0, sys.argv[1] + "/bench")
+from search_quality import read_records
+from gongbao.search import build_index
+build_index(Path(sys.argv[3]), read_records(Path(sys.argv[2])))
+"""
+
+
+def build_cost(site: Path, work: Path) -> None:
+    import pagefind_bin_extended
+    extended = Path(pagefind_bin_extended.__file__).parent / "pagefind_extended"
+    pages = work / "pages"
+    shutil.copytree(site, pages, ignore=shutil.ignore_patterns("search"))
+    ours = work / "ours"
+    ours.mkdir()
+    rc1, t1, m1 = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(site), str(ours)])
+    rc2, t2, m2 = measure([str(extended), "--site", str(pages), "--output-path", str(work / "extended")])
+    print(f"index build   ours: {t1:6.1f} s  peak {m1 / 2**20:6.0f} MiB (rc {rc1})")
+    print(f"   Pagefind extended: {t2:6.1f} s  peak {m2 / 2**20:6.0f} MiB (rc {rc2}) on the same pages")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--content", type=Path, default=REPO, help="project folder with content/ (default: this repo)")
+    ap.add_argument("--queries", type=Path, default=REPO / "bench" / "queries.txt")
+    ap.add_argument("--first-query", default="营商环境")
+    ap.add_argument("--no-build-cost", action="store_true")
+    args = ap.parse_args()
+    reason = chromium_missing()
+    queries = [q.strip() for q in args.queries.read_text(encoding="utf-8").splitlines()
+               if q.strip() and not q.startswith("#")]
+    with tempfile.TemporaryDirectory(prefix="gongbao-bench-") as tmp:
+        work = Path(tmp)
+        how, records = build_site(args.content, work / "site")
+        print(f"built {len(records)} documents ({how})")
+        if reason:
+            print("! browser figures skipped:", reason)
+        else:
+            quality(work / "site", records, [q for q in queries if query_words(q)], work / "p1")
+            first_query(work / "site", args.first_query, work / "p2")
+        if not args.no_build_cost:
+            build_cost(work / "site", work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,456 @@
+/* gongbao search page: exact Chinese substring search on Pagefind (see gongbao/search.py).
+ * window.gongbaoSearch(query, {filters, sort}) resolves to every match in rank order:
+ * 文号 match, then title match, then relevance (BM25 over bigrams). Works online and from file://. */
+(function () {
+  "use strict";
+  var app = document.getElementById("gb-search");
+  if (!app) return;
+  var ROOT = app.getAttribute("data-root") || "../";
+  var BASE = ROOT + "search/";
+  var OFFLINE = location.protocol === "file:";
+  var EXPLICIT_INDEX = OFFLINE || app.getAttribute("data-explicit-index") === "true";
+  var PAGE_SIZE = 10, EXACT_COUNT_UP_TO = 100;
+
+  /* ---------- normalisation: identical to gongbao.search.normalize ---------- */
+  var KEEP = /[\p{L}\p{N}]/u;
+  function normalize(s) {
+    var out = "";
+    for (var c of s.normalize("NFKC").toLowerCase()) if (KEEP.test(c)) out += c;
+    return out;
+  }
+  /* Identical to gongbao.search.spell: four letters a-z per character. */
+  function spell(chars) {
+    var out = "";
+    for (var c of chars) {
+      var n = c.codePointAt(0), s = "";
+      for (var i = 0; i < 4; i++) { s = String.fromCharCode(97 + n % 26) + s; n = Math.floor(n / 26); }
+      out += s;
+    }
+    return out;
+  }
+  function queryWords(q) {
+    return q.normalize("NFKC").split(/\s+/).map(normalize).filter(Boolean);
+  }
+  function bigrams(w) {
+    var cs = Array.from(w), out = [];
+    for (var i = 0; i + 1 < cs.length; i++) out.push(cs[i] + cs[i + 1]);
+    return out;
+  }
+
+  /* ---------- loading files (fetch online, <script> wrappers offline) ---------- */
+  var offlineFiles = {}, offlineWaiters = {};
+  window.gongbaoOffline = {
+    put: function (path, b64) {
+      var bin = atob(b64), bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      offlineFiles[path] = bytes;
+      (offlineWaiters[path] || []).forEach(function (w) { w.resolve(bytes); });
+      delete offlineWaiters[path];
+    }
+  };
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src; s.async = true;
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new Error("cannot load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+  function offlineBytes(path) {
+    if (offlineFiles[path]) return Promise.resolve(offlineFiles[path]);
+    return new Promise(function (resolve, reject) {
+      (offlineWaiters[path] = offlineWaiters[path] || []).push({ resolve: resolve });
+      loadScript(BASE + "offline/" + path + ".js").catch(reject);
+    });
+  }
+  function rawBytes(path) {
+    if (OFFLINE) return offlineBytes(path);
+    return fetch(BASE + path).then(function (r) {
+      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+      return r.arrayBuffer();
+    }).then(function (b) { return new Uint8Array(b); });
+  }
+  function gunzip(bytes) {
+    if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return Promise.resolve(bytes);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+  }
+  /* At most MAX_LOADS files in flight: verifying thousands of candidates must not flood the server. */
+  var MAX_LOADS = 8, inFlight = 0, queue = [];
+  function limited(start) {
+    return new Promise(function (resolve, reject) {
+      queue.push(function () {
+        inFlight++;
+        start().then(resolve, reject).then(function () { inFlight--; if (queue.length) queue.shift()(); });
+      });
+      if (inFlight < MAX_LOADS) queue.shift()();
+    });
+  }
+  var jsonCache = {};
+  function loadJson(path) {
+    if (!jsonCache[path]) {
+      jsonCache[path] = limited(function () { return rawBytes(path).then(gunzip); }).then(function (b) {
+        return JSON.parse(new TextDecoder().decode(b));
+      });
+      jsonCache[path].catch(function () { delete jsonCache[path]; });
+    }
+    return jsonCache[path];
+  }
+
+  /* ---------- Pagefind ---------- */
+  var OFFLINE_PF = "gongbao-offline:/pagefind/";
+  var pagefindReady = null;
+  function pagefind() {
+    if (pagefindReady) return pagefindReady;
+    if (!OFFLINE) {
+      pagefindReady = import(new URL(BASE + "pagefind/pagefind.js", location.href).href).then(function (pf) {
+        return pf.options({ basePath: new URL(BASE + "pagefind/", location.href).href }).then(function () { return pf; });
+      });
+      return pagefindReady;
+    }
+    var realFetch = window.fetch;
+    window.fetch = function (input, init) {
+      var url = typeof input === "string" ? input : (input && input.url) || String(input);
+      if (url.indexOf(OFFLINE_PF) === 0) {
+        var file = url.slice(OFFLINE_PF.length).split(/[?#]/)[0];  // drop Pagefind's ?ts= cache buster
+        return offlineBytes("pagefind/" + file).then(function (b) { return new Response(b); });
+      }
+      return realFetch.apply(this, arguments);
+    };
+    var RealWorker = window.Worker;
+    window.Worker = undefined;  // a worker cannot load from file://; run Pagefind on the page
+    pagefindReady = loadScript(BASE + "offline/pagefind.js").then(function () {
+      var pf = window.gongbaoPagefind;
+      return pf.options({ basePath: OFFLINE_PF }).then(function () { window.Worker = RealWorker; return pf; });
+    });
+    return pagefindReady;
+  }
+  var termCache = {};
+  /* Positions of one token: Pagefind reports where the single index page holds it. */
+  function positions(term) {
+    if (!termCache[term]) {
+      termCache[term] = pagefind().then(function (pf) { return pf.search(term); }).then(function (r) {
+        var res = r && r.results && r.results[0];
+        return res ? res.words.slice().sort(function (a, b) { return a - b; }) : [];
+      });
+    }
+    return termCache[term];
+  }
+
+  /* ---------- meta: where each document's tokens lie, facets, dates ---------- */
+  var metaReady = null;
+  function meta() {
+    if (!metaReady) {
+      metaReady = loadJson("meta.gb").then(function (m) {
+        var start = 0, sumBigrams = 0;
+        m.starts = new Int32Array(m.docs.length + 1);
+        m.docs.forEach(function (d, i) { m.starts[i] = start; start += d[0]; sumBigrams += d[1]; });
+        m.starts[m.docs.length] = start;
+        m.avgBigrams = m.docs.length ? sumBigrams / m.docs.length : 1;
+        return m;
+      });
+    }
+    return metaReady;
+  }
+  function docAt(m, pos) {
+    var lo = 0, hi = m.docs.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (m.starts[mid] <= pos) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+  /* doc -> tf estimate of a bigram found at `pos` (bigrams are written most frequent first). */
+  function docsOf(m, term, isBigram) {
+    return positions(term).then(function (ps) {
+      var map = new Map();
+      ps.forEach(function (p) {
+        var d = docAt(m, p), tf = 1;
+        if (isBigram) {
+          var off = p - m.starts[d], row = m.docs[d];
+          tf = off < row[4] ? 12 : off < row[3] ? 6 : off < row[2] ? 2.5 : 1;
+        }
+        map.set(d, tf);
+      });
+      return map;
+    });
+  }
+  function intersect(maps) {
+    if (!maps.length) return new Set();
+    var smallest = maps.reduce(function (a, b) { return a.size <= b.size ? a : b; });
+    var out = new Set();
+    smallest.forEach(function (_, d) { if (maps.every(function (mp) { return mp.has(d); })) out.add(d); });
+    return out;
+  }
+
+  /* ---------- ranking ---------- */
+  function rank(query) {
+    var words = queryWords(query);
+    if (!words.length) return Promise.resolve({ words: words, ids: [], meta: null });
+    return meta().then(function (m) {
+      var P = m.prefixes;
+      var body = [], title = [];
+      words.forEach(function (w) {
+        var bg = bigrams(w);
+        body.push(bg.length ? bg.map(function (b) { return [P.bigram + spell(b), true]; }) : [[P.char + spell(w), false]]);
+        title.push(bg.length ? bg.map(function (b) { return P.title_bigram + spell(b); }) : [P.title_char + spell(w)]);
+      });
+      var docNumber = /\d/.test(query) ? P.doc_number + spell(normalize(query)) : null;
+      var jobs = [];
+      body.forEach(function (ts) { ts.forEach(function (t) { jobs.push(docsOf(m, t[0], t[1])); }); });
+      return Promise.all(jobs).then(function (maps) {
+        var hits = intersect(maps);
+        if (!hits.size) return { words: words, ids: [], meta: m };
+        var titleTerms = [].concat.apply([], title);
+        var extra = titleTerms.map(function (t) { return docsOf(m, t, false); });
+        if (docNumber) extra.push(docsOf(m, docNumber, false));
+        return Promise.all(extra).then(function (more) {
+          var titleHits = intersect(more.slice(0, titleTerms.length));
+          var numberHits = docNumber ? more[titleTerms.length] : new Map();
+          var N = m.docs.length, k1 = 1.2, b = 0.75, scores = new Map();
+          hits.forEach(function (d) {
+            var len = m.docs[d][1] || 1, s = 0;
+            maps.forEach(function (mp) {
+              var df = mp.size, tf = mp.get(d);
+              var idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
+              s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / m.avgBigrams));
+            });
+            scores.set(d, s);
+          });
+          var tier = function (d) { return numberHits.has(d) ? 0 : titleHits.has(d) ? 1 : 2; };
+          var ids = Array.from(hits).sort(function (x, y) {
+            return (tier(x) - tier(y)) || (scores.get(y) - scores.get(x)) || (x - y);
+          });
+          return { words: words, ids: ids, meta: m, tier: tier };
+        });
+      });
+    });
+  }
+
+  function applyOptions(r, options) {
+    var m = r.meta, f = (options && options.filters) || {}, ids = r.ids;
+    if (!m) return ids;
+    var F = m.facets;
+    var want = function (list, value) { return value ? list.indexOf(value) : null; };
+    var issuer = want(F.issuers, f.issuer), type = want(F.doc_types, f.doc_type);
+    var status = want(F.statuses, f.status), gazette = want(F.gazettes, f.gazette);
+    ids = ids.filter(function (d) {
+      var row = m.docs[d];
+      return (issuer === null || row[6].indexOf(issuer) >= 0) &&
+        (!f.year || row[5].slice(0, 4) === String(f.year)) &&
+        (type === null || row[7] === type) && (status === null || row[8] === status) &&
+        (gazette === null || row[9] === gazette);
+    });
+    if (options && options.sort === "date") {
+      var pos = new Map(ids.map(function (d, i) { return [d, i]; }));
+      ids = ids.slice().sort(function (x, y) {
+        return m.docs[y][5] < m.docs[x][5] ? -1 : m.docs[y][5] > m.docs[x][5] ? 1 : pos.get(x) - pos.get(y);
+      });
+    }
+    return ids;
+  }
+
+  function names(m, ids) {
+    var per = m.names_per_shard, shards = {};
+    ids.forEach(function (d) { shards[Math.floor(d / per)] = true; });
+    return Promise.all(Object.keys(shards).map(function (s) {
+      return loadJson("names/" + s + ".gb").then(function (rows) { return [s, rows]; });
+    })).then(function (loaded) {
+      var byShard = {};
+      loaded.forEach(function (x) { byShard[x[0]] = x[1]; });
+      return ids.map(function (d) { return byShard[Math.floor(d / per)][d % per]; });
+    });
+  }
+
+  function record(m, d, name) {
+    var row = m.docs[d], F = m.facets;
+    return {
+      url: name[0], title: name[1], doc_number: name[2],
+      issuers: row[6].map(function (i) { return F.issuers[i]; }), doc_type: F.doc_types[row[7]],
+      date: row[5], year: Number(row[5].slice(0, 4)), status: F.statuses[row[8]],
+      gazette: row[9] >= 0 ? F.gazettes[row[9]] : null
+    };
+  }
+
+  /* Bigram candidates are checked against the document's text, so only exact matches remain. */
+  function verify(ids, words) {
+    return Promise.all(ids.map(function (d) {
+      return loadJson("doc/" + d + ".gb").then(function (doc) { return containsAll(doc, words); });
+    })).then(function (ok) { return ids.filter(function (_, i) { return ok[i]; }); });
+  }
+
+  window.gongbaoSearch = function (query, options) {
+    return rank(query).then(function (r) {
+      return verify(applyOptions(r, options), r.words).then(function (ids) { return [r, ids]; });
+    }).then(function (x) {
+      var r = x[0], ids = x[1];
+      if (!ids.length) return [];
+      return names(r.meta, ids).then(function (ns) {
+        return ids.map(function (d, i) { return record(r.meta, d, ns[i]); });
+      });
+    });
+  };
+  window.gongbaoSearch.normalize = normalize;
+  window.gongbaoSearch.queryWords = queryWords;
+
+  /* ---------- snippets ---------- */
+  /* Each kept character of `text` with its index, so matches map back for highlighting. */
+  function indexed(text) {
+    var chars = [], idx = [], i = 0;
+    for (var c of text) {
+      for (var n of c.normalize("NFKC").toLowerCase()) {
+        if (KEEP.test(n)) { chars.push(n); idx.push(i); }
+      }
+      i += c.length;
+    }
+    return { norm: chars.join(""), chars: chars, idx: idx };
+  }
+  function containsAll(doc, words) {
+    var parts = [doc.title, doc.doc_number || ""].concat(doc.text.split("\n")).map(normalize);
+    return words.every(function (w) { return parts.some(function (p) { return p.indexOf(w) >= 0; }); });
+  }
+  function snippet(doc, words, el) {
+    var paras = doc.text.split("\n"), best = null;
+    for (var k = 0; k < paras.length && !best; k++) {
+      var ix = indexed(paras[k]);
+      for (var w = 0; w < words.length; w++) {
+        var at = ix.norm.indexOf(words[w]);
+        if (at >= 0) { best = { text: paras[k], ix: ix }; break; }
+      }
+    }
+    if (!best) { el.textContent = doc.text.slice(0, 100); return; }
+    var ranges = [], norm = best.ix.norm, cps = Array.from(best.text);
+    var cpIndex = []; var u = 0;
+    cps.forEach(function (c, i) { cpIndex[u] = i; u += c.length; });
+    words.forEach(function (w) {
+      var wl = Array.from(w).length, from = 0, at;
+      var normCps = best.ix.chars;
+      var normStr = normCps.join("");
+      while ((at = normStr.indexOf(w, from)) >= 0) {
+        var startCp = Array.from(normStr.slice(0, at)).length;
+        var s = cpIndex[best.ix.idx[startCp]], e = cpIndex[best.ix.idx[startCp + wl - 1]] + 1;
+        ranges.push([s, e]); from = at + w.length;
+      }
+    });
+    ranges.sort(function (a, b) { return a[0] - b[0]; });
+    var first = ranges.length ? ranges[0][0] : 0;
+    var lo = Math.max(0, first - 40), hi = Math.min(cps.length, first + 80);
+    el.textContent = "";
+    if (lo > 0) el.appendChild(document.createTextNode("…"));
+    var cur = lo;
+    ranges.forEach(function (r) {
+      if (r[0] < cur || r[0] >= hi) return;
+      el.appendChild(document.createTextNode(cps.slice(cur, r[0]).join("")));
+      var mark = document.createElement("mark");
+      mark.textContent = cps.slice(r[0], Math.min(r[1], hi)).join("");
+      el.appendChild(mark);
+      cur = Math.min(r[1], hi);
+    });
+    el.appendChild(document.createTextNode(cps.slice(cur, hi).join("")));
+    if (hi < cps.length) el.appendChild(document.createTextNode("…"));
+  }
+
+  /* ---------- the page ---------- */
+  var form = app.querySelector("form"), input = app.querySelector("[name=q]");
+  var list = app.querySelector(".gb-results"), statusEl = app.querySelector(".gb-status");
+  var more = app.querySelector(".gb-more");
+  var FILTERS = ["issuer", "year", "doc_type", "status", "gazette"];
+  var state = { token: 0, ids: [], shown: 0, words: [], meta: null };
+
+  function currentOptions() {
+    var filters = {};
+    FILTERS.forEach(function (f) {
+      var el = form.elements[f];
+      if (el && el.value) filters[f] = el.value;
+    });
+    return { filters: filters, sort: form.elements.sort ? form.elements.sort.value : "relevance" };
+  }
+  function href(url) { return ROOT + url + (EXPLICIT_INDEX && /\/$/.test(url) ? "index.html" : ""); }
+  function syncUrl() {
+    var params = new URLSearchParams();
+    if (input.value.trim()) params.set("q", input.value.trim());
+    var o = currentOptions();
+    FILTERS.forEach(function (f) { if (o.filters[f]) params.set(f, o.filters[f]); });
+    if (o.sort === "date") params.set("sort", "date");
+    var qs = params.toString();
+    try { history.replaceState(null, "", qs ? "?" + qs : location.pathname); } catch (e) { /* file:// */ }
+  }
+  function badgeClass(status) {
+    return status === "现行有效" ? "in-force" : status === "已修改" ? "amended" : "ended";
+  }
+  function renderMore(token) {
+    var m = state.meta, batch = state.ids.slice(state.shown, state.shown + PAGE_SIZE);
+    state.shown += batch.length;
+    more.hidden = state.shown >= state.ids.length;
+    return names(m, batch).then(function (ns) {
+      if (token !== state.token) return;
+      return Promise.all(batch.map(function (d, i) {
+        var rec = record(m, d, ns[i]);
+        var li = document.createElement("li");
+        li.className = "gb-result";
+        var h = document.createElement("h2"), a = document.createElement("a");
+        a.href = href(rec.url); a.textContent = rec.title; h.appendChild(a); li.appendChild(h);
+        var info = document.createElement("p"); info.className = "gb-info";
+        if (rec.doc_number) {
+          var num = document.createElement("span"); num.className = "gb-number"; num.textContent = rec.doc_number;
+          info.appendChild(num);
+        }
+        var date = document.createElement("time"); date.dateTime = rec.date; date.textContent = rec.date;
+        info.appendChild(date);
+        var badge = document.createElement("span");
+        badge.className = "gb-badge " + badgeClass(rec.status); badge.textContent = rec.status;
+        info.appendChild(badge);
+        li.appendChild(info);
+        var snip = document.createElement("p"); snip.className = "gb-snippet"; li.appendChild(snip);
+        list.appendChild(li);
+        return loadJson("doc/" + d + ".gb").then(function (doc) {
+          if (token !== state.token) return;
+          if (!containsAll(doc, state.words)) { li.hidden = true; return; }
+          snippet(doc, state.words, snip);
+        });
+      }));
+    });
+  }
+  function run() {
+    var token = ++state.token, q = input.value;
+    syncUrl();
+    list.textContent = ""; more.hidden = true;
+    if (!queryWords(q).length) { statusEl.textContent = ""; return Promise.resolve(); }
+    statusEl.textContent = "正在搜索…";
+    return rank(q).then(function (r) {
+      if (token !== state.token) return;
+      state.ids = applyOptions(r, currentOptions()); state.shown = 0;
+      state.words = r.words; state.meta = r.meta;
+      var none = "没有找到包含“" + q.trim() + "”的公文";
+      statusEl.textContent = state.ids.length ? "找到约 " + state.ids.length + " 件公文" : none;
+      if (state.ids.length) return renderMore(token);
+    }).then(function () {
+      if (token !== state.token) return;
+      app.setAttribute("data-state", "done");
+      /* The exact count needs every candidate's text: fetched after the first results are shown. */
+      if (state.ids.length && state.ids.length <= EXACT_COUNT_UP_TO) {
+        verify(state.ids, state.words).then(function (exact) {
+          if (token === state.token) statusEl.textContent = exact.length ? "找到 " + exact.length + " 件公文" : "没有找到包含“" + q.trim() + "”的公文";
+        });
+      }
+    }).catch(function (e) {
+      if (token === state.token) { statusEl.textContent = "搜索出错：" + e.message; app.setAttribute("data-state", "error"); }
+    });
+  }
+  var timer = null;
+  form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(timer); run(); });
+  input.addEventListener("input", function () {
+    clearTimeout(timer); timer = setTimeout(run, 250);
+  });
+  Array.prototype.forEach.call(form.querySelectorAll("select"), function (el) {
+    el.addEventListener("change", function () { run(); });
+  });
+  more.addEventListener("click", function () { renderMore(state.token); });
+
+  var params = new URLSearchParams(location.search);
+  FILTERS.concat(["sort"]).forEach(function (f) {
+    if (params.get(f) && form.elements[f]) form.elements[f].value = params.get(f);
+  });
+  if (params.get("q")) { input.value = params.get("q"); run(); }
+})();
