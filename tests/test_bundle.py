@@ -88,3 +88,59 @@ def test_offline_pages_and_links_work_from_disk(unzipped: Path, tmp_path: Path) 
 
     outside = [url for url in seen if not url.startswith(root_url)]
     assert outside == []
+
+
+ALL_RESULTS = ("var cb = arguments[arguments.length - 1];"
+               "gongbaoSearch(arguments[0], {}).then(function (r) { cb(r.map(function (x) { return x.url; })); },"
+               " function (e) { cb('ERROR ' + e); });")
+
+
+def _search_from_the_box(driver, query: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Type a query into the box every page has, submit it, wait for the results; their links."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = driver.find_element(By.ID, "q-top")
+    box.clear()
+    box.send_keys(query, Keys.ENTER)
+    WebDriverWait(driver, 30).until(
+        lambda d: d.find_elements(By.ID, "gb-search")
+        and d.find_element(By.ID, "gb-search").get_attribute("data-state") in ("done", "error"))
+    return [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, ".gb-result h2 a")]
+
+
+@pytest.mark.parametrize("query, first", [
+    ("禁火令", "docs/wlff-2024-9/index.html"),
+    ("长输管道", "docs/wlfbf-2024-39/index.html"),
+    ("武隆府办发(2024)40号", "docs/wlfbf-2024-40/index.html"),
+])
+def test_offline_search_from_the_home_page_finds_the_right_document_first(unzipped: Path, tmp_path: Path,
+                                                                        query: str, first: str) -> None:
+    with chromium(tmp_path / "profile") as driver:
+        driver.get((unzipped / "index.html").as_uri())
+        links = _search_from_the_box(driver, query)
+        assert links and links[0] == (unzipped / first).as_uri()
+        outside = [u for u in _resources(driver) if not u.startswith(unzipped.as_uri() + "/")]
+        assert outside == []
+
+
+def _queries() -> list[str]:
+    lines = (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
+    return [q.strip() for q in lines if q.strip() and not q.startswith("#")]
+
+
+def test_offline_search_equals_the_served_site_for_every_benchmark_query(unzipped: Path, tmp_path: Path) -> None:
+    from browser import served
+
+    with served(unzipped) as base, chromium(tmp_path / "online") as online, chromium(tmp_path / "disk") as disk:
+        online.get(base + "search/index.html")
+        disk.get((unzipped / "search" / "index.html").as_uri())
+        applied = 0
+        for query in _queries():
+            served_urls = online.execute_async_script(ALL_RESULTS, query)
+            disk_urls = disk.execute_async_script(ALL_RESULTS, query)
+            assert not isinstance(served_urls, str), served_urls
+            assert disk_urls == served_urls, query
+            applied += bool(served_urls)
+    assert applied >= 15, "most benchmark queries should find something in the bundled gazette"
