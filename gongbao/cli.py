@@ -174,3 +174,7 @@ def bundle(project: Path, as_of: str | None) -> None:
     _report(problems, None)
     size = path.stat().st_size
     click.echo(f"{problems.show(path)}  {size / 1024 / 1024:.1f} MB（{size} 字节）")
+
+
+if __name__ == "__main__":
+    main()
