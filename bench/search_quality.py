@@ -88,8 +88,10 @@ def content_records(project: Path):
 def read_records(site: Path) -> list[SearchRecord]:
     docs = site / "search" / "doc"
     out = []
-    for n in range(len(list(docs.iterdir()))):
+    for n in range(sum(1 for f in docs.iterdir() if not f.stem.endswith("r"))):
         d = json.loads(gzip.decompress((docs / f"{n}.gb").read_bytes()))
+        if d.get("more"):
+            d["text"] += "\n" + json.loads(gzip.decompress((docs / f"{n}r.gb").read_bytes()))["text"]
         out.append(SearchRecord(url=d["url"], title=d["title"], doc_number=d["doc_number"],
                                 issuers=tuple(d["issuers"]), doc_type=d["doc_type"], date=d["date"],
                                 year=d["year"], status=d["status"], gazette=d["gazette"], text=d["text"]))
@@ -109,12 +111,14 @@ class CountingServer:
             def copyfile(self, source, outputfile):  # type: ignore[override]
                 data = source.read()
                 counter.sent += len(data)
+                counter.files.append((self.path.split("?")[0], len(data)))
                 outputfile.write(data)
 
             def log_message(self, *args: object) -> None:
                 pass
 
         self.sent = 0
+        self.files: list[tuple[str, int]] = []
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
@@ -182,10 +186,20 @@ def first_query(site: Path, query: str, profile: Path) -> None:
             driver.get(server.url + "search/index.html")
             page_bytes = server.sent
             server.sent = 0
+            server.files.clear()
             r = driver.execute_async_script(FIRST, query)
+            sent, files = server.sent, list(server.files)
             print(f"first query {query!r}: {r['ms']:.0f} ms to results shown ({r['shown']} shown); "
                   f"Resource Timing transferSize {r['bytes'] / 1024:.1f} KB in {r['files']} files; "
-                  f"server sent {server.sent / 1024:.1f} KB (incl. worker); the page itself {page_bytes / 1024:.1f} KB")
+                  f"server sent {sent / 1024:.1f} KB in {len(files)} files (everything the page and Pagefind "
+                  f"fetched); the page itself {page_bytes / 1024:.1f} KB")
+            groups: dict[str, list[int]] = {}
+            for path, size in files:
+                key = path.rsplit("/", 1)[0] + "/*" if "/index/" in path or "/doc/" in path or "/names/" in path \
+                    else path
+                groups.setdefault(key, []).append(size)
+            for key, sizes in sorted(groups.items(), key=lambda kv: -sum(kv[1])):
+                print(f"    {sum(sizes) / 1024:7.1f} KB  {len(sizes):3d} x {key}")
     finally:
         server.close()
 

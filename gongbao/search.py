@@ -10,28 +10,33 @@ characters, written one document after another into a single Pagefind page. Why:
 - Pagefind's build cost grows with (word, page) pairs; one page holds every document, so
   the pairs are just the distinct tokens, and the build is cheaper than Pagefind extended;
 - Pagefind reports the position of every matching token, and a position tells which
-  document it came from (`regions` in meta) and, because each document's bigrams are
-  written most-frequent first, how often the bigram occurs there (`tf` counts).
+  document it came from (region sizes in meta) and, from the offset inside the document's
+  region, whether the bigram is in its 文号 or title (those bigrams are written first) and
+  how often it occurs in the body (body bigrams are written most frequent first).
 
 Tokens are spelled in lower-case Latin letters (each character as four base-26 letters,
-behind a one-letter namespace): Pagefind 1.5 splits Han text in queries into single
-characters and matches each by prefix, which would turn an exact bigram lookup into a
-fuzzy one; Latin words of fixed length are looked up exactly. Namespaces keep body
-bigrams (b), characters (u), title bigrams (t), title characters (s) and 文号 (n) apart, so
-that the browser can rank 文号 matches first and title matches next.
+behind a one-letter namespace: b bigrams, u characters): Pagefind 1.5 splits Han text in
+queries into single characters and matches each by prefix, which would turn an exact bigram
+lookup into a fuzzy one; Latin words of fixed length are looked up exactly.
+
+After Pagefind has run, its word index is re-cut into chunks of CHUNK_UNITS loc units (see
+`rechunk`): a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each.
+The page runs Pagefind without its web worker (one file fewer to fetch).
 
 Files under `search/` (all gzip, deterministic): `pagefind/` (Pagefind's own output minus
 what is never loaded), `meta.gb` (regions, facets, dates), `names/<n>.gb` (url, title, 文号
-for 64 documents each), `doc/<i>.gb` (one document's fields and text, for snippets).
+for 64 documents each), `doc/<i>.gb` (one document's fields and the start of its text, for snippets and the exact
+check; `doc/<i>r.gb` the rest of the text, loaded only when the start does not decide).
 """
 
 from __future__ import annotations
 
 import base64
-import concurrent.futures
 import bisect
+import concurrent.futures
 import functools
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -50,7 +55,11 @@ NAMES_PER_SHARD = 64
 FORMAT_VERSION = 1
 
 #: Token namespaces (see the module docstring).
-BIGRAM, CHAR, TITLE_BIGRAM, TITLE_CHAR, DOC_NUMBER = "b", "u", "t", "s", "n"
+BIGRAM, CHAR = "b", "u"
+
+#: The per-document columns of meta.gb: document_tokens' row, then date and facet numbers.
+META_COLUMNS = ("tokens", "bigrams", "tf2", "tf4", "tf10", "number", "title", "title_chars",
+                "date", "issuers", "doc_type", "status", "gazette")
 
 #: Bigrams are written most frequent first; these thresholds split them into tf buckets.
 TF_BUCKETS = (2, 4, 10)
@@ -58,7 +67,8 @@ TF_BUCKETS = (2, 4, 10)
 #: Pagefind output that the search never loads (its UI kits, and the one fragment that
 #: would hold every token of the site).
 _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js", "fragment")
+           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js", "fragment",
+           "pagefind-worker.js")
 
 
 class SearchIndexError(RuntimeError):
@@ -140,27 +150,51 @@ def _bigrams(parts: Iterable[str]) -> Counter[str]:
 
 
 def document_tokens(record: SearchRecord) -> tuple[list[str], list[int]]:
-    """The tokens of one document in index order, and [bigram count, tf≥2, tf≥4, tf≥10 counts]."""
-    parts = searchable_parts(record)
-    ranked = _bigrams(parts).most_common()  # count descending, ties in first-seen order
+    """The tokens of one document in index order, and its row of region sizes for meta.
+
+    Bigrams come first, in three segments: those of the 文号, then the other bigrams of the
+    title, then the rest, most frequent first; then the characters, the title's first. The
+    browser reads a match's segment (文号, title, body) and, in the body, its frequency bucket
+    from its offset in the document's region. Row: [tokens, bigrams, tf≥2, tf≥4, tf≥10 (body
+    offsets), 文号 bigrams, title bigrams, title characters].
+    """
+    # Normalised once as a whole: "\n" (which NFKC, lower() and the filter leave alone) keeps
+    # the parts apart, and pairs across it are dropped.
+    raw = "\n".join((record.title, record.doc_number or "", record.text))
+    norm = _NOT_ALNUM_OR_NL.sub("", unicodedata.normalize("NFKC", raw).lower())
+    title, number = norm.split("\n", 2)[:2]
+    counts = Counter(map(str.__add__, norm, norm[1:]))
+    for pair in [k for k in counts if "\n" in k]:
+        del counts[pair]
+    in_number = sorted(_bigrams([number]))
+    in_title = sorted(set(_bigrams([title])).difference(in_number))
+    head = set(in_number).union(in_title)
+    ranked = [bc for bc in counts.most_common() if bc[0] not in head]  # count descending, ties first-seen
     tf = [bisect.bisect_left(ranked, -t, key=lambda bc: -bc[1]) for t in TF_BUCKETS]
-    title = normalize(record.title)
-    sp = _spell_char
-    tokens = [BIGRAM + sp(b[0]) + sp(b[1]) for b, _ in ranked]
-    tokens += [CHAR + sp(c) for c in sorted(set().union(*parts))]
-    tokens += [TITLE_BIGRAM + spell(b) for b in sorted(_bigrams([title]))]
-    tokens += [TITLE_CHAR + spell(c) for c in sorted(set(title))]
-    if record.doc_number:
-        tokens.append(DOC_NUMBER + spell(normalize(record.doc_number)))
-    return tokens, [len(ranked), *tf]
+    sp = _spell_token
+    tokens = [*map(sp, in_number), *map(sp, in_title), *(sp(b) for b, _ in ranked)]
+    n_bigrams = len(tokens)
+    title_chars = sorted(set(title))
+    tokens += map(sp, title_chars)
+    tokens += map(sp, sorted(set(norm).difference(title_chars, "\n")))
+    return tokens, [len(tokens), n_bigrams, *tf, len(in_number), len(in_title), len(title_chars)]
 
 
-def _token_line(record: SearchRecord) -> tuple[str, int, list[int]]:
-    tokens, tf = document_tokens(record)
-    return " ".join(tokens) + " ", len(tokens), tf
+@functools.cache
+def _spell_token(chars: str) -> str:
+    """A bigram or a character as its token."""
+    return (BIGRAM if len(chars) == 2 else CHAR) + spell(chars)
 
 
-def _token_lines(records: Sequence[SearchRecord]) -> Iterator[tuple[str, int, list[int]]]:
+_NOT_ALNUM_OR_NL = re.compile(r"[^\w\n]+|_+")
+
+
+def _token_line(record: SearchRecord) -> tuple[str, list[int]]:
+    tokens, row = document_tokens(record)
+    return " ".join(tokens) + " ", row
+
+
+def _token_lines(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int]]]:
     """document_tokens for every record, in order; on all cores when there are many."""
     workers = min(os.cpu_count() or 1, 8)
     if len(records) < 500 or workers < 2:
@@ -218,25 +252,46 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord]) -> None:
             # lang "und": no stemmer, no segmenter, on both sides of Pagefind.
             f.write('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"><title>i</title></head>'
                     '<body><main data-pagefind-body><p>')
-            for n, (record, (line, count, tf)) in enumerate(zip(records, _token_lines(records))):
+            for record, (line, row) in zip(records, _token_lines(records)):
                 f.write(line)
-                docs.append([count, *tf, record.date, [issuers[i] for i in record.issuers],
+                docs.append([*row, record.date, [issuers[i] for i in record.issuers],
                              types[record.doc_type], statuses[record.status],
                              gazettes[record.gazette] if record.gazette else -1])
-                _write_gz_json(out / "doc" / f"{n}.gb", _display(record))
             f.write("</p></main></body></html>\n")
-        _run_pagefind(Path(tmp) / "site", out / PAGEFIND_DIR)
-    for n in range(0, len(records), NAMES_PER_SHARD):
-        _write_gz_json(out / "names" / f"{n // NAMES_PER_SHARD}.gb",
-                       [[r.url, r.title, r.doc_number] for r in records[n:n + NAMES_PER_SHARD]])
-    _write_gz_json(out / "meta.gb", {
-        "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "tf_buckets": list(TF_BUCKETS),
-        "prefixes": {"bigram": BIGRAM, "title_bigram": TITLE_BIGRAM, "title_char": TITLE_CHAR,
-                     "char": CHAR, "doc_number": DOC_NUMBER},
-        "facets": {"issuers": list(issuers), "doc_types": list(types), "statuses": list(statuses),
-                   "gazettes": list(gazettes)},
-        "docs": docs,
-    })
+        # Pagefind runs in its own process: the files for the browser are written meanwhile.
+        with _Pagefind(Path(tmp) / "site", out / PAGEFIND_DIR):
+            for n, record in enumerate(records):
+                head, rest = _split_text(record.text)
+                _write_gz_json(out / "doc" / f"{n}.gb", {**_display(record), "text": head, "more": bool(rest)})
+                if rest:
+                    _write_gz_json(out / "doc" / f"{n}r.gb", {"text": rest})
+            for n in range(0, len(records), NAMES_PER_SHARD):
+                _write_gz_json(out / "names" / f"{n // NAMES_PER_SHARD}.gb",
+                               [[r.url, r.title, r.doc_number] for r in records[n:n + NAMES_PER_SHARD]])
+            _write_gz_json(out / "meta.gb", {
+                "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "tf_buckets": list(TF_BUCKETS),
+                "prefixes": {"bigram": BIGRAM, "char": CHAR},
+                "facets": {"issuers": list(issuers), "doc_types": list(types), "statuses": list(statuses),
+                           "gazettes": list(gazettes)},
+                # one list per column (they compress better than rows): see META_COLUMNS
+                "columns": {c: [d[i] for d in docs] for i, c in enumerate(META_COLUMNS)},
+            })
+
+
+#: A document's text is stored as its first paragraphs (doc/<i>.gb, at least this many
+#: characters) and the rest (doc/<i>r.gb): a snippet and the exact check usually need only the first.
+HEAD_CHARS = 800
+
+
+def _split_text(text: str) -> tuple[str, str]:
+    """The text cut at the first paragraph end after HEAD_CHARS characters (never inside a paragraph,
+    so a match never spans the two halves)."""
+    if len(text) <= HEAD_CHARS:
+        return text, ""
+    cut = text.find("\n", HEAD_CHARS)
+    if cut < 0:
+        return text, ""
+    return text[:cut], text[cut + 1:]
 
 
 def _display(record: SearchRecord) -> dict[str, object]:
@@ -245,23 +300,282 @@ def _display(record: SearchRecord) -> dict[str, object]:
             "year": record.year, "status": record.status, "gazette": record.gazette, "text": record.text}
 
 
-def _run_pagefind(source: Path, output: Path) -> None:
-    if not any(source.iterdir()):
-        raise SearchIndexError("nothing to index")
-    cmd = [str(pagefind_executable()), "--site", str(source), "--output-path", str(output)]
+class _Pagefind:
+    """Pagefind indexing `source` into `output` in a child process, for the length of a `with`."""
+
+    def __init__(self, source: Path, output: Path):
+        if not any(source.iterdir()):
+            raise SearchIndexError("nothing to index")
+        self.output = output
+        self.log = tempfile.TemporaryFile()
+        cmd = [str(pagefind_executable()), "--site", str(source), "--output-path", str(output)]
+        try:
+            self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            self.log.close()
+            raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
+
+    def __enter__(self) -> "_Pagefind":
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        try:
+            if exc_type is not None:
+                self.proc.kill()
+                self.proc.wait()
+                return
+            try:
+                code = self.proc.wait(timeout=3600)
+            except subprocess.TimeoutExpired as exc:
+                self.proc.kill()
+                self.proc.wait()
+                raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
+            self.log.seek(0)
+            detail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        finally:
+            self.log.close()
+        if code != 0 or not (self.output / "pagefind.js").is_file():
+            raise SearchIndexError(f"Pagefind failed (exit {code}): " + " | ".join(detail))
+        for name in _UNUSED:
+            target = self.output / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+        rechunk(self.output)
+
+
+# --- smaller index chunks ----------------------------------------------------------------------
+#
+# Pagefind cuts its word index into chunks of 20000 "loc units" (one per location, plus one per
+# page a word is on), about 55 KB gzipped; a query loads one whole chunk per term. The browser
+# needs a few terms per query, so the chunks are re-cut smaller after Pagefind has written them:
+# every chunk is decoded (gzip, the "pagefind_dcd" signature, CBOR), the words are regrouped in
+# their sorted order, and the chunks, the meta index that lists them and pagefind-entry.json are
+# rewritten. Each file must re-encode to exactly the bytes Pagefind wrote, or the build stops:
+# that is how a format other than the one Pagefind 1.5 writes is noticed.
+
+#: Loc units per chunk after re-cutting (Pagefind's own is 20000). Smaller chunks mean less to
+#: load per term but a longer chunk list in the meta index, which every query loads.
+CHUNK_UNITS = 4000
+_SIGNATURE = b"pagefind_dcd"
+_PAGEFIND_VERSIONS = ("1.5.",)
+
+
+class _Cbor:
+    """The subset of CBOR (RFC 8949) that Pagefind's minicbor output uses: unsigned and negative
+    integers, text strings and definite-length arrays, each head in its shortest form."""
+
+    @staticmethod
+    def decode(data: bytes) -> object:
+        value, end = _Cbor._item(data, 0)
+        if end != len(data):
+            raise ValueError(f"{len(data) - end} bytes after the CBOR value")
+        return value
+
+    @staticmethod
+    def _item(data: bytes, i: int) -> tuple[object, int]:
+        head = data[i]
+        major, info = head >> 5, head & 31
+        i += 1
+        if info < 24:
+            arg = info
+        elif info <= 27:
+            size = 1 << (info - 24)
+            arg = int.from_bytes(data[i:i + size], "big")
+            i += size
+        else:
+            raise ValueError(f"unsupported CBOR head 0x{head:02x}")
+        if major == 0:
+            return arg, i
+        if major == 1:
+            return -1 - arg, i
+        if major == 3:
+            return data[i:i + arg].decode("utf-8"), i + arg
+        if major == 4:
+            items = []
+            for _ in range(arg):
+                item, i = _Cbor._item(data, i)
+                items.append(item)
+            return items, i
+        raise ValueError(f"unsupported CBOR major type {major}")
+
+    @staticmethod
+    def encode(value: object) -> bytes:
+        out = bytearray()
+        _Cbor._put(value, out)
+        return bytes(out)
+
+    @staticmethod
+    def _head(major: int, arg: int, out: bytearray) -> None:
+        if arg < 24:
+            out.append(major << 5 | arg)
+        else:
+            size = 1 if arg < 1 << 8 else 2 if arg < 1 << 16 else 4 if arg < 1 << 32 else 8
+            out.append(major << 5 | (24 + size.bit_length() - 1))
+            out += arg.to_bytes(size, "big")
+
+    @staticmethod
+    def _put(value: object, out: bytearray) -> None:
+        if isinstance(value, bool):
+            raise ValueError("booleans are not expected in Pagefind's index")
+        if isinstance(value, int):
+            _Cbor._head(0, value, out) if value >= 0 else _Cbor._head(1, -1 - value, out)
+        elif isinstance(value, str):
+            raw = value.encode("utf-8")
+            _Cbor._head(3, len(raw), out)
+            out += raw
+        elif isinstance(value, list):
+            _Cbor._head(4, len(value), out)
+            for item in value:
+                _Cbor._put(item, out)
+        else:
+            raise ValueError(f"cannot encode {type(value).__name__}")
+
+
+def _read_pagefind_file(path: Path) -> object:
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
-    if done.returncode != 0 or not (output / "pagefind.js").is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise SearchIndexError(f"Pagefind failed (exit {done.returncode}): " + " | ".join(detail))
-    for name in _UNUSED:
-        target = output / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+        raw = gzip.decompress(path.read_bytes())
+        if not raw.startswith(_SIGNATURE):
+            raise ValueError("no pagefind_dcd signature")
+        value = _Cbor.decode(raw[len(_SIGNATURE):])
+        if _Cbor.encode(value) != raw[len(_SIGNATURE):]:
+            raise ValueError("does not re-encode to the same bytes")
+    except (OSError, ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise SearchIndexError(f"cannot re-cut the Pagefind index: {path.name} is not in the format "
+                               f"Pagefind 1.5 writes ({exc})") from exc
+    return value
+
+
+def _pagefind_bytes(value: object) -> bytes:
+    return gzip.compress(_SIGNATURE + _Cbor.encode(value), compresslevel=9, mtime=0)
+
+
+def _shape_error(what: str) -> SearchIndexError:
+    return SearchIndexError(f"cannot re-cut the Pagefind index: {what} is not shaped as Pagefind 1.5 writes it")
+
+
+def _boundaries(before: str, after: str) -> tuple[str, str]:
+    """Shortest distinct prefixes of two neighbouring words: the `to` of one chunk and the `from`
+    of the next, the way Pagefind names its chunk boundaries."""
+    common = 0
+    while common < min(len(before), len(after)) and before[common] == after[common]:
+        common += 1
+    return before[:common + 1], after[:common + 1]
+
+
+#: One word of a chunk, as Pagefind 1.5 writes it for a site of one page: [word, [[0, locs, []]], []].
+#: A word is lower-case Latin here (see spell), and loc integers never contain letters, so this
+#: pattern cannot match inside a word's locations.
+_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([a-z]*)\x81\x83\x00", re.DOTALL)
+
+
+def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes, int]]:
+    """(word, its CBOR bytes, its loc units) for each word of one decompressed chunk, without
+    decoding the locations: the words must tile the chunk exactly, or the format is not the one
+    this code knows."""
+    body = raw[len(_SIGNATURE):]
+    if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
+        raise _shape_error(name)
+    count, at = _head(body, 1, 4)
+    words: list[tuple[str, bytes, int]] = []
+    starts = []
+    for m in _WORD.finditer(body, at):
+        length = m.group(1)[0] - 0x60 if m.group(1) else m.group(2)[0]
+        if len(m.group(3)) == length:
+            starts.append(m)
+    if len(starts) != count or (starts and starts[0].start() != at):
+        raise _shape_error(name)
+    for n, m in enumerate(starts):
+        end = starts[n + 1].start() if n + 1 < len(starts) else len(body)
+        locs, _ = _head(body, m.end(), 4)
+        words.append((m.group(3).decode("ascii"), body[m.start():end], locs + 1))
+    return words
+
+
+def _head(data: bytes, i: int, major: int) -> tuple[int, int]:
+    """The argument of the CBOR head at i, which must be of type `major`, and where it ends."""
+    head = data[i]
+    if head >> 5 != major:
+        raise ValueError(f"expected CBOR major type {major} at {i}")
+    info = head & 31
+    if info < 24:
+        return info, i + 1
+    if info > 27:
+        raise ValueError(f"unsupported CBOR head 0x{head:02x}")
+    size = 1 << (info - 24)
+    return int.from_bytes(data[i + 1:i + 1 + size], "big"), i + 1 + size
+
+
+def _gz_chunk(words: Sequence[bytes]) -> bytes:
+    out = bytearray(_SIGNATURE + b"\x81")
+    _Cbor._head(4, len(words), out)
+    for w in words:
+        out += w
+    return gzip.compress(bytes(out), compresslevel=9, mtime=0)
+
+
+def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
+    """Re-cut the word index Pagefind wrote under `output` into chunks of about `units` loc units."""
+    entry_path = output / "pagefind-entry.json"
+    try:
+        entry = json.loads(entry_path.read_text(encoding="utf-8"))
+        languages = entry["languages"]
+        version = entry["version"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SearchIndexError(f"cannot re-cut the Pagefind index: unreadable {entry_path.name} ({exc})") from exc
+    if not str(version).startswith(_PAGEFIND_VERSIONS):
+        raise SearchIndexError(f"cannot re-cut the index of Pagefind {version}: only 1.5 is known")
+    index_dir = output / "index"
+    for language in languages.values():
+        meta_path = output / f"pagefind.{language['hash']}.pf_meta"
+        meta = _read_pagefind_file(meta_path)
+        if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[2], list)
+                and isinstance(meta[1], list) and len(meta[1]) == 1):
+            raise _shape_error(meta_path.name)  # the token page must be the only page
+        words: list[tuple[str, bytes, int]] = []
+        for chunk in meta[2]:
+            if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
+                raise _shape_error(f"the chunk list of {meta_path.name}")
+            path = index_dir / f"{chunk[2]}.pf_index"
+            try:
+                words += _words_of_chunk(gzip.decompress(path.read_bytes()), path.name)
+            except (OSError, ValueError, IndexError, EOFError) as exc:
+                raise _shape_error(f"{path.name} ({exc})") from exc
+        if any(a[0] >= b[0] for a, b in zip(words, words[1:])):
+            raise _shape_error(f"the word order of {meta_path.name}'s index")
+        cut: list[list[tuple[str, bytes, int]]] = [[]]
+        size = 0
+        for word in words:
+            cut[-1].append(word)
+            size += word[2]
+            if size >= units:
+                cut.append([])
+                size = 0
+        cut = [c for c in cut if c]
+        workers = min(os.cpu_count() or 1, 8)
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:  # zlib releases the GIL
+            data = list(pool.map(_gz_chunk, ([w[1] for w in c] for c in cut)))
+        for chunk in meta[2]:
+            (index_dir / f"{chunk[2]}.pf_index").unlink()
+        prefix = str(language["hash"]).split("_")[0]
+        chunks, names = [], set()
+        for n, (c, d) in enumerate(zip(cut, data)):
+            lo = c[0][0] if n == 0 else _boundaries(cut[n - 1][-1][0], c[0][0])[1]
+            hi = c[-1][0] if n == len(cut) - 1 else _boundaries(c[-1][0], cut[n + 1][0][0])[0]
+            digest = hashlib.sha256(d).hexdigest()
+            name = f"{prefix}_{digest[:8]}"
+            if name in names:  # a clash of short hashes: this chunk takes the long one
+                name = f"{prefix}_{digest}"
+            names.add(name)
+            (index_dir / f"{name}.pf_index").write_bytes(d)
+            chunks.append([lo, hi, name])
+        meta[2] = chunks
+        meta_bytes = _pagefind_bytes(meta)
+        meta_path.unlink()
+        language["hash"] = f"{prefix}_{hashlib.sha256(meta_bytes).hexdigest()[:11]}"
+        (output / f"pagefind.{language['hash']}.pf_meta").write_bytes(meta_bytes)
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 # --- offline ---------------------------------------------------------------------------------

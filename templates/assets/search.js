@@ -105,7 +105,9 @@
     if (pagefindReady) return pagefindReady;
     if (!OFFLINE) {
       pagefindReady = import(new URL(BASE + "pagefind/pagefind.js", location.href).href).then(function (pf) {
-        return pf.options({ basePath: new URL(BASE + "pagefind/", location.href).href }).then(function () { return pf; });
+        /* On the page, not in Pagefind's worker: one file (41 KB) less before the first results. */
+        return pf.options({ basePath: new URL(BASE + "pagefind/", location.href).href, noWorker: true })
+          .then(function () { return pf; });
       });
       return pagefindReady;
     }
@@ -122,7 +124,7 @@
     window.Worker = undefined;  // a worker cannot load from file://; run Pagefind on the page
     pagefindReady = loadScript(BASE + "offline/pagefind.js").then(function () {
       var pf = window.gongbaoPagefind;
-      return pf.options({ basePath: OFFLINE_PF }).then(function () { window.Worker = RealWorker; return pf; });
+      return pf.options({ basePath: OFFLINE_PF, noWorker: true }).then(function () { window.Worker = RealWorker; return pf; });
     });
     return pagefindReady;
   }
@@ -139,15 +141,22 @@
   }
 
   /* ---------- meta: where each document's tokens lie, facets, dates ---------- */
+  /* Row of a document (m.docs[d]), built from meta.gb's columns:
+   * 0 tokens, 1 bigrams, 2-4 body bigrams with tf ≥ 2/4/10 (most frequent first), 5 date, 6 issuers,
+   * 7 type, 8 status, 9 gazette, 10 文号 bigrams, 11 title bigrams, 12 title characters. */
+  var ROW = ["tokens", "bigrams", "tf2", "tf4", "tf10", "date", "issuers", "doc_type", "status", "gazette",
+             "number", "title", "title_chars"];
   var metaReady = null;
   function meta() {
     if (!metaReady) {
       metaReady = loadJson("meta.gb").then(function (m) {
-        var start = 0, sumBigrams = 0;
-        m.starts = new Int32Array(m.docs.length + 1);
+        var c = m.columns, n = c.tokens.length, start = 0, sumBigrams = 0;
+        m.docs = new Array(n);
+        for (var i = 0; i < n; i++) m.docs[i] = ROW.map(function (k) { return c[k][i]; });
+        m.starts = new Int32Array(n + 1);
         m.docs.forEach(function (d, i) { m.starts[i] = start; start += d[0]; sumBigrams += d[1]; });
-        m.starts[m.docs.length] = start;
-        m.avgBigrams = m.docs.length ? sumBigrams / m.docs.length : 1;
+        m.starts[n] = start;
+        m.avgBigrams = n ? sumBigrams / n : 1;
         return m;
       });
     }
@@ -161,17 +170,26 @@
     }
     return lo;
   }
-  /* doc -> tf estimate of a bigram found at `pos` (bigrams are written most frequent first). */
+  /* SEGMENT of a match: in the 文号, in the title, or only in the body. */
+  var NUMBER = 0, TITLE = 1, BODY = 2;
+  /* doc -> [tf estimate, segment] of a token found at `pos`: a document's bigrams are written
+   * 文号 first, then title, then body most frequent first; its characters title first. */
   function docsOf(m, term, isBigram) {
     return positions(term).then(function (ps) {
       var map = new Map();
       ps.forEach(function (p) {
-        var d = docAt(m, p), tf = 1;
+        var d = docAt(m, p), row = m.docs[d], off = p - m.starts[d], hit;
         if (isBigram) {
-          var off = p - m.starts[d], row = m.docs[d];
-          tf = off < row[4] ? 12 : off < row[3] ? 6 : off < row[2] ? 2.5 : 1;
+          if (off < row[10]) hit = [2.5, NUMBER];
+          else if (off < row[10] + row[11]) hit = [2.5, TITLE];
+          else {
+            off -= row[10] + row[11];
+            hit = [off < row[4] ? 12 : off < row[3] ? 6 : off < row[2] ? 2.5 : 1, BODY];
+          }
+        } else {
+          hit = [1, off - row[1] < row[12] ? TITLE : BODY];
         }
-        map.set(d, tf);
+        map.set(d, hit);
       });
       return map;
     });
@@ -183,47 +201,55 @@
     smallest.forEach(function (_, d) { if (maps.every(function (mp) { return mp.has(d); })) out.add(d); });
     return out;
   }
+  function unique(xs) { return xs.filter(function (x, i) { return xs.indexOf(x) === i; }); }
 
   /* ---------- ranking ---------- */
+  /* 文号 match first (the query is the document's 文号: its bigrams are exactly the 文号's),
+   * then title match (every word's bigrams, or its character, in the title), then BM25. */
   function rank(query) {
     var words = queryWords(query);
     if (!words.length) return Promise.resolve({ words: words, ids: [], meta: null });
     return meta().then(function (m) {
-      var P = m.prefixes;
-      var body = [], title = [];
+      var P = m.prefixes, terms = [], perWord = [];
       words.forEach(function (w) {
-        var bg = bigrams(w);
-        body.push(bg.length ? bg.map(function (b) { return [P.bigram + spell(b), true]; }) : [[P.char + spell(w), false]]);
-        title.push(bg.length ? bg.map(function (b) { return P.title_bigram + spell(b); }) : [P.title_char + spell(w)]);
+        var bg = bigrams(w), ts = bg.length ? bg.map(function (b) { return P.bigram + spell(b); }) : [P.char + spell(w)];
+        perWord.push(ts.map(function (t) {
+          var at = terms.indexOf(t);
+          if (at < 0) { terms.push(t); at = terms.length - 1; }
+          return at;
+        }));
       });
-      var docNumber = /\d/.test(query) ? P.doc_number + spell(normalize(query)) : null;
-      var jobs = [];
-      body.forEach(function (ts) { ts.forEach(function (t) { jobs.push(docsOf(m, t[0], t[1])); }); });
-      return Promise.all(jobs).then(function (maps) {
+      var numberTerms = /\d/.test(query) ? unique(bigrams(words.join(""))).map(function (b) { return P.bigram + spell(b); }) : [];
+      numberTerms.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); });
+      return Promise.all(terms.map(function (t) { return docsOf(m, t, t.charAt(0) === P.bigram); })).then(function (all) {
+        var maps = perWord.length ? [].concat.apply([], perWord).map(function (i) { return all[i]; }) : [];
+        maps = unique(maps);
         var hits = intersect(maps);
         if (!hits.size) return { words: words, ids: [], meta: m };
-        var titleTerms = [].concat.apply([], title);
-        var extra = titleTerms.map(function (t) { return docsOf(m, t, false); });
-        if (docNumber) extra.push(docsOf(m, docNumber, false));
-        return Promise.all(extra).then(function (more) {
-          var titleHits = intersect(more.slice(0, titleTerms.length));
-          var numberHits = docNumber ? more[titleTerms.length] : new Map();
-          var N = m.docs.length, k1 = 1.2, b = 0.75, scores = new Map();
-          hits.forEach(function (d) {
-            var len = m.docs[d][1] || 1, s = 0;
-            maps.forEach(function (mp) {
-              var df = mp.size, tf = mp.get(d);
-              var idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-              s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / m.avgBigrams));
-            });
-            scores.set(d, s);
+        var numberMaps = numberTerms.map(function (t) { return all[terms.indexOf(t)]; });
+        var isNumber = function (d) {
+          return numberMaps.length > 0 && m.docs[d][10] === numberMaps.length &&
+            numberMaps.every(function (mp) { return mp.has(d) && mp.get(d)[1] === NUMBER; });
+        };
+        var inTitle = function (d) {
+          return maps.every(function (mp) { return mp.get(d)[1] !== BODY; });
+        };
+        var N = m.docs.length, k1 = 1.2, b = 0.75, scores = new Map(), tiers = new Map();
+        hits.forEach(function (d) {
+          var len = m.docs[d][1] || 1, s = 0;
+          maps.forEach(function (mp) {
+            var df = mp.size, tf = mp.get(d)[0];
+            var idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
+            s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / m.avgBigrams));
           });
-          var tier = function (d) { return numberHits.has(d) ? 0 : titleHits.has(d) ? 1 : 2; };
-          var ids = Array.from(hits).sort(function (x, y) {
-            return (tier(x) - tier(y)) || (scores.get(y) - scores.get(x)) || (x - y);
-          });
-          return { words: words, ids: ids, meta: m, tier: tier };
+          scores.set(d, s);
+          tiers.set(d, isNumber(d) ? 0 : inTitle(d) ? 1 : 2);
         });
+        var tier = function (d) { return tiers.get(d); };
+        var ids = Array.from(hits).sort(function (x, y) {
+          return (tier(x) - tier(y)) || (scores.get(y) - scores.get(x)) || (x - y);
+        });
+        return { words: words, ids: ids, meta: m, tier: tier };
       });
     });
   }
@@ -276,8 +302,20 @@
   /* Bigram candidates are checked against the document's text, so only exact matches remain. */
   function verify(ids, words) {
     return Promise.all(ids.map(function (d) {
-      return loadJson("doc/" + d + ".gb").then(function (doc) { return containsAll(doc, words); });
+      return loadDoc(d, words).then(function (doc) { return containsAll(doc, words); });
     })).then(function (ok) { return ids.filter(function (_, i) { return ok[i]; }); });
+  }
+  /* A document's fields and text: the start of the text (doc/<i>.gb), and the rest (doc/<i>r.gb)
+   * only when the start does not contain every word. */
+  function loadDoc(d, words) {
+    return loadJson("doc/" + d + ".gb").then(function (doc) {
+      if (!doc.more || containsAll(doc, words)) return doc;
+      return loadJson("doc/" + d + "r.gb").then(function (rest) {
+        var full = {}; for (var k in doc) full[k] = doc[k];
+        full.text = doc.text + "\n" + rest.text; full.more = false;
+        return full;
+      });
+    });
   }
 
   window.gongbaoSearch = function (query, options) {
@@ -404,7 +442,7 @@
         li.appendChild(info);
         var snip = document.createElement("p"); snip.className = "gb-snippet"; li.appendChild(snip);
         list.appendChild(li);
-        return loadJson("doc/" + d + ".gb").then(function (doc) {
+        return loadDoc(d, state.words).then(function (doc) {
           if (token !== state.token) return;
           if (!containsAll(doc, state.words)) { li.hidden = true; return; }
           snippet(doc, state.words, snip);
