@@ -1,32 +1,38 @@
 """Search index: exact Chinese substring search on Pagefind, plus its offline (file://) form.
 
 Pagefind standard is the engine (index chunks, WebAssembly lookup, lazy loading). What it
-indexes is not prose but, for every document, the *set* of its character bigrams and
-characters, written one document after another into a single Pagefind page. Why:
+indexes is not prose but, for every document, the *set* of its character bigrams, written one
+document after another into a single Pagefind page. Why:
 
-- a query word matches a document when the document contains every bigram of the word
-  (single characters: the character), so recall is exact and there is no segmenter whose
-  guesses can differ between build and browser;
-- Pagefind's build cost grows with (word, page) pairs; one page holds every document, so
-  the pairs are just the distinct tokens, and the build is cheaper than Pagefind extended;
+- a query word matches a document only if the document contains every bigram of the word, so
+  the bigram lookup gives a superset of the true matches (recall is exact, and there is no
+  segmenter whose guesses can differ between build and browser); the browser then checks the
+  candidates against the text, so precision is exact too;
+- Pagefind's build cost grows with (word, page) pairs and with occurrences; one page holds
+  every document, so the pairs are just the distinct bigrams, and each document contributes
+  each of its bigrams once;
 - Pagefind reports the position of every matching token, and a position tells which
   document it came from (region sizes in meta) and, from the offset inside the document's
   region, whether the bigram is in its 文号 or title (those bigrams are written first) and
   how often it occurs in the body (body bigrams are written most frequent first).
 
-Tokens are spelled in lower-case Latin letters (each character as four base-26 letters,
-behind a one-letter namespace: b bigrams, u characters): Pagefind 1.5 splits Han text in
-queries into single characters and matches each by prefix, which would turn an exact bigram
-lookup into a fuzzy one; Latin words of fixed length are looked up exactly.
+Tokens are spelled in lower-case Latin letters, each character as four base-26 letters (a
+bigram is eight): Pagefind 1.5 splits Han text in queries into single characters and matches
+each by prefix, which would turn an exact bigram lookup into a fuzzy one; Latin words of fixed
+length are looked up exactly. Single characters are not Pagefind tokens: they were a quarter of
+all occurrences, and a one-character query is answered from `chars/<code point>.gb`, the list
+of documents holding that character (and those holding it in the title).
 
 After Pagefind has run, its word index is re-cut into chunks of CHUNK_UNITS loc units (see
 `rechunk`): a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each.
-The page runs Pagefind without its web worker (one file fewer to fetch).
+The page runs Pagefind without its web worker (one file fewer to fetch) and warms it up when
+the search page opens.
 
 Files under `search/` (all gzip, deterministic): `pagefind/` (Pagefind's own output minus
 what is never loaded), `meta.gb` (regions, facets, dates), `names/<n>.gb` (url, title, 文号
-for 64 documents each), `doc/<i>.gb` (one document's fields and the start of its text, for snippets and the exact
-check; `doc/<i>r.gb` the rest of the text, loaded only when the start does not decide).
+for 64 documents each), `chars/<hex>.gb`, `doc/<i>.gb` (one document's fields and the start of
+its text, for snippets and the exact check; `doc/<i>r.gb` the rest of the text, loaded only
+when the start does not decide).
 """
 
 from __future__ import annotations
@@ -52,13 +58,12 @@ from pathlib import Path
 SEARCH_DIR = "search"
 PAGEFIND_DIR = "pagefind"
 NAMES_PER_SHARD = 64
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-#: Token namespaces (see the module docstring).
-BIGRAM, CHAR = "b", "u"
+CHARS_DIR = "chars"
 
 #: The per-document columns of meta.gb: document_tokens' row, then date and facet numbers.
-META_COLUMNS = ("tokens", "bigrams", "tf2", "tf4", "tf10", "number", "title", "title_chars",
+META_COLUMNS = ("bigrams", "tf2", "tf4", "tf10", "number", "title",
                 "date", "issuers", "doc_type", "status", "gazette")
 
 #: Bigrams are written most frequent first; these thresholds split them into tf buckets.
@@ -119,10 +124,21 @@ def _spell_char(c: str) -> str:
     return "".join(reversed(letters))
 
 
+class _SpellTable(dict[int, str]):
+    """str.translate table: every character to its four letters, filled on first use; spaces stay."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = _spell_char(chr(code))
+        return value
+
+
+_SPELL = _SpellTable({ord(" "): " "})
+
+
 def spell(chars: str) -> str:
     """Each character as four letters a-z (its code point in base 26; every letter or digit
-    in Unicode lies below 26**4): Pagefind-safe and exact."""
-    return "".join(map(_spell_char, chars))
+    in Unicode lies below 26**4): Pagefind-safe and exact. A bigram is eight letters."""
+    return chars.translate(_SPELL)
 
 
 def query_words(query: str) -> list[str]:
@@ -149,14 +165,14 @@ def _bigrams(parts: Iterable[str]) -> Counter[str]:
     return counts
 
 
-def document_tokens(record: SearchRecord) -> tuple[list[str], list[int]]:
-    """The tokens of one document in index order, and its row of region sizes for meta.
+def document_tokens(record: SearchRecord) -> tuple[str, list[int], str, str]:
+    """One document's bigram tokens (space-separated, in index order), its meta row, and the
+    characters of its title and of the whole document (for chars/).
 
-    Bigrams come first, in three segments: those of the 文号, then the other bigrams of the
-    title, then the rest, most frequent first; then the characters, the title's first. The
-    browser reads a match's segment (文号, title, body) and, in the body, its frequency bucket
-    from its offset in the document's region. Row: [tokens, bigrams, tf≥2, tf≥4, tf≥10 (body
-    offsets), 文号 bigrams, title bigrams, title characters].
+    Bigrams come in three segments: those of the 文号, then the other bigrams of the title,
+    then the rest, most frequent first. The browser reads a match's segment (文号, title, body)
+    and, in the body, its frequency bucket from its offset in the document's region.
+    Row: [bigrams, tf≥2, tf≥4, tf≥10 (body offsets), 文号 bigrams, title bigrams].
     """
     # Normalised once as a whole: "\n" (which NFKC, lower() and the filter leave alone) keeps
     # the parts apart, and pairs across it are dropped.
@@ -164,44 +180,33 @@ def document_tokens(record: SearchRecord) -> tuple[list[str], list[int]]:
     norm = _NOT_ALNUM_OR_NL.sub("", unicodedata.normalize("NFKC", raw).lower())
     title, number = norm.split("\n", 2)[:2]
     counts = Counter(map(str.__add__, norm, norm[1:]))
-    for pair in [k for k in counts if "\n" in k]:
-        del counts[pair]
+    at = norm.find("\n")
+    while at >= 0:  # drop the pairs that straddle a paragraph end (they hold the "\n")
+        counts.pop(norm[at - 1:at + 1], None)
+        counts.pop(norm[at:at + 2], None)
+        at = norm.find("\n", at + 1)
     in_number = sorted(_bigrams([number]))
     in_title = sorted(set(_bigrams([title])).difference(in_number))
     head = set(in_number).union(in_title)
     ranked = [bc for bc in counts.most_common() if bc[0] not in head]  # count descending, ties first-seen
     tf = [bisect.bisect_left(ranked, -t, key=lambda bc: -bc[1]) for t in TF_BUCKETS]
-    sp = _spell_token
-    tokens = [*map(sp, in_number), *map(sp, in_title), *(sp(b) for b, _ in ranked)]
-    n_bigrams = len(tokens)
-    title_chars = sorted(set(title))
-    tokens += map(sp, title_chars)
-    tokens += map(sp, sorted(set(norm).difference(title_chars, "\n")))
-    return tokens, [len(tokens), n_bigrams, *tf, len(in_number), len(in_title), len(title_chars)]
-
-
-@functools.cache
-def _spell_token(chars: str) -> str:
-    """A bigram or a character as its token."""
-    return (BIGRAM if len(chars) == 2 else CHAR) + spell(chars)
+    bigrams = [*in_number, *in_title, *(b for b, _ in ranked)]
+    tokens = spell(" ".join(bigrams)) + " " if bigrams else ""
+    chars = "".join(sorted(set(norm) - {"\n"}))
+    return tokens, [len(bigrams), *tf, len(in_number), len(in_title)], "".join(sorted(set(title))), chars
 
 
 _NOT_ALNUM_OR_NL = re.compile(r"[^\w\n]+|_+")
 
 
-def _token_line(record: SearchRecord) -> tuple[str, list[int]]:
-    tokens, row = document_tokens(record)
-    return " ".join(tokens) + " ", row
-
-
-def _token_lines(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int]]]:
+def _token_lines(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int], str, str]]:
     """document_tokens for every record, in order; on all cores when there are many."""
     workers = min(os.cpu_count() or 1, 8)
     if len(records) < 500 or workers < 2:
-        yield from map(_token_line, records)
+        yield from map(document_tokens, records)
         return
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(_token_line, records, chunksize=32)
+        yield from pool.map(document_tokens, records, chunksize=32)
 
 
 def pagefind_executable() -> Path:
@@ -229,10 +234,15 @@ def _facet_index(values: Iterable[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(sorted(set(values)))}
 
 
+_PAGE_HEAD = ('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"><title>i</title></head>'
+              '<body><main data-pagefind-body><p>')  # lang "und": no stemmer, no segmenter, either side
+_PAGE_TAIL = "</p></main></body></html>\n"
+
+
 def build_index(site_dir: Path, records: Sequence[SearchRecord]) -> None:
     """Write the index for `records` under site_dir/search/; raises SearchIndexError if Pagefind fails."""
     out = site_dir / SEARCH_DIR
-    for name in ("meta.gb", "names", "doc", PAGEFIND_DIR):
+    for name in ("meta.gb", "names", "doc", CHARS_DIR, PAGEFIND_DIR):
         target = out / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -245,37 +255,45 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord]) -> None:
     statuses = _facet_index(r.status for r in records)
     gazettes = _facet_index(r.gazette for r in records if r.gazette)
     docs = []
+    # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
+    # cost grows with occurrences): chars/<code point>.gb lists the documents holding each one.
+    char_docs: dict[str, list[int]] = {}
+    char_titles: dict[str, list[int]] = {}
     with tempfile.TemporaryDirectory(prefix="gongbao-pagefind-") as tmp:
         page = Path(tmp) / "site" / "index.html"
         page.parent.mkdir()
         with page.open("w", encoding="utf-8") as f:
-            # lang "und": no stemmer, no segmenter, on both sides of Pagefind.
-            f.write('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"><title>i</title></head>'
-                    '<body><main data-pagefind-body><p>')
-            for record, (line, row) in zip(records, _token_lines(records)):
+            f.write(_PAGE_HEAD)
+            for n, (record, (line, row, title_chars, chars)) in enumerate(zip(records, _token_lines(records))):
                 f.write(line)
                 docs.append([*row, record.date, [issuers[i] for i in record.issuers],
                              types[record.doc_type], statuses[record.status],
                              gazettes[record.gazette] if record.gazette else -1])
-            f.write("</p></main></body></html>\n")
+                for c in chars:
+                    char_docs.setdefault(c, []).append(n)
+                for c in title_chars:
+                    char_titles.setdefault(c, []).append(n)
+            f.write(_PAGE_TAIL)
         # Pagefind runs in its own process: the files for the browser are written meanwhile.
-        with _Pagefind(Path(tmp) / "site", out / PAGEFIND_DIR):
+        with _Pagefind(page.parent, out / PAGEFIND_DIR) as indexer:
             for n, record in enumerate(records):
                 head, rest = _split_text(record.text)
                 _write_gz_json(out / "doc" / f"{n}.gb", {**_display(record), "text": head, "more": bool(rest)})
                 if rest:
                     _write_gz_json(out / "doc" / f"{n}r.gb", {"text": rest})
+            for c, ids in char_docs.items():
+                _write_gz_json(out / CHARS_DIR / f"{ord(c):x}.gb", {"d": ids, "t": char_titles.get(c, [])})
             for n in range(0, len(records), NAMES_PER_SHARD):
                 _write_gz_json(out / "names" / f"{n // NAMES_PER_SHARD}.gb",
                                [[r.url, r.title, r.doc_number] for r in records[n:n + NAMES_PER_SHARD]])
-            _write_gz_json(out / "meta.gb", {
-                "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "tf_buckets": list(TF_BUCKETS),
-                "prefixes": {"bigram": BIGRAM, "char": CHAR},
-                "facets": {"issuers": list(issuers), "doc_types": list(types), "statuses": list(statuses),
-                           "gazettes": list(gazettes)},
-                # one list per column (they compress better than rows): see META_COLUMNS
-                "columns": {c: [d[i] for d in docs] for i, c in enumerate(META_COLUMNS)},
-            })
+            indexer.finish()
+    _write_gz_json(out / "meta.gb", {
+        "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "tf_buckets": list(TF_BUCKETS),
+        "facets": {"issuers": list(issuers), "doc_types": list(types), "statuses": list(statuses),
+                   "gazettes": list(gazettes)},
+        # one list per column (they compress better than rows): see META_COLUMNS
+        "columns": {c: [d[i] for d in docs] for i, c in enumerate(META_COLUMNS)},
+    })
 
 
 #: A document's text is stored as its first paragraphs (doc/<i>.gb, at least this many
@@ -301,13 +319,12 @@ def _display(record: SearchRecord) -> dict[str, object]:
 
 
 class _Pagefind:
-    """Pagefind indexing `source` into `output` in a child process, for the length of a `with`."""
+    """Pagefind indexing `source` into `output` in a child process, from creation to `finish()`."""
 
     def __init__(self, source: Path, output: Path):
-        if not any(source.iterdir()):
-            raise SearchIndexError("nothing to index")
         self.output = output
         self.log = tempfile.TemporaryFile()
+        self.done = False
         cmd = [str(pagefind_executable()), "--site", str(source), "--output-path", str(output)]
         try:
             self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
@@ -318,12 +335,16 @@ class _Pagefind:
     def __enter__(self) -> "_Pagefind":
         return self
 
-    def __exit__(self, exc_type: object, *_: object) -> None:
+    def __exit__(self, *_: object) -> None:
+        if not self.done:  # the build failed elsewhere: stop Pagefind, keep nothing
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
+
+    def finish(self) -> None:
+        """Wait for Pagefind, drop what is never loaded, re-cut the index."""
+        self.done = True
         try:
-            if exc_type is not None:
-                self.proc.kill()
-                self.proc.wait()
-                return
             try:
                 code = self.proc.wait(timeout=3600)
             except subprocess.TimeoutExpired as exc:
@@ -526,7 +547,7 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
         raise SearchIndexError(f"cannot re-cut the Pagefind index: unreadable {entry_path.name} ({exc})") from exc
     if not str(version).startswith(_PAGEFIND_VERSIONS):
         raise SearchIndexError(f"cannot re-cut the index of Pagefind {version}: only 1.5 is known")
-    index_dir = output / "index"
+    chunk_dir = output / "index"
     for language in languages.values():
         meta_path = output / f"pagefind.{language['hash']}.pf_meta"
         meta = _read_pagefind_file(meta_path)
@@ -537,7 +558,7 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
         for chunk in meta[2]:
             if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
                 raise _shape_error(f"the chunk list of {meta_path.name}")
-            path = index_dir / f"{chunk[2]}.pf_index"
+            path = chunk_dir / f"{chunk[2]}.pf_index"
             try:
                 words += _words_of_chunk(gzip.decompress(path.read_bytes()), path.name)
             except (OSError, ValueError, IndexError, EOFError) as exc:
@@ -557,7 +578,7 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:  # zlib releases the GIL
             data = list(pool.map(_gz_chunk, ([w[1] for w in c] for c in cut)))
         for chunk in meta[2]:
-            (index_dir / f"{chunk[2]}.pf_index").unlink()
+            (chunk_dir / f"{chunk[2]}.pf_index").unlink()
         prefix = str(language["hash"]).split("_")[0]
         chunks, names = [], set()
         for n, (c, d) in enumerate(zip(cut, data)):
@@ -568,7 +589,7 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
             if name in names:  # a clash of short hashes: this chunk takes the long one
                 name = f"{prefix}_{digest}"
             names.add(name)
-            (index_dir / f"{name}.pf_index").write_bytes(d)
+            (chunk_dir / f"{name}.pf_index").write_bytes(d)
             chunks.append([lo, hi, name])
         meta[2] = chunks
         meta_bytes = _pagefind_bytes(meta)
@@ -582,7 +603,7 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
 
 OFFLINE_DIR = "offline"
 #: What search.js and Pagefind fetch, relative to search/.
-_FETCHED = ("meta.gb", "names/", "doc/", PAGEFIND_DIR + "/")
+_FETCHED = ("meta.gb", "names/", "doc/", CHARS_DIR + "/", PAGEFIND_DIR + "/")
 _EXPORT = re.compile(r"export\s*\{([^}]*)\};?\s*$")
 
 
