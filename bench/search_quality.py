@@ -184,6 +184,7 @@ def first_query(site: Path, query: str, profile: Path) -> None:
     try:
         with chromium(profile) as driver:
             driver.get(server.url + "search/index.html")
+            _settle(server)  # the page warms the engine up while a reader types
             page_bytes = server.sent
             server.sent = 0
             server.files.clear()
@@ -200,8 +201,37 @@ def first_query(site: Path, query: str, profile: Path) -> None:
                 groups.setdefault(key, []).append(size)
             for key, sizes in sorted(groups.items(), key=lambda kv: -sum(kv[1])):
                 print(f"    {sum(sizes) / 1024:7.1f} KB  {len(sizes):3d} x {key}")
+            print(f"search page with its warm-up + first query: {(page_bytes + sent) / 1024:.1f} KB at the server")
+        with chromium(profile.with_name(profile.name + "-cold")) as driver:
+            server.sent = 0
+            server.files.clear()
+            driver.get(server.url + "search/index.html?q=" + query)
+            ms = driver.execute_async_script(ARRIVAL)
+            print(f"arriving at search/?q={query} from another page: results shown {ms:.0f} ms after navigation "
+                  f"started, {server.sent / 1024:.1f} KB in all (page, styles, engine, index, results)")
     finally:
         server.close()
+
+
+def _settle(server: "CountingServer", quiet: float = 0.5, limit: float = 20.0) -> None:
+    """Wait until the server has sent nothing for `quiet` seconds."""
+    start, last, seen = time.perf_counter(), time.perf_counter(), -1
+    while time.perf_counter() - start < limit:
+        if server.sent != seen:
+            seen, last = server.sent, time.perf_counter()
+        elif time.perf_counter() - last >= quiet:
+            return
+        time.sleep(0.05)
+
+
+ARRIVAL = """
+var cb = arguments[arguments.length - 1], app = document.getElementById('gb-search');
+function done() { cb(performance.now()); }
+if (app.getAttribute('data-state')) done();
+else new MutationObserver(function (_, obs) {
+  if (app.getAttribute('data-state')) { obs.disconnect(); done(); }
+}).observe(app, {attributes: true});
+"""
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, float, int]:

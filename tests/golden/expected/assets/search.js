@@ -99,7 +99,7 @@
   }
 
   /* ---------- Pagefind ---------- */
-  var OFFLINE_PF = "gongbao-offline:/pagefind/";
+  var OFFLINE_ROOT = "gongbao-offline:/";
   var pagefindReady = null;
   function pagefind() {
     if (pagefindReady) return pagefindReady;
@@ -114,9 +114,9 @@
     var realFetch = window.fetch;
     window.fetch = function (input, init) {
       var url = typeof input === "string" ? input : (input && input.url) || String(input);
-      if (url.indexOf(OFFLINE_PF) === 0) {
-        var file = url.slice(OFFLINE_PF.length).split(/[?#]/)[0];  // drop Pagefind's ?ts= cache buster
-        return offlineBytes("pagefind/" + file).then(function (b) { return new Response(b); });
+      if (url.indexOf(OFFLINE_ROOT) === 0) {
+        var file = url.slice(OFFLINE_ROOT.length).split(/[?#]/)[0];  // drop Pagefind's ?ts= cache buster
+        return offlineBytes(file).then(function (b) { return new Response(b); });
       }
       return realFetch.apply(this, arguments);
     };
@@ -124,7 +124,8 @@
     window.Worker = undefined;  // a worker cannot load from file://; run Pagefind on the page
     pagefindReady = loadScript(BASE + "offline/pagefind.js").then(function () {
       var pf = window.gongbaoPagefind;
-      return pf.options({ basePath: OFFLINE_PF, noWorker: true }).then(function () { window.Worker = RealWorker; return pf; });
+      return pf.options({ basePath: OFFLINE_ROOT + "pagefind/", noWorker: true })
+        .then(function () { window.Worker = RealWorker; return pf; });
     });
     return pagefindReady;
   }
@@ -141,22 +142,25 @@
   }
 
   /* ---------- meta: where each document's tokens lie, facets, dates ---------- */
-  /* Row of a document (m.docs[d]), built from meta.gb's columns:
-   * 0 tokens, 1 bigrams, 2-4 body bigrams with tf ≥ 2/4/10 (most frequent first), 5 date, 6 issuers,
-   * 7 type, 8 status, 9 gazette, 10 文号 bigrams, 11 title bigrams, 12 title characters. */
-  var ROW = ["tokens", "bigrams", "tf2", "tf4", "tf10", "date", "issuers", "doc_type", "status", "gazette",
-             "number", "title", "title_chars"];
+  /* A document (m.docs[d]) from meta.gb's columns: bigrams (its region in the index page),
+   * tf2/tf4/tf10 (body bigrams with tf >= 2/4/10 come first, most frequent first),
+   * number and title (bigrams of the 文号 and the rest of the title, written before the body),
+   * date, issuers, doc_type, status, gazette (facet numbers). */
   var metaReady = null;
   function meta() {
     if (!metaReady) {
       metaReady = loadJson("meta.gb").then(function (m) {
-        var c = m.columns, n = c.tokens.length, start = 0, sumBigrams = 0;
+        var c = m.columns, keys = Object.keys(c), n = c.bigrams.length, start = 0, sum = 0;
         m.docs = new Array(n);
-        for (var i = 0; i < n; i++) m.docs[i] = ROW.map(function (k) { return c[k][i]; });
         m.starts = new Int32Array(n + 1);
-        m.docs.forEach(function (d, i) { m.starts[i] = start; start += d[0]; sumBigrams += d[1]; });
+        for (var i = 0; i < n; i++) {
+          var doc = {};
+          for (var k = 0; k < keys.length; k++) doc[keys[k]] = c[keys[k]][i];
+          m.docs[i] = doc;
+          m.starts[i] = start; start += doc.bigrams; sum += doc.bigrams;
+        }
         m.starts[n] = start;
-        m.avgBigrams = n ? sumBigrams / n : 1;
+        m.avgBigrams = n ? sum / n : 1;
         return m;
       });
     }
@@ -172,25 +176,30 @@
   }
   /* SEGMENT of a match: in the 文号, in the title, or only in the body. */
   var NUMBER = 0, TITLE = 1, BODY = 2;
-  /* doc -> [tf estimate, segment] of a token found at `pos`: a document's bigrams are written
-   * 文号 first, then title, then body most frequent first; its characters title first. */
-  function docsOf(m, term, isBigram) {
-    return positions(term).then(function (ps) {
+  /* doc -> [tf estimate, segment] of a bigram, from where Pagefind found its token: a
+   * document's bigrams are written 文号 first, then title, then body most frequent first. */
+  function docsOfBigram(m, bigram) {
+    return positions(spell(bigram)).then(function (ps) {
       var map = new Map();
       ps.forEach(function (p) {
-        var d = docAt(m, p), row = m.docs[d], off = p - m.starts[d], hit;
-        if (isBigram) {
-          if (off < row[10]) hit = [2.5, NUMBER];
-          else if (off < row[10] + row[11]) hit = [2.5, TITLE];
-          else {
-            off -= row[10] + row[11];
-            hit = [off < row[4] ? 12 : off < row[3] ? 6 : off < row[2] ? 2.5 : 1, BODY];
-          }
-        } else {
-          hit = [1, off - row[1] < row[12] ? TITLE : BODY];
+        var d = docAt(m, p), doc = m.docs[d], off = p - m.starts[d];
+        if (off < doc.number) map.set(d, [2.5, NUMBER]);
+        else if (off < doc.number + doc.title) map.set(d, [2.5, TITLE]);
+        else {
+          off -= doc.number + doc.title;
+          map.set(d, [off < doc.tf10 ? 12 : off < doc.tf4 ? 6 : off < doc.tf2 ? 2.5 : 1, BODY]);
         }
-        map.set(d, hit);
       });
+      return map;
+    });
+  }
+  /* doc -> [1, segment] of a single character, from chars/<code point>.gb. */
+  function docsOfChar(c) {
+    return loadJson("chars/" + c.codePointAt(0).toString(16) + ".gb").catch(function () {
+      return { d: [], t: [] };  // a character no document holds has no file
+    }).then(function (f) {
+      var map = new Map(), inTitle = new Set(f.t);
+      f.d.forEach(function (d) { map.set(d, [1, inTitle.has(d) ? TITLE : BODY]); });
       return map;
     });
   }
@@ -210,25 +219,27 @@
     var words = queryWords(query);
     if (!words.length) return Promise.resolve({ words: words, ids: [], meta: null });
     return meta().then(function (m) {
-      var P = m.prefixes, terms = [], perWord = [];
+      var terms = [], perWord = [];
       words.forEach(function (w) {
-        var bg = bigrams(w), ts = bg.length ? bg.map(function (b) { return P.bigram + spell(b); }) : [P.char + spell(w)];
+        var bg = bigrams(w), ts = bg.length ? bg : [w];
         perWord.push(ts.map(function (t) {
           var at = terms.indexOf(t);
           if (at < 0) { terms.push(t); at = terms.length - 1; }
           return at;
         }));
       });
-      var numberTerms = /\d/.test(query) ? unique(bigrams(words.join(""))).map(function (b) { return P.bigram + spell(b); }) : [];
+      var numberTerms = /\d/.test(query) ? unique(bigrams(words.join(""))) : [];
       numberTerms.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); });
-      return Promise.all(terms.map(function (t) { return docsOf(m, t, t.charAt(0) === P.bigram); })).then(function (all) {
+      return Promise.all(terms.map(function (t) {
+        return Array.from(t).length === 2 ? docsOfBigram(m, t) : docsOfChar(t);
+      })).then(function (all) {
         var maps = perWord.length ? [].concat.apply([], perWord).map(function (i) { return all[i]; }) : [];
         maps = unique(maps);
         var hits = intersect(maps);
         if (!hits.size) return { words: words, ids: [], meta: m };
         var numberMaps = numberTerms.map(function (t) { return all[terms.indexOf(t)]; });
         var isNumber = function (d) {
-          return numberMaps.length > 0 && m.docs[d][10] === numberMaps.length &&
+          return numberMaps.length > 0 && m.docs[d].number === numberMaps.length &&
             numberMaps.every(function (mp) { return mp.has(d) && mp.get(d)[1] === NUMBER; });
         };
         var inTitle = function (d) {
@@ -236,7 +247,7 @@
         };
         var N = m.docs.length, k1 = 1.2, b = 0.75, scores = new Map(), tiers = new Map();
         hits.forEach(function (d) {
-          var len = m.docs[d][1] || 1, s = 0;
+          var len = m.docs[d].bigrams || 1, s = 0;
           maps.forEach(function (mp) {
             var df = mp.size, tf = mp.get(d)[0];
             var idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
@@ -262,16 +273,16 @@
     var issuer = want(F.issuers, f.issuer), type = want(F.doc_types, f.doc_type);
     var status = want(F.statuses, f.status), gazette = want(F.gazettes, f.gazette);
     ids = ids.filter(function (d) {
-      var row = m.docs[d];
-      return (issuer === null || row[6].indexOf(issuer) >= 0) &&
-        (!f.year || row[5].slice(0, 4) === String(f.year)) &&
-        (type === null || row[7] === type) && (status === null || row[8] === status) &&
-        (gazette === null || row[9] === gazette);
+      var doc = m.docs[d];
+      return (issuer === null || doc.issuers.indexOf(issuer) >= 0) &&
+        (!f.year || doc.date.slice(0, 4) === String(f.year)) &&
+        (type === null || doc.doc_type === type) && (status === null || doc.status === status) &&
+        (gazette === null || doc.gazette === gazette);
     });
     if (options && options.sort === "date") {
       var pos = new Map(ids.map(function (d, i) { return [d, i]; }));
       ids = ids.slice().sort(function (x, y) {
-        return m.docs[y][5] < m.docs[x][5] ? -1 : m.docs[y][5] > m.docs[x][5] ? 1 : pos.get(x) - pos.get(y);
+        return m.docs[y].date < m.docs[x].date ? -1 : m.docs[y].date > m.docs[x].date ? 1 : pos.get(x) - pos.get(y);
       });
     }
     return ids;
@@ -290,12 +301,12 @@
   }
 
   function record(m, d, name) {
-    var row = m.docs[d], F = m.facets;
+    var doc = m.docs[d], F = m.facets;
     return {
       url: name[0], title: name[1], doc_number: name[2],
-      issuers: row[6].map(function (i) { return F.issuers[i]; }), doc_type: F.doc_types[row[7]],
-      date: row[5], year: Number(row[5].slice(0, 4)), status: F.statuses[row[8]],
-      gazette: row[9] >= 0 ? F.gazettes[row[9]] : null
+      issuers: doc.issuers.map(function (i) { return F.issuers[i]; }), doc_type: F.doc_types[doc.doc_type],
+      date: doc.date, year: Number(doc.date.slice(0, 4)), status: F.statuses[doc.status],
+      gazette: doc.gazette >= 0 ? F.gazettes[doc.gazette] : null
     };
   }
 
@@ -414,6 +425,10 @@
     var qs = params.toString();
     try { history.replaceState(null, "", qs ? "?" + qs : location.pathname); } catch (e) { /* file:// */ }
   }
+  function cnDate(iso) {  /* 2024-06-13 → 2024年6月13日, as the rest of the site prints dates */
+    var p = iso.split("-");
+    return p.length === 3 ? p[0] + "年" + Number(p[1]) + "月" + Number(p[2]) + "日" : iso;
+  }
   function badgeClass(status) {
     return status === "现行有效" ? "in-force" : status === "已修改" ? "amended" : "ended";
   }
@@ -421,10 +436,11 @@
     var m = state.meta, batch = state.ids.slice(state.shown, state.shown + PAGE_SIZE);
     state.shown += batch.length;
     more.hidden = state.shown >= state.ids.length;
-    return names(m, batch).then(function (ns) {
+    /* A document's head file names it too: the first results need no names shard. */
+    return Promise.all(batch.map(function (d) { return loadDoc(d, state.words); })).then(function (docs) {
       if (token !== state.token) return;
-      return Promise.all(batch.map(function (d, i) {
-        var rec = record(m, d, ns[i]);
+      batch.forEach(function (d, i) {
+        var doc = docs[i], rec = record(m, d, [doc.url, doc.title, doc.doc_number]);
         var li = document.createElement("li");
         li.className = "gb-result";
         var h = document.createElement("h2"), a = document.createElement("a");
@@ -434,7 +450,7 @@
           var num = document.createElement("span"); num.className = "gb-number"; num.textContent = rec.doc_number;
           info.appendChild(num);
         }
-        var date = document.createElement("time"); date.dateTime = rec.date; date.textContent = rec.date;
+        var date = document.createElement("time"); date.dateTime = rec.date; date.textContent = cnDate(rec.date);
         info.appendChild(date);
         var badge = document.createElement("span");
         badge.className = "gb-badge " + badgeClass(rec.status); badge.textContent = rec.status;
@@ -442,12 +458,9 @@
         li.appendChild(info);
         var snip = document.createElement("p"); snip.className = "gb-snippet"; li.appendChild(snip);
         list.appendChild(li);
-        return loadDoc(d, state.words).then(function (doc) {
-          if (token !== state.token) return;
-          if (!containsAll(doc, state.words)) { li.hidden = true; return; }
-          snippet(doc, state.words, snip);
-        });
-      }));
+        if (containsAll(doc, state.words)) snippet(doc, state.words, snip);
+        else li.hidden = true;  // all its bigrams, but not the words themselves
+      });
     });
   }
   function run() {
@@ -486,9 +499,24 @@
   });
   more.addEventListener("click", function () { renderMore(state.token); });
 
+  /* On a phone the five filters would push the results below the fold: folded until asked for. */
+  var options = app.querySelector(".gb-options");
+  if (options && window.matchMedia && matchMedia("(max-width: 600px)").matches) options.open = false;
+
   var params = new URLSearchParams(location.search);
   FILTERS.concat(["sort"]).forEach(function (f) {
-    if (params.get(f) && form.elements[f]) form.elements[f].value = params.get(f);
+    if (params.get(f) && form.elements[f]) {
+      form.elements[f].value = params.get(f);
+      if (options) options.open = true;  // a filter in force is shown
+    }
   });
   if (params.get("q")) { input.value = params.get("q"); run(); }
+  else warmUp();
+
+  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta.gb while the reader
+   * is still typing, as Pagefind's own UI does: the first query then only fetches its terms. */
+  function warmUp() {
+    meta().catch(function () { /* reported by the search that needs it */ });
+    pagefind().then(function (pf) { return pf.init(); }).catch(function () {});
+  }
 })();
