@@ -197,4 +197,3 @@ def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path
         link = disk.find_element("css selector", ".gb-result a").get_attribute("href")
         assert link.startswith("file://") and link.endswith("/index.html")
     shutil.rmtree(offline)
-
