@@ -197,3 +197,30 @@ def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path
         link = disk.find_element("css selector", ".gb-result a").get_attribute("href")
         assert link.startswith("file://") and link.endswith("/index.html")
     shutil.rmtree(offline)
+
+
+def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes, int]]]:
+    meta = search._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
+    return [search._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
+            for c in meta[2]]
+
+
+def test_rechunk_cuts_the_index_smaller_and_keeps_every_word(site: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "pagefind"
+    shutil.copytree(site / "search" / "pagefind", copy)
+    before = [w for chunk in _chunk_words(copy) for w in chunk]
+    search.rechunk(copy, units=50)
+    after = _chunk_words(copy)
+    assert len(after) > 1
+    assert [w for chunk in after for w in chunk] == before  # same words, same bytes, same order
+    assert all(sum(w[2] for w in chunk[:-1]) < 50 for chunk in after)
+    assert len(list((copy / "index").iterdir())) == len(after)
+
+
+def test_rechunk_refuses_an_unknown_pagefind_format(site: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "pagefind"
+    shutil.copytree(site / "search" / "pagefind", copy)
+    entry = copy / "pagefind-entry.json"
+    entry.write_text(entry.read_text(encoding="utf-8").replace('"1.5.', '"9.0.'), encoding="utf-8")
+    with pytest.raises(SearchIndexError, match="only 1.5 is known"):
+        search.rechunk(copy)
