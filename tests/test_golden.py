@@ -15,8 +15,9 @@ from conftest import REPO, run
 
 GOLDEN = REPO / "tests" / "golden"
 EXPECTED = GOLDEN / "expected"
-#: The search index (binary; Pagefind's part versioned by Pagefind): checked by the search tests instead.
-SKIP = ("search/pagefind/", "search/doc/", "search/names/", "search/chars/", "search/meta.gb")
+#: The search index (binary; Pagefind's part versioned by Pagefind) is checked by the search tests,
+#: and assets/ is templates/assets/ copied verbatim: neither is rendered output.
+SKIP = ("assets/", "search/pagefind/", "search/doc/", "search/names/", "search/chars/", "search/meta.gb")
 
 
 def _files(root: Path) -> dict[str, bytes]:
