@@ -87,10 +87,6 @@ class Document:
     """Line of the file on which the body starts (for messages about the body)."""
 
     @property
-    def date(self) -> dt.date:
-        return self.signed
-
-    @property
     def takes_effect(self) -> dt.date:
         return self.effective or self.published or self.signed
 

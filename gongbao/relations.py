@@ -116,9 +116,6 @@ class Library:
                         todo.append(other)
         return sorted(seen, key=self.sort_key)
 
-    def date_of(self, key: str) -> dt.date | None:
-        return self.documents[key].signed if key in self.documents else None
-
     def sort_key(self, key: str) -> tuple:
         d = self.documents.get(key)
         if d is not None:
