@@ -77,7 +77,7 @@
     return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
   }
   /* At most MAX_LOADS files in flight: verifying thousands of candidates must not flood the server. */
-  var MAX_LOADS = 8, inFlight = 0, queue = [];
+  var MAX_LOADS = 12, inFlight = 0, queue = [];
   function limited(start) {
     return new Promise(function (resolve, reject) {
       queue.push(function () {
@@ -510,11 +510,12 @@
       if (options) options.open = true;  // a filter in force is shown
     }
   });
+  warmUp();
   if (params.get("q")) { input.value = params.get("q"); run(); }
-  else warmUp();
 
-  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta.gb while the reader
-   * is still typing, as Pagefind's own UI does: the first query then only fetches its terms. */
+  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta.gb at once: while the
+   * reader is still typing, as Pagefind's own UI does, so that the first query only fetches its
+   * terms; or side by side, when the page opens with ?q=. */
   function warmUp() {
     meta().catch(function () { /* reported by the search that needs it */ });
     pagefind().then(function (pf) { return pf.init(); }).catch(function () {});
