@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import yaml
 
 from .model import Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
 from .problems import Problems
+from . import docnumber
 from .slugs import SLUG_RE, slug_for_doc_number
 
 DOCUMENTS_DIR = "documents"
@@ -22,26 +22,7 @@ GAZETTES_DIR = "gazettes"
 #: Markdown containers a body may use (see the README's content guide).
 CONTAINERS = ("addressee", "signature", "disclosure", "editor-note")
 
-_DOC_NUMBER_RE = re.compile(r"^(?P<prefix>[\u3400-\u9fffA-Za-z]+)〔(?P<year>\d{4})〕(?P<seq>\d+)号$")
-_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "［": "〔", "］": "〕",
-                           "(": "〔", ")": "〕", "（": "〔", "）": "〕", "{": "〔", "}": "〕",
-                           "〖": "〔", "〗": "〕"})
 _CN_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-
-
-def normalize_doc_number(text: str) -> str:
-    """Canonical 文号: half-width digits, 〔〕 around the year, no spaces."""
-    text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "")
-    # NFKC turns 〔〕 into (), so translate every bracket kind back to the printed form.
-    return text.translate(_BRACKETS)
-
-
-def parse_doc_number(text: str) -> tuple[str, int, int] | None:
-    """(机关代字, year, 序号) of a canonical 文号, or None when it is malformed."""
-    m = _DOC_NUMBER_RE.match(text)
-    if not m:
-        return None
-    return m["prefix"], int(m["year"]), int(m["seq"])
 
 
 class FieldError(Exception):
@@ -103,8 +84,8 @@ def _year(value: Any, node: yaml.Node) -> int:
 
 
 def _doc_number(value: Any, node: yaml.Node) -> str:
-    text = normalize_doc_number(_str(value, node))
-    if parse_doc_number(text) is None:
+    text = docnumber.normalize(_str(value, node))
+    if docnumber.parse(text) is None:
         raise FieldError(f"文号 {text!r} 格式不正确，应如 武隆府发〔2024〕9号", "E011")
     return text
 

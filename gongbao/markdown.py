@@ -12,10 +12,9 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
+from . import docnumber
 from .load import CONTAINERS
 
-_OPEN_BRACKETS = "〔[【（(［"
-_CLOSE_BRACKETS = "〕]】）)］"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +34,7 @@ class Citations:
     titles: Mapping[str, tuple[str, ...]]
 
     def pattern(self) -> re.Pattern[str] | None:
-        alternatives = []
-        for number in sorted(self.numbers, key=len, reverse=True):
-            m = re.match(r"^(.+?)〔(\d{4})〕(\d+)号$", number)
-            if m:
-                alternatives.append(
-                    f"{re.escape(m[1])}\\s*[{re.escape(_OPEN_BRACKETS)}]\\s*{m[2]}\\s*"
-                    f"[{re.escape(_CLOSE_BRACKETS)}]\\s*{m[3]}\\s*号")
+        alternatives = [p for n in sorted(self.numbers, key=len, reverse=True) if (p := docnumber.pattern(n))]
         number_re = "|".join(alternatives)
         title_re = "|".join(re.escape(t) for t in sorted(self.titles, key=len, reverse=True))
         parts = []
@@ -52,11 +45,6 @@ class Citations:
         if number_re:
             parts.append(f"(?P<num>{number_re})")
         return re.compile("|".join(parts)) if parts else None
-
-
-def _normalize_number(text: str) -> str:
-    text = re.sub(r"\s+", "", text)
-    return re.sub(f"[{re.escape(_OPEN_BRACKETS)}]", "〔", re.sub(f"[{re.escape(_CLOSE_BRACKETS)}]", "〕", text))
 
 
 class BodyRenderer:
@@ -139,7 +127,7 @@ class BodyRenderer:
         out: list[tuple[int, int, str]] = []
         if m.groupdict().get("title"):
             tnum = m.groupdict().get("tnum")
-            number_key = self.citations.numbers.get(_normalize_number(tnum)) if tnum else None
+            number_key = self.citations.numbers.get(docnumber.normalize(tnum)) if tnum else None
             candidates = [k for k in self.citations.titles[m["title"]] if k != self_key]
             title_key = number_key if number_key else (candidates[0] if len(candidates) == 1 else None)
             if title_key and title_key != self_key:
@@ -147,7 +135,7 @@ class BodyRenderer:
             if number_key and number_key != self_key:
                 out.append((m.start("tnum"), m.end("tnum"), number_key))
         elif m.groupdict().get("num"):
-            key = self.citations.numbers.get(_normalize_number(m["num"]))
+            key = self.citations.numbers.get(docnumber.normalize(m["num"]))
             if key and key != self_key:
                 out.append((m.start("num"), m.end("num"), key))
         return out

@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .load import normalize_doc_number, parse_doc_number
+from . import docnumber
 from .model import INVERSE, Content, Document, Gazette, RelationKind
 from .problems import Problems
 from .slugs import slug_for_doc_number
@@ -21,11 +21,6 @@ STATUS_LABELS = {
     "expired": "已失效",
 }
 _ENDING: dict[RelationKind, str] = {"repeals": "repealed", "replaces": "replaced"}
-
-#: A 文号 as it appears in running text, with any bracket style a typist might use.
-DOC_NUMBER_IN_TEXT = re.compile(
-    r"(?<![\u3400-\u9fff])[\u3400-\u9fff]{1,12}[〔\[【（(［]\s*\d{4}\s*[〕\]】）)］]\s*\d{1,5}\s*号")
-
 
 @dataclass(frozen=True, slots=True)
 class Referenced:
@@ -120,7 +115,7 @@ class Library:
         d = self.documents.get(key)
         if d is not None:
             return (d.signed, d.doc_number or "", d.slug)
-        parsed = parse_doc_number(key)
+        parsed = docnumber.parse(key)
         year = parsed[1] if parsed else 0
         return (dt.date(year or 1, 1, 1), key, "")
 
@@ -247,7 +242,7 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
     endings = [e for e in incoming if e.kind in _ENDING]
     doc = lib.documents.get(key)
     own_date = doc.signed if doc else None
-    parsed = parse_doc_number(key)
+    parsed = docnumber.parse(key)
     own_year = parsed[1] if parsed else None
     for e in incoming:
         when = lib.documents[e.newer].takes_effect
@@ -295,11 +290,11 @@ def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
         declared = {e.older for e in lib.outgoing.get(doc.key, [])}
         for verb in re.finditer("废止", doc.body):
             start = max((x.end() for x in _SENTENCE_END.finditer(doc.body, 0, verb.start())), default=0)
-            cited = list(DOC_NUMBER_IN_TEXT.finditer(doc.body, start, verb.start()))
+            cited = list(docnumber.IN_TEXT.finditer(doc.body, start, verb.start()))
             if not cited:
                 continue
-            number = normalize_doc_number(cited[-1].group())
-            if number == doc.doc_number or number in declared or parse_doc_number(number) is None:
+            number = docnumber.normalize(cited[-1].group())
+            if number == doc.doc_number or number in declared or docnumber.parse(number) is None:
                 continue
             line = doc.body_line + doc.body.count("\n", 0, cited[-1].start())
             problems.warn(doc.path, line, "W101", f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")

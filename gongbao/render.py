@@ -19,7 +19,7 @@ from . import urls
 from .config import Settings
 from .markdown import BodyRenderer, Citations
 from .model import RELATION_LABELS, Document, Gazette
-from .load import parse_doc_number
+from . import docnumber
 from .problems import Problems
 from .relations import STATUS_LABELS, Library, Status
 from .search import SearchRecord
@@ -102,7 +102,7 @@ class SiteRenderer:
             "title": lib.title_of(key),
             "doc_number": doc.doc_number if doc else key,
             "date": doc.signed if doc else None,
-            "year": doc.signed.year if doc else (parsed[1] if (parsed := parse_doc_number(key)) else None),
+            "year": doc.signed.year if doc else (parsed[1] if (parsed := docnumber.parse(key)) else None),
             "issuers": doc.issuers if doc else (),
             "doc_type": doc.doc_type if doc else "",
             "status": self.status_view(status),

@@ -6,8 +6,9 @@ import re
 
 from pypinyin import Style, lazy_pinyin
 
+from . import docnumber
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DOC_NUMBER_RE = re.compile(r"^(?P<prefix>.+?)〔(?P<year>\d{4})〕(?P<seq>\d+)号$")
 
 
 def initials(text: str) -> str:
@@ -18,10 +19,11 @@ def initials(text: str) -> str:
 
 def slug_for_doc_number(doc_number: str) -> str:
     """武隆府发〔2024〕9号 → wlff-2024-9: pinyin initials of the 机关代字, the year, the 序号."""
-    m = _DOC_NUMBER_RE.match(doc_number)
-    if not m:
+    parsed = docnumber.parse(doc_number)
+    if parsed is None:
         return initials(doc_number) or "doc"
-    return f"{initials(m['prefix']) or 'doc'}-{m['year']}-{int(m['seq'])}"
+    prefix, year, seq = parsed
+    return f"{initials(prefix) or 'doc'}-{year}-{seq}"
 
 
 def slug_for_name(name: str) -> str:
