@@ -27,6 +27,16 @@ class Heading:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """A body as a page shows it and as search indexes it."""
+
+    html: str
+    outline: list[Heading]
+    text: str
+    """Plain text: one line per block, no markup (for search)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Citations:
     """What body text may cite: 文号 → key, and title → keys (a title may name several editions)."""
 
@@ -59,28 +69,24 @@ class BodyRenderer:
         md.core.ruler.push("gongbao_citations", self._link_citations)
         self.md = md
 
-    def html(self, body: str, href: Callable[[str], str], self_key: str | None) -> tuple[str, list[Heading]]:
-        """HTML of a body and its outline; `href(key)` gives the relative link to a cited document."""
+    def render(self, body: str, href: Callable[[str], str], self_key: str | None) -> RenderedBody:
+        """A body's HTML, outline and plain text, from one parse; `href(key)` links a cited document."""
         env: dict = {"href": href, "self_key": self_key}
         tokens = self.md.parse(body, env)
         outline: list[Heading] = []
+        lines: list[str] = []
         for i, tok in enumerate(tokens):
             if tok.type == "heading_open":
                 anchor = f"s{len(outline) + 1}"
                 tok.attrSet("id", anchor)
                 text = "".join(c.content for c in tokens[i + 1].children or [] if c.type == "text")
                 outline.append(Heading(int(tok.tag[1]), text, anchor))
-        return self.md.renderer.render(tokens, self.md.options, env), outline
-
-    def text(self, body: str) -> str:
-        """Plain text of a body: one line per block, no markup (for search and the catalogue)."""
-        lines: list[str] = []
-        for token in self.md.parse(body, {"href": None, "self_key": None}):
-            if token.type == "inline":
+            elif tok.type == "inline":
                 lines.append("".join(
                     c.content if c.type in ("text", "code_inline") else "\n" if c.type in ("softbreak", "hardbreak") else ""
-                    for c in token.children or []))
-        return "\n".join(line for line in "\n".join(lines).split("\n") if line.strip())
+                    for c in tok.children or []))
+        text = "\n".join(line for line in "\n".join(lines).split("\n") if line.strip())
+        return RenderedBody(self.md.renderer.render(tokens, self.md.options, env), outline, text)
 
     # -- the core rule
 

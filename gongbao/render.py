@@ -17,7 +17,7 @@ import jinja2
 
 from . import urls
 from .config import Settings
-from .markdown import BodyRenderer, Citations
+from .markdown import BodyRenderer, Citations, RenderedBody
 from .model import RELATION_LABELS, Document, Gazette
 from . import docnumber
 from .problems import Problems
@@ -69,7 +69,12 @@ class SiteRenderer:
         self.bodies = BodyRenderer(self._citations())
         self.issuer_slugs = _unique_slugs({i for d in lib.documents.values() for i in d.issuers})
         self.type_slugs = _unique_slugs({d.doc_type for d in lib.documents.values()})
-        self._texts: dict[str, str] = {}
+        self._bodies: dict[str, RenderedBody] = {}
+        # Documents of each issue in printed order: the issue page and every pager need it.
+        self.printed: dict[str, list[Document]] = defaultdict(list)
+        for d in sorted(lib.documents.values(), key=lambda d: (d.page or 0, d.signed, d.key)):
+            if d.gazette:
+                self.printed[d.gazette].append(d)
 
     # ------------------------------------------------------------ helpers
 
@@ -86,10 +91,13 @@ class SiteRenderer:
     def url_of(self, key: str) -> str:
         return urls.document(self.lib.slug_of(key))
 
-    def text_of(self, doc: Document) -> str:
-        if doc.key not in self._texts:
-            self._texts[doc.key] = self.bodies.text(doc.body)
-        return self._texts[doc.key]
+    def body_of(self, doc: Document) -> RenderedBody:
+        """A document's body, rendered once for its page and for the search index."""
+        if doc.key not in self._bodies:
+            page_url = self.url_of(doc.key)
+            self._bodies[doc.key] = self.bodies.render(
+                doc.body, lambda key: self.link(page_url, self.url_of(key)), doc.key)
+        return self._bodies[doc.key]
 
     def doc_summary(self, key: str) -> dict[str, Any]:
         """What a list needs to show one document (in the collection or only referenced)."""
@@ -215,8 +223,7 @@ class SiteRenderer:
     def document_view(self, doc: Document) -> dict[str, Any]:
         lib = self.lib
         view = self.doc_summary(doc.key)
-        page_url = self.url_of(doc.key)
-        body_html, outline = self.bodies.html(doc.body, lambda key: self.link(page_url, self.url_of(key)), doc.key)
+        body = self.body_of(doc)
         view.update({
             "doc": doc,
             "published": doc.published,
@@ -228,8 +235,8 @@ class SiteRenderer:
             "attachments": doc.attachments,
             "relations": self.relation_views(doc.key),
             "lineage": [dict(self.doc_summary(k), current=k == doc.key) for k in lib.lineage(doc.key)],
-            "body_html": body_html,
-            "outline": [h for h in outline if h.level <= 4] if len(outline) >= 6 else [],
+            "body_html": body.html,
+            "outline": [h for h in body.outline if h.level <= 4] if len(body.outline) >= 6 else [],
             "neighbours": self.neighbours(doc),
         })
         return view
@@ -244,25 +251,22 @@ class SiteRenderer:
         """Previous and next document in the printed order of the same issue."""
         if not doc.gazette:
             return {"prev": None, "next": None}
-        same = sorted((d for d in self.lib.documents.values() if d.gazette == doc.gazette),
-                      key=lambda d: (d.page or 0, d.signed, d.key))
+        same = self.printed[doc.gazette]
         i = same.index(doc)
         prev = self.doc_summary(same[i - 1].key) if i > 0 else None
         nxt = self.doc_summary(same[i + 1].key) if i + 1 < len(same) else None
         return {"prev": prev, "next": nxt}
 
     def gazette_view(self, g: Gazette) -> dict[str, Any]:
-        docs = [d for d in self.lib.documents.values() if d.gazette == g.id]
+        docs = self.printed[g.id]
         sections = []
         for section in g.sections:
             entries = [dict(self.doc_summary(d.key), page=d.page)
-                       for d in sorted((d for d in docs if d.section == section.title),
-                                       key=lambda d: (d.page or 0, d.key))]
+                       for d in docs if d.section == section.title]
             entries += [{"title": item.title, "page": item.page, "url": None, "in_collection": False,
                          "doc_number": None} for item in section.items]
             sections.append({"title": section.title, "entries": entries})
-        unsorted = [self.doc_summary(d.key) for d in sorted(docs, key=lambda d: (d.page or 0, d.key))
-                    if d.section is None]
+        unsorted = [self.doc_summary(d.key) for d in docs if d.section is None]
         if unsorted:
             sections.append({"title": "其他", "entries": unsorted})
         page_url = urls.gazette(g.id)
@@ -271,7 +275,7 @@ class SiteRenderer:
             "year": g.year, "number": g.number, "total_number": g.total_number, "published": g.published,
             "frequency": g.frequency, "remark": g.remark, "sections": sections,
             "editorial_board": g.editorial_board, "colophon": g.colophon,
-            "body_html": self.bodies.html(g.body, lambda key: self.link(page_url, self.url_of(key)), None)[0],
+            "body_html": self.bodies.render(g.body, lambda key: self.link(page_url, self.url_of(key)), None).html,
             "document_count": len(docs),
         }
 
@@ -341,7 +345,7 @@ class SiteRenderer:
                 doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year,
                 status=self.lib.status[key].label,
                 gazette=self.lib.gazettes[doc.gazette].label if doc.gazette else None,
-                text=self.text_of(doc)))
+                text=self.body_of(doc).text))
         return tuple(out)
 
 

@@ -315,7 +315,7 @@ def _split_text(text: str) -> tuple[str, str]:
 def _display(record: SearchRecord) -> dict[str, object]:
     return {"url": record.url, "title": record.title, "doc_number": record.doc_number,
             "issuers": list(record.issuers), "doc_type": record.doc_type, "date": record.date,
-            "year": record.year, "status": record.status, "gazette": record.gazette, "text": record.text}
+            "year": record.year, "status": record.status, "gazette": record.gazette}
 
 
 class _Pagefind:
