@@ -11,12 +11,8 @@ from .load import load_content
 from .problems import ContentError, Problems
 from .relations import Library, build_library
 from .render import render_site
-from .search import build_index
+from .search import SearchIndexError, build_index
 from .write import discard, replace_dir, staging_dir
-
-
-class SearchIndexError(Exception):
-    """Pagefind could not index the site; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +47,9 @@ def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path |
             raise ContentError(problems)
         try:
             build_index(staged, rendered.search_records)
-        except Exception as exc:  # any failure of the external indexer ends the build cleanly
+        except SearchIndexError:
+            raise
+        except Exception as exc:  # any other failure around the external indexer ends the build cleanly
             raise SearchIndexError(str(exc) or type(exc).__name__) from exc
         pages = sum(1 for _ in staged.rglob("*.html"))
         replace_dir(staged, output)

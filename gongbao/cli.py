@@ -11,6 +11,7 @@ import click
 from . import build as pipeline
 from .config import Settings, default_as_of, load_settings
 from .problems import ContentError, Problems
+from .search import SearchIndexError
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -61,7 +62,7 @@ def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | No
     except ContentError:
         _report(problems, f"构建失败，{problems.show(out)}/ 保持原样")
         sys.exit(1)
-    except pipeline.SearchIndexError as exc:
+    except SearchIndexError as exc:
         _report(problems, None)
         click.secho(f"构建失败：搜索索引未能生成（{exc}），{problems.show(out)}/ 保持原样", fg="red", err=True)
         sys.exit(1)
@@ -170,6 +171,10 @@ def bundle(project: Path, as_of: str | None) -> None:
         path = make_bundle(settings, _as_of(as_of), problems)
     except ContentError:
         _report(problems, "打包失败")
+        sys.exit(1)
+    except SearchIndexError as exc:
+        _report(problems, None)
+        click.secho(f"打包失败：搜索索引未能生成（{exc}）", fg="red", err=True)
         sys.exit(1)
     _report(problems, None)
     size = path.stat().st_size
