@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
 import threading
 from collections.abc import Iterator
@@ -11,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from gongbao.serve import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -56,19 +56,10 @@ def chromium(profile: Path, mobile: bool = False) -> Iterator["object"]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json"}
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @contextmanager
 def served(directory: Path) -> Iterator[str]:
     """Serve `directory` on 127.0.0.1 (a free port); yields the base URL ending in /."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(directory)))
+    server = make_server(directory, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
