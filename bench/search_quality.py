@@ -1,6 +1,7 @@
 """Search benchmark: quality against the literal truth, first-query cost, build cost vs Pagefind extended.
 
     python bench/search_quality.py [--content DIR] [--queries bench/queries.txt] [--no-build-cost]
+                                   [--no-browser] [--build-runs N]
 
 Builds the site for a project folder (default: this repository's bundled gazette), then prints
 1. per query and mean recall / precision of window.gongbaoSearch against the literal truth
@@ -10,7 +11,8 @@ Builds the site for a project folder (default: this repository's bundled gazette
    fresh headless Chromium (Resource Timing transferSize, and bytes counted by the server, which
    also sees what Pagefind's worker fetches);
 3. wall time and peak RSS of the whole process tree of our index build next to Pagefind extended
-   indexing the same rendered pages, measured one after the other in this run.
+   indexing the same rendered pages, measured one after the other in this run (--build-runs N:
+   N such pairs, in turn, and the range of the ratios).
 If the full pipeline cannot build the content, the search index is built straight from the
 content files inside the bundled site's shell, and Pagefind extended indexes one simple page per
 document instead (this is said in the output). Figures, not assertions: this is not a test.
@@ -275,17 +277,26 @@ build_index(Path(sys.argv[3]), read_records(Path(sys.argv[2])))
 """
 
 
-def build_cost(site: Path, work: Path) -> None:
+def build_cost(site: Path, work: Path, runs: int = 1) -> None:
     import pagefind_bin_extended
     extended = Path(pagefind_bin_extended.__file__).parent / "pagefind_extended"
     pages = work / "pages"
     shutil.copytree(site, pages, ignore=shutil.ignore_patterns("search"))
-    ours = work / "ours"
-    ours.mkdir()
-    rc1, t1, m1 = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(site), str(ours)])
-    rc2, t2, m2 = measure([str(extended), "--site", str(pages), "--output-path", str(work / "extended")])
-    print(f"index build   ours: {t1:6.1f} s  peak {m1 / 2**20:6.0f} MiB (rc {rc1})")
-    print(f"   Pagefind extended: {t2:6.1f} s  peak {m2 / 2**20:6.0f} MiB (rc {rc2}) on the same pages")
+    ratios = []
+    for run in range(1, runs + 1):
+        for name in ("ours", "extended"):
+            shutil.rmtree(work / name, ignore_errors=True)
+        (work / "ours").mkdir()
+        rc1, t1, m1 = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(site), str(work / "ours")])
+        rc2, t2, m2 = measure([str(extended), "--site", str(pages), "--output-path", str(work / "extended")])
+        ratios.append((t1 / t2, m1 / m2))
+        label = f"run {run}: " if runs > 1 else ""
+        print(f"{label}index build   ours: {t1:6.1f} s  peak {m1 / 2**20:6.0f} MiB (rc {rc1})")
+        print(f"{' ' * len(label)}   Pagefind extended: {t2:6.1f} s  peak {m2 / 2**20:6.0f} MiB (rc {rc2}) on the same pages"
+              f"   ratio time {t1 / t2:.2f}, memory {m1 / m2:.2f}")
+    if runs > 1:
+        print(f"ours / extended over {runs} runs: time {min(r[0] for r in ratios):.2f}-{max(r[0] for r in ratios):.2f}, "
+              f"memory {min(r[1] for r in ratios):.2f}-{max(r[1] for r in ratios):.2f}")
 
 
 def main() -> None:
@@ -294,6 +305,8 @@ def main() -> None:
     ap.add_argument("--queries", type=Path, default=REPO / "bench" / "queries.txt")
     ap.add_argument("--first-query", default="营商环境")
     ap.add_argument("--no-build-cost", action="store_true")
+    ap.add_argument("--build-runs", type=int, default=1, help="index builds to compare, ours then extended, in turn")
+    ap.add_argument("--no-browser", action="store_true", help="skip quality and first-query figures")
     args = ap.parse_args()
     reason = chromium_missing()
     queries = [q.strip() for q in args.queries.read_text(encoding="utf-8").splitlines()
@@ -302,13 +315,15 @@ def main() -> None:
         work = Path(tmp)
         how, records = build_site(args.content, work / "site")
         print(f"built {len(records)} documents ({how})")
-        if reason:
+        if args.no_browser:
+            print("browser figures not asked for")
+        elif reason:
             print("! browser figures skipped:", reason)
         else:
             quality(work / "site", records, [q for q in queries if query_words(q)], work / "p1")
             first_query(work / "site", args.first_query, work / "p2")
         if not args.no_build_cost:
-            build_cost(work / "site", work)
+            build_cost(work / "site", work, args.build_runs)
 
 
 if __name__ == "__main__":
