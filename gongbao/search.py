@@ -2,35 +2,41 @@
 
 Pagefind standard is the engine (index chunks, WebAssembly lookup, lazy loading). What it
 indexes is not prose but, for every document, the *set* of its character bigrams, written one
-document after another into a single Pagefind page. Why:
+document after another into one Pagefind page (a large site: a few pages, one per consecutive
+part of its documents, which Pagefind reads side by side). Why:
 
 - a query word matches a document only if the document contains every bigram of the word, so
   the bigram lookup gives a superset of the true matches (recall is exact, and there is no
   segmenter whose guesses can differ between build and browser); the browser then checks the
   candidates against the text, so precision is exact too;
-- Pagefind's build cost grows with (word, page) pairs and with occurrences; one page holds
-  every document, so the pairs are just the distinct bigrams, and each document contributes
-  each of its bigrams once;
-- Pagefind reports the position of every matching token, and a position tells which
-  document it came from (region sizes in meta) and, from the offset inside the document's
-  region, whether the bigram is in its 文号 or title (those bigrams are written first) and
-  how often it occurs in the body (body bigrams are written most frequent first).
+- Pagefind's build cost grows with (word, page) pairs and with occurrences; a page holds many
+  documents, so the pairs are few, and each document contributes each of its bigrams once;
+- Pagefind reports the position of every matching token in its page, and a position tells
+  which document it came from (the part's first document and region sizes in meta) and, from
+  the offset inside the document's region, whether the bigram is in its 文号 or title (those
+  bigrams are written first) and how often it occurs in the body (body bigrams are written
+  most frequent first).
 
-Tokens are spelled in lower-case Latin letters, each character as four base-26 letters (a
-bigram is eight): Pagefind 1.5 splits Han text in queries into single characters and matches
-each by prefix, which would turn an exact bigram lookup into a fuzzy one; Latin words of fixed
-length are looked up exactly. Single characters are not Pagefind tokens: they were a quarter of
-all occurrences, and a one-character query is answered from `chars/<code point>.gb`, the list
-of documents holding that character (and those holding it in the title).
+Tokens are spelled in lower-case letters and digits (a CJK character is three symbols of a
+base-36 code of its code point, a bigram six): Pagefind 1.5 splits Han text in queries into
+single characters and matches each by prefix, which would turn an exact bigram lookup into a
+fuzzy one; the code is prefix-free, so a prefix match of a token is an exact match, and short,
+because Pagefind's cost grows with the bytes of its page too (it stores and compresses them).
+Single characters are not Pagefind tokens: they were a quarter of all occurrences, and a
+one-character query is answered from `chars/<code point>.gb`, the list of documents holding
+that character (and those holding it in the title).
 
-After Pagefind has run, its word index is re-cut into chunks of CHUNK_UNITS loc units (see
+The tokens are computed with numpy (normalisation by table lookup, bigrams as integers): in
+pure Python this took longer than Pagefind itself.
+
+After Pagefind has run, its word index is re-cut into chunks of about CHUNK_BYTES (see
 `rechunk`): a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each.
 The page runs Pagefind without its web worker (one file fewer to fetch) and warms it up when
 the search page opens.
 
 Files under `search/` (all gzip, deterministic): `pagefind/` (Pagefind's own output minus
-what is never loaded), `meta.gb` (regions, facets, dates), `names/<n>.gb` (url, title, 文号
-for 64 documents each), `chars/<hex>.gb`, `doc/<i>.gb` (one document's fields and the start of
+what is never loaded), `meta.gb` (regions, parts, facets, dates), `names/<n>.gb` (url, title,
+文号 for 64 documents each), `chars/<hex>.gb`, `doc/<i>.gb` (one document's fields and the start of
 its text, for snippets and the exact check; `doc/<i>r.gb` the rest of the text, loaded only
 when the start does not decide).
 """
@@ -38,11 +44,10 @@ when the start does not decide).
 from __future__ import annotations
 
 import base64
-import bisect
 import concurrent.futures
-import functools
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -50,10 +55,12 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
-from collections import Counter
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 SEARCH_DIR = "search"
 PAGEFIND_DIR = "pagefind"
@@ -115,20 +122,25 @@ def normalize(text: str) -> str:
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
-@functools.cache
-def _spell_char(c: str) -> str:
-    n, letters = ord(c), []
-    for _ in range(4):
-        n, d = divmod(n, 26)
-        letters.append(chr(97 + d))
-    return "".join(reversed(letters))
+#: Token alphabet. A character is three symbols when its code point is below 35 * 36**2 (every
+#: CJK unified ideograph, Latin letter and digit), else "z" and four symbols: no code is a prefix
+#: of another, so Pagefind's prefix match of a token is an exact match.
+ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+SHORT_CODES = 35 * 36 * 36
+
+
+def _spell_code(n: int) -> str:
+    a = ALPHABET
+    if n < SHORT_CODES:
+        return a[n // 1296] + a[n // 36 % 36] + a[n % 36]
+    return "z" + a[n // 46656 % 36] + a[n // 1296 % 36] + a[n // 36 % 36] + a[n % 36]
 
 
 class _SpellTable(dict[int, str]):
-    """str.translate table: every character to its four letters, filled on first use; spaces stay."""
+    """str.translate table: every character to its symbols, filled on first use; spaces stay."""
 
     def __missing__(self, code: int) -> str:
-        value = self[code] = _spell_char(chr(code))
+        value = self[code] = _spell_code(code)
         return value
 
 
@@ -136,8 +148,9 @@ _SPELL = _SpellTable({ord(" "): " "})
 
 
 def spell(chars: str) -> str:
-    """Each character as four letters a-z (its code point in base 26; every letter or digit
-    in Unicode lies below 26**4): Pagefind-safe and exact. A bigram is eight letters."""
+    """Each character as lower-case letters and digits (see ALPHABET): a Pagefind word that
+    Pagefind neither splits nor stems, and whose prefix match is exact. A bigram of CJK
+    characters is six symbols."""
     return chars.translate(_SPELL)
 
 
@@ -158,55 +171,120 @@ def matches(record: SearchRecord, query: str) -> bool:
     return all(any(w in p for p in parts) for w in query_words(query))
 
 
-def _bigrams(parts: Iterable[str]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for p in parts:
-        counts.update(map(str.__add__, p, p[1:]))
-    return counts
+_JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
 
-def document_tokens(record: SearchRecord) -> tuple[str, list[int], str, str]:
+def _context_free(c: str, nfkc: str) -> bool:
+    """Whether `c` normalises the same alone as inside any text: no combining mark, no Hangul
+    jamo (they compose with their neighbours under NFKC), no capital sigma (lower() depends on
+    what follows it)."""
+    return "\u03a3" not in nfkc and all(
+        unicodedata.combining(x) == 0 and not unicodedata.category(x).startswith("M")
+        and not any(lo <= ord(x) <= hi for lo, hi in _JAMO) for x in c + nfkc)
+
+
+class _NormTable(dict[int, "str | None"]):
+    """str.translate table doing `normalize` one character at a time; "\n" stays. A character
+    whose normalisation can depend on its neighbours becomes "\0", which sends the text to
+    `normalize` itself."""
+
+    def __missing__(self, code: int) -> str | None:
+        c = chr(code)
+        nfkc = unicodedata.normalize("NFKC", c)
+        value = self[code] = (_NOT_ALNUM.sub("", nfkc.lower()) or None) if _context_free(c, nfkc) else "\0"
+        return value
+
+
+_NORM = _NormTable({ord("\n"): "\n", 0: None})
+
+
+def normalize_lines(text: str) -> str:
+    """`normalize` applied to each line of `text`, lines kept: fast for what gazettes hold."""
+    out = text.translate(_NORM)
+    if "\0" in out:
+        out = "\n".join(normalize(line) for line in text.split("\n"))
+    return out
+
+
+#: A bigram as one integer: first code point << 21 | second.
+_CODE_BITS = 21
+_SYMBOLS = np.frombuffer((ALPHABET + " ").encode("ascii"), dtype=np.uint8)
+
+
+def _spell_keys(keys: np.ndarray) -> str:
+    """Bigram keys as space-separated tokens (`spell` of each bigram, each followed by a space)."""
+    first = (keys >> _CODE_BITS).astype(np.int64)
+    second = (keys & ((1 << _CODE_BITS) - 1)).astype(np.int64)
+    if len(keys) and max(int(first.max()), int(second.max())) >= SHORT_CODES:
+        return "".join(_spell_code(int(a)) + _spell_code(int(b)) + " " for a, b in zip(first, second))
+    digits = np.empty((len(keys), 7), dtype=np.int64)
+    for col, code in ((0, first), (3, second)):
+        digits[:, col] = code // 1296
+        digits[:, col + 1] = code // 36 % 36
+        digits[:, col + 2] = code % 36
+    digits[:, 6] = len(ALPHABET)  # the space
+    return _SYMBOLS[digits].tobytes().decode("ascii")
+
+
+_DROPPED, _SLOW, _UNKNOWN = -1, -2, -3
+_fold: np.ndarray | None = None
+
+
+def _folded_codes(text: str) -> np.ndarray:
+    """The code points of normalize_lines(text), by table lookup: a character that normalises to
+    one character is replaced, one that normalises to nothing is dropped; a text holding any
+    other (ⅩⅡ, ⑩, or one whose form depends on its neighbours) goes through normalize_lines."""
+    global _fold
+    if _fold is None:
+        _fold = np.full(0x110000, _UNKNOWN, dtype=np.int32)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    mapped = _fold[codes]
+    if (mapped == _UNKNOWN).any():
+        for code in np.unique(codes[mapped == _UNKNOWN]).tolist():
+            folded = _NORM[code]
+            _fold[code] = (_DROPPED if folded is None else ord(folded) if len(folded) == 1 and folded != "\0"
+                           else _SLOW)
+        mapped = _fold[codes]
+    if (mapped == _SLOW).any():
+        return np.frombuffer(normalize_lines(text).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return mapped[mapped != _DROPPED].astype(np.int64)
+
+
+def document_tokens(record: SearchRecord) -> tuple[str, list[int], list[int], list[int]]:
     """One document's bigram tokens (space-separated, in index order), its meta row, and the
-    characters of its title and of the whole document (for chars/).
+    code points of its title and of the whole document (for chars/).
 
     Bigrams come in three segments: those of the 文号, then the other bigrams of the title,
-    then the rest, most frequent first. The browser reads a match's segment (文号, title, body)
-    and, in the body, its frequency bucket from its offset in the document's region.
+    then the rest, most frequent first (ties in code point order). The browser reads a match's
+    segment (文号, title, body) and, in the body, its frequency bucket from its offset in the
+    document's region.
     Row: [bigrams, tf≥2, tf≥4, tf≥10 (body offsets), 文号 bigrams, title bigrams].
     """
-    # Normalised once as a whole: "\n" (which NFKC, lower() and the filter leave alone) keeps
-    # the parts apart, and pairs across it are dropped.
-    raw = "\n".join((record.title, record.doc_number or "", record.text))
-    norm = _NOT_ALNUM_OR_NL.sub("", unicodedata.normalize("NFKC", raw).lower())
-    title, number = norm.split("\n", 2)[:2]
-    counts = Counter(map(str.__add__, norm, norm[1:]))
-    at = norm.find("\n")
-    while at >= 0:  # drop the pairs that straddle a paragraph end (they hold the "\n")
-        counts.pop(norm[at - 1:at + 1], None)
-        counts.pop(norm[at:at + 2], None)
-        at = norm.find("\n", at + 1)
-    in_number = sorted(_bigrams([number]))
-    in_title = sorted(set(_bigrams([title])).difference(in_number))
-    head = set(in_number).union(in_title)
-    ranked = [bc for bc in counts.most_common() if bc[0] not in head]  # count descending, ties first-seen
-    tf = [bisect.bisect_left(ranked, -t, key=lambda bc: -bc[1]) for t in TF_BUCKETS]
-    bigrams = [*in_number, *in_title, *(b for b, _ in ranked)]
-    tokens = spell(" ".join(bigrams)) + " " if bigrams else ""
-    chars = "".join(sorted(set(norm) - {"\n"}))
-    return tokens, [len(bigrams), *tf, len(in_number), len(in_title)], "".join(sorted(set(title))), chars
+    # "\n" keeps title, 文号 and paragraphs apart; pairs across it are dropped.
+    codes = _folded_codes("\n".join((record.title, record.doc_number or "", record.text)))
+    title_end, number_end = np.flatnonzero(codes == 10)[:2].tolist()
+    keys = (codes[:-1] << _CODE_BITS) | codes[1:]
+    unique, counts = np.unique(keys[(codes[:-1] != 10) & (codes[1:] != 10)], return_counts=True)
+    in_number = np.unique(keys[title_end + 1:max(title_end + 1, number_end - 1)])
+    in_title = np.setdiff1d(np.unique(keys[:max(0, title_end - 1)]), in_number, assume_unique=True)
+    body = ~np.isin(unique, np.concatenate((in_number, in_title)))
+    order = np.argsort(-counts[body], kind="stable")
+    ranked, ranked_counts = unique[body][order], counts[body][order]
+    tf = [int(np.count_nonzero(ranked_counts >= t)) for t in TF_BUCKETS]
+    bigrams = np.concatenate((in_number, in_title, ranked))
+    chars = np.unique(codes)
+    return (_spell_keys(bigrams), [len(bigrams), *tf, len(in_number), len(in_title)],
+            np.unique(codes[:title_end]).tolist(), chars[chars != 10].tolist())
 
 
-_NOT_ALNUM_OR_NL = re.compile(r"[^\w\n]+|_+")
-
-
-def _token_lines(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int], str, str]]:
-    """document_tokens for every record, in order; on all cores when there are many."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(records) < 500 or workers < 2:
+def _all_tokens(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int], list[int], list[int]]]:
+    """document_tokens of every record, in order; on other processes when there are many."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(records) < 400 or workers < 2:
         yield from map(document_tokens, records)
         return
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(document_tokens, records, chunksize=32)
+        yield from pool.map(document_tokens, records, chunksize=16)
 
 
 def pagefind_executable() -> Path:
@@ -226,7 +304,8 @@ def _gzip(data: bytes) -> bytes:
 
 
 def _write_gz_json(path: Path, value: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True)
     path.write_bytes(_gzip(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()))
 
 
@@ -234,12 +313,36 @@ def _facet_index(values: Iterable[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(sorted(set(values)))}
 
 
-_PAGE_HEAD = ('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"><title>i</title></head>'
-              '<body><main data-pagefind-body><p>')  # lang "und": no stemmer, no segmenter, either side
+# lang "und": no stemmer, no segmenter, either side; no <title>, whose words Pagefind would index
+_PAGE_HEAD = ('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"></head>'
+              '<body><main data-pagefind-body><p>')
 _PAGE_TAIL = "</p></main></body></html>\n"
 
 
-def build_index(site_dir: Path, records: Sequence[SearchRecord]) -> None:
+#: Large sites are indexed in parts, each a page of its own: Pagefind reads each page on one
+#: thread, and pages side by side. A part holds about this many characters of text; the count
+#: depends on the content only, so the same content gives the same index on every machine.
+PART_CHARS = 4_000_000
+MAX_PARTS = 4
+
+
+def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> list[range]:
+    """Consecutive runs of records of about equal text size, about `part_chars` (PART_CHARS) each."""
+    part_chars = part_chars or PART_CHARS
+    sizes = [len(r.text) + len(r.title) for r in records]
+    total = sum(sizes)
+    count = max(1, min(MAX_PARTS, len(records), round(total / part_chars)))
+    parts, start, seen = [], 0, 0
+    for n, size in enumerate(sizes):
+        seen += size
+        if len(parts) < count - 1 and seen >= total * (len(parts) + 1) / count and n + 1 < len(records):
+            parts.append(range(start, n + 1))
+            start = n + 1
+    parts.append(range(start, len(records)))
+    return parts
+
+
+def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None) -> None:
     """Write the index for `records` under site_dir/search/; raises SearchIndexError if Pagefind fails."""
     out = site_dir / SEARCH_DIR
     for name in ("meta.gb", "names", "doc", CHARS_DIR, PAGEFIND_DIR):
@@ -257,40 +360,55 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord]) -> None:
     docs = []
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
     # cost grows with occurrences): chars/<code point>.gb lists the documents holding each one.
-    char_docs: dict[str, list[int]] = {}
-    char_titles: dict[str, list[int]] = {}
+    char_docs: dict[int, list[int]] = {}
+    char_titles: dict[int, list[int]] = {}
+    parts = _parts(records, part_chars)
     with tempfile.TemporaryDirectory(prefix="gongbao-pagefind-") as tmp:
-        page = Path(tmp) / "site" / "index.html"
-        page.parent.mkdir()
-        with page.open("w", encoding="utf-8") as f:
-            f.write(_PAGE_HEAD)
-            for n, (record, (line, row, title_chars, chars)) in enumerate(zip(records, _token_lines(records))):
-                f.write(line)
-                docs.append([*row, record.date, [issuers[i] for i in record.issuers],
-                             types[record.doc_type], statuses[record.status],
-                             gazettes[record.gazette] if record.gazette else -1])
-                for c in chars:
-                    char_docs.setdefault(c, []).append(n)
-                for c in title_chars:
-                    char_titles.setdefault(c, []).append(n)
-            f.write(_PAGE_TAIL)
+        source = Path(tmp) / "site"
+        source.mkdir()
+        tokens = _all_tokens(records)  # one page per part
+        for k, part in enumerate(parts):
+            with (source / f"part{k}.html").open("w", encoding="utf-8") as f:
+                f.write(_PAGE_HEAD)
+                for n, (line, row, title_chars, chars) in zip(part, tokens):
+                    record = records[n]
+                    f.write(line)
+                    docs.append([*row, record.date, [issuers[i] for i in record.issuers],
+                                 types[record.doc_type], statuses[record.status],
+                                 gazettes[record.gazette] if record.gazette else -1])
+                    for c in chars:
+                        char_docs.setdefault(c, []).append(n)
+                    for c in title_chars:
+                        char_titles.setdefault(c, []).append(n)
+                f.write(_PAGE_TAIL)
         # Pagefind runs in its own process: the files for the browser are written meanwhile.
-        with _Pagefind(page.parent, out / PAGEFIND_DIR) as indexer:
+        with _Pagefind(source, Path(tmp) / "out") as indexer:
             for n, record in enumerate(records):
                 head, rest = _split_text(record.text)
                 _write_gz_json(out / "doc" / f"{n}.gb", {**_display(record), "text": head, "more": bool(rest)})
                 if rest:
                     _write_gz_json(out / "doc" / f"{n}r.gb", {"text": rest})
             for c, ids in char_docs.items():
-                _write_gz_json(out / CHARS_DIR / f"{ord(c):x}.gb", {"d": ids, "t": char_titles.get(c, [])})
+                _write_gz_json(out / CHARS_DIR / f"{c:x}.gb", {"d": ids, "t": char_titles.get(c, [])})
             for n in range(0, len(records), NAMES_PER_SHARD):
                 _write_gz_json(out / "names" / f"{n // NAMES_PER_SHARD}.gb",
                                [[r.url, r.title, r.doc_number] for r in records[n:n + NAMES_PER_SHARD]])
-            indexer.finish()
+            written = indexer.finish()
+        pages = _page_ids(written, len(parts))
+        for name in _UNUSED:
+            target = written / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+        rechunk(written)
+        shutil.move(written, out / PAGEFIND_DIR)
     _write_gz_json(out / "meta.gb", {
         "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "tf_buckets": list(TF_BUCKETS),
         "facets": {"issuers": list(issuers), "doc_types": list(types), "statuses": list(statuses),
                    "gazettes": list(gazettes)},
+        # Pagefind's page id of each part -> the part's first document
+        "pages": {page: part.start for page, part in zip(pages, parts)},
         # one list per column (they compress better than rows): see META_COLUMNS
         "columns": {c: [d[i] for d in docs] for i, c in enumerate(META_COLUMNS)},
     })
@@ -341,8 +459,8 @@ class _Pagefind:
             self.proc.wait()
             self.log.close()
 
-    def finish(self) -> None:
-        """Wait for Pagefind, drop what is never loaded, re-cut the index."""
+    def finish(self) -> Path:
+        """Wait for Pagefind; the folder it wrote."""
         self.done = True
         try:
             try:
@@ -357,28 +475,28 @@ class _Pagefind:
             self.log.close()
         if code != 0 or not (self.output / "pagefind.js").is_file():
             raise SearchIndexError(f"Pagefind failed (exit {code}): " + " | ".join(detail))
-        for name in _UNUSED:
-            target = self.output / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-        rechunk(self.output)
+        return self.output
 
 
 # --- smaller index chunks ----------------------------------------------------------------------
 #
 # Pagefind cuts its word index into chunks of 20000 "loc units" (one per location, plus one per
-# page a word is on), about 55 KB gzipped; a query loads one whole chunk per term. The browser
-# needs a few terms per query, so the chunks are re-cut smaller after Pagefind has written them:
-# every chunk is decoded (gzip, the "pagefind_dcd" signature, CBOR), the words are regrouped in
-# their sorted order, and the chunks, the meta index that lists them and pagefind-entry.json are
-# rewritten. Each file must re-encode to exactly the bytes Pagefind wrote, or the build stops:
-# that is how a format other than the one Pagefind 1.5 writes is noticed.
+# page a word is on), about 55 KB gzipped, and a query loads one whole chunk per term; the
+# browser needs a few terms per query, so the chunks are re-cut smaller after Pagefind has
+# written them: every chunk is decompressed (gzip, the "pagefind_dcd" signature, CBOR), its
+# words are found, regrouped in their sorted order into chunks of about CHUNK_BYTES, and the
+# chunks, the meta index that lists them and pagefind-entry.json are rewritten. A word is moved
+# as the bytes Pagefind wrote; its locations are never decoded.
+#
+# The format is checked as it is read (the meta index must re-encode to the bytes Pagefind
+# wrote, the words must tile each chunk, and the word with the fewest bytes in each chunk must
+# decode to the shape below): that is how an index other than the one Pagefind 1.5 writes is
+# noticed, and the build stops.
 
-#: Loc units per chunk after re-cutting (Pagefind's own is 20000). Smaller chunks mean less to
-#: load per term but a longer chunk list in the meta index, which every query loads.
-CHUNK_UNITS = 4000
+#: Bytes of words per chunk after re-cutting (about 12 KB gzipped; Pagefind's own are ~55 KB).
+#: Smaller chunks mean less to load per term but a longer chunk list in the meta index, which
+#: every query loads.
+CHUNK_BYTES = 17_000
 _SIGNATURE = b"pagefind_dcd"
 _PAGEFIND_VERSIONS = ("1.5.",)
 
@@ -485,21 +603,23 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
     return before[:common + 1], after[:common + 1]
 
 
-#: One word of a chunk, as Pagefind 1.5 writes it for a site of one page: [word, [[0, locs, []]], []].
-#: A word is lower-case Latin here (see spell), and loc integers never contain letters, so this
-#: pattern cannot match inside a word's locations.
-_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([a-z]*)\x81\x83\x00", re.DOTALL)
+#: The start of one word of a chunk, as Pagefind 1.5 writes it: [word, [[page, locs, []], ...], []]
+#: up to its first page number (page numbers, like locations, are differences to the one before).
+#: A word is lower-case letters and digits here (see spell), and a site has at most MAX_PARTS
+#: pages. The pattern cannot match inside a word's locations while they are below 2**31 (an
+#: integer's head is 0x00-0x3b and its argument shorter than the pattern); if it ever did, the
+#: words found would not tile the chunk, and the build would stop.
+_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)[\x81-\x97]\x83[\x00-\x17]", re.DOTALL)
 
 
-def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes, int]]:
-    """(word, its CBOR bytes, its loc units) for each word of one decompressed chunk, without
-    decoding the locations: the words must tile the chunk exactly, or the format is not the one
-    this code knows."""
+def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes]]:
+    """(word, its bytes) for each word of one decompressed chunk, without decoding the locations:
+    the words must tile the chunk exactly, each ending with the empty arrays of its shape, and
+    the shortest must decode to that shape, or the format is not the one this code knows."""
     body = raw[len(_SIGNATURE):]
     if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
         raise _shape_error(name)
     count, at = _head(body, 1, 4)
-    words: list[tuple[str, bytes, int]] = []
     starts = []
     for m in _WORD.finditer(body, at):
         length = m.group(1)[0] - 0x60 if m.group(1) else m.group(2)[0]
@@ -507,10 +627,18 @@ def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes, int]]:
             starts.append(m)
     if len(starts) != count or (starts and starts[0].start() != at):
         raise _shape_error(name)
-    for n, m in enumerate(starts):
-        end = starts[n + 1].start() if n + 1 < len(starts) else len(body)
-        locs, _ = _head(body, m.end(), 4)
-        words.append((m.group(3).decode("ascii"), body[m.start():end], locs + 1))
+    ends = [m.start() for m in starts[1:]] + [len(body)]
+    words = [(m.group(3).decode("ascii"), body[m.start():end]) for m, end in zip(starts, ends)]
+    if any(not w.endswith(b"\x80\x80") for _, w in words):
+        raise _shape_error(name)
+    if words:
+        word, data = min(words, key=lambda w: len(w[1]))
+        value = _Cbor.decode(data)
+        if not (isinstance(value, list) and len(value) == 3 and value[0] == word and value[2] == []
+                and isinstance(value[1], list) and value[1]
+                and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], int) and p[2] == []
+                        and isinstance(p[1], list) and all(isinstance(x, int) for x in p[1]) for p in value[1])):
+            raise _shape_error(name)
     return words
 
 
@@ -533,11 +661,28 @@ def _gz_chunk(words: Sequence[bytes]) -> bytes:
     _Cbor._head(4, len(words), out)
     for w in words:
         out += w
-    return gzip.compress(bytes(out), compresslevel=9, mtime=0)
+    return gzip.compress(bytes(out), compresslevel=6, mtime=0)
 
 
-def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
-    """Re-cut the word index Pagefind wrote under `output` into chunks of about `units` loc units."""
+_FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')
+
+
+def _page_ids(output: Path, parts: int) -> list[str]:
+    """Pagefind's page id (its fragment's name) of each part's page, in part order."""
+    ids: dict[int, str] = {}
+    for fragment in sorted((output / "fragment").glob("*.pf_fragment")):
+        head = zlib.decompressobj(wbits=31).decompress(fragment.read_bytes()[:4096], 256)
+        m = _FRAGMENT_URL.match(head)
+        if not m or int(m.group(1)) in ids:
+            raise _shape_error(f"fragment {fragment.name}")
+        ids[int(m.group(1))] = fragment.name.removesuffix(".pf_fragment")
+    if sorted(ids) != list(range(parts)):
+        raise SearchIndexError(f"Pagefind indexed {len(ids)} of the {parts} pages of the index")
+    return [ids[k] for k in range(parts)]
+
+
+def rechunk(output: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
+    """Re-cut the word index Pagefind wrote under `output` into chunks of about `chunk_bytes`."""
     entry_path = output / "pagefind-entry.json"
     try:
         entry = json.loads(entry_path.read_text(encoding="utf-8"))
@@ -552,9 +697,9 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
         meta_path = output / f"pagefind.{language['hash']}.pf_meta"
         meta = _read_pagefind_file(meta_path)
         if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[2], list)
-                and isinstance(meta[1], list) and len(meta[1]) == 1):
-            raise _shape_error(meta_path.name)  # the token page must be the only page
-        words: list[tuple[str, bytes, int]] = []
+                and isinstance(meta[1], list) and 1 <= len(meta[1]) <= MAX_PARTS):
+            raise _shape_error(meta_path.name)
+        words: list[tuple[str, bytes]] = []
         for chunk in meta[2]:
             if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
                 raise _shape_error(f"the chunk list of {meta_path.name}")
@@ -563,14 +708,14 @@ def rechunk(output: Path, units: int = CHUNK_UNITS) -> None:
                 words += _words_of_chunk(gzip.decompress(path.read_bytes()), path.name)
             except (OSError, ValueError, IndexError, EOFError) as exc:
                 raise _shape_error(f"{path.name} ({exc})") from exc
-        if any(a[0] >= b[0] for a, b in zip(words, words[1:])):
+        if any(a[0] >= b[0] for a, b in itertools.pairwise(words)):
             raise _shape_error(f"the word order of {meta_path.name}'s index")
-        cut: list[list[tuple[str, bytes, int]]] = [[]]
+        cut: list[list[tuple[str, bytes]]] = [[]]
         size = 0
         for word in words:
             cut[-1].append(word)
-            size += word[2]
-            if size >= units:
+            size += len(word[1])
+            if size >= chunk_bytes:
                 cut.append([])
                 size = 0
         cut = [c for c in cut if c]

@@ -7,6 +7,7 @@ import gzip
 import json
 import filecmp
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -55,9 +56,51 @@ def test_a_document_matches_only_when_it_contains_every_word() -> None:
     assert not matches(doc, "防火令")
 
 
-def test_spelled_tokens_are_lower_case_letters_of_fixed_length() -> None:
-    assert search.spell("超").isalpha() and len(search.spell("超充")) == 8
+def test_tokens_are_letters_and_digits_and_no_token_is_a_prefix_of_another() -> None:
+    assert search.spell("超充") == "ryd" + search.spell("充") and len(search.spell("超充")) == 6
     assert search.spell("超充") != search.spell("充超")
+    chars = ["超", "充", "a", "1", "가", "\uffff", "\U00020000", "\U0010fffd", chr(search.SHORT_CODES - 1),
+             chr(search.SHORT_CODES)]
+    codes = {c: search.spell(c) for c in chars}
+    assert all(code.isascii() and code.isalnum() and code == code.lower() for code in codes.values())
+    assert len(set(codes.values())) == len(chars)
+    bigrams = {search.spell(a + b) for a in chars for b in chars}
+    assert not any(x != y and y.startswith(x) for x in bigrams for y in bigrams)
+
+
+TRICKY = ["ＡＢＣ１２３，Ｘ", "武隆府办发〔2024〕39号", "ΑΣ ΣΑ", "cafe\u0301 café", "\u1100\u1161 ㄱㅏ",
+          "ｶﾞｷﾞ", "⑩⑳㈠℡ﬁ½", "İstanbul", "𝚺𝛂", "\x00 bad\x00", "一\n\n二三"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_fast_normalisation_equals_normalize_line_by_line(text: str) -> None:
+    expected = "\n".join(normalize(line) for line in text.split("\n"))
+    assert search.normalize_lines(text) == expected
+    assert "".join(map(chr, search._folded_codes(text).tolist())) == expected
+
+
+def _reference_tokens(record: SearchRecord) -> tuple[list[str], list[int], list[int], list[int]]:
+    """document_tokens, written the obvious way (the definition the fast one must meet)."""
+    title, number, *paras = [normalize(x) for x in [record.title, record.doc_number or "", *record.text.split("\n")]]
+    counts: Counter[str] = Counter()
+    for p in [title, number, *paras]:
+        counts.update(p[i:i + 2] for i in range(len(p) - 1))
+    in_number = sorted({number[i:i + 2] for i in range(len(number) - 1)})
+    in_title = sorted({title[i:i + 2] for i in range(len(title) - 1)} - set(in_number))
+    body = sorted((b for b in counts if b not in in_number and b not in in_title), key=lambda b: (-counts[b], b))
+    tf = [sum(1 for b in body if counts[b] >= t) for t in search.TF_BUCKETS]
+    chars = sorted({ord(c) for p in [title, number, *paras] for c in p})
+    return ([*in_number, *in_title, *body], [len(in_number) + len(in_title) + len(body), *tf,
+            len(in_number), len(in_title)], sorted({ord(c) for c in title}), chars)
+
+
+@pytest.mark.parametrize("text", [*TRICKY, "火火火火火 火灾\n防火防火防火\n" * 3, ""])
+def test_document_tokens_match_the_reference(text: str) -> None:
+    doc = record("docs/a/", "关于森林防火的通告" + text[:3].replace("\n", ""), text, "武隆府发〔2024〕9号")
+    tokens, row, title_chars, chars = search.document_tokens(doc)
+    bigrams, expected_row, expected_title, expected_chars = _reference_tokens(doc)
+    assert tokens == "".join(search.spell(b) + " " for b in bigrams)
+    assert (row, title_chars, chars) == (expected_row, expected_title, expected_chars)
 
 
 # --- the index build -------------------------------------------------------------------------
@@ -199,7 +242,32 @@ def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path
     shutil.rmtree(offline)
 
 
-def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes, int]]]:
+def test_an_index_in_several_parts_answers_like_one_part(browser, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    driver, _ = browser
+    monkeypatch.setattr(search, "PART_CHARS", 15_000)  # the gazette in four parts
+    problems = Problems()
+    parted = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "parted").output
+    meta = json.loads(gzip.decompress((parted / "search" / "meta.gb").read_bytes()))
+    assert len(meta["pages"]) == 4
+    queries = [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
+               if q.strip() and not q.startswith("#") and query_words(q)]
+    one = {q: found(driver, q) for q in queries}
+    assert sum(1 for q in queries if one[q]) >= len(queries) // 3  # the comparison is not of empty lists
+    with served(parted) as base, chromium(tmp_path / "profile") as other:
+        other.get(base + "search/index.html")
+        for q in queries:
+            assert found(other, q) == one[q], q
+
+
+def found(driver, query: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """What gongbaoSearch returns, in order: url and the 文号 (or title)."""
+    result = driver.execute_async_script(ALL_RESULTS, query, {})
+    assert not isinstance(result, str), result
+    return [(r["url"], r["doc_number"] or r["title"]) for r in result]
+
+
+def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes]]]:
     meta = search._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
     return [search._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
             for c in meta[2]]
@@ -209,12 +277,40 @@ def test_rechunk_cuts_the_index_smaller_and_keeps_every_word(site: Path, tmp_pat
     copy = tmp_path / "pagefind"
     shutil.copytree(site / "search" / "pagefind", copy)
     before = [w for chunk in _chunk_words(copy) for w in chunk]
-    search.rechunk(copy, units=50)
+    search.rechunk(copy, chunk_bytes=200)
     after = _chunk_words(copy)
     assert len(after) > 1
     assert [w for chunk in after for w in chunk] == before  # same words, same bytes, same order
-    assert all(sum(w[2] for w in chunk[:-1]) < 50 for chunk in after)
+    assert all(sum(len(w[1]) for w in chunk[:-1]) < 200 for chunk in after)
     assert len(list((copy / "index").iterdir())) == len(after)
+
+
+def test_rechunk_keeps_words_held_by_several_pages(tmp_path: Path) -> None:
+    source = tmp_path / "site"
+    source.mkdir()
+    for k, text in enumerate(["aaa bbb ccc aaa ", "bbb ddd ", "aaa eee bbb "]):
+        (source / f"part{k}.html").write_text(search._PAGE_HEAD + text + search._PAGE_TAIL, encoding="utf-8")
+    with search._Pagefind(source, tmp_path / "out") as indexer:
+        out = indexer.finish()
+    ids = search._page_ids(out, 3)
+    before = _decoded_words(out)
+    search.rechunk(out, chunk_bytes=20)
+    assert len(_chunk_words(out)) > 1 and _decoded_words(out) == before
+    pages = search._read_pagefind_file(next(out.glob("*.pf_meta")))[1]
+    order = [p[0] for p in pages]
+    # Page numbers are differences to the previous one: "bbb" is on every page.
+    held = [order[sum(e[0] for e in before["bbb"][1][:i + 1])] for i in range(3)]
+    assert sorted(held) == sorted(ids)
+    assert order[before["eee"][1][0][0]] == ids[2] and order[before["ccc"][1][0][0]] == ids[0]
+
+
+def _decoded_words(pagefind_dir: Path) -> dict[str, list]:  # type: ignore[type-arg]
+    meta = search._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
+    words = {}
+    for c in meta[2]:
+        chunk = search._Cbor.decode(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes())[12:])
+        words.update((w[0], w) for w in chunk[0])
+    return words
 
 
 def test_rechunk_refuses_an_unknown_pagefind_format(site: Path, tmp_path: Path) -> None:
@@ -224,3 +320,11 @@ def test_rechunk_refuses_an_unknown_pagefind_format(site: Path, tmp_path: Path) 
     entry.write_text(entry.read_text(encoding="utf-8").replace('"1.5.', '"9.0.'), encoding="utf-8")
     with pytest.raises(SearchIndexError, match="only 1.5 is known"):
         search.rechunk(copy)
+
+
+def test_documents_are_split_into_parts_of_about_equal_size() -> None:
+    records = [record(f"docs/{n}/", "标题", "字" * size) for n, size in enumerate([10, 10, 10, 10, 40, 10, 10])]
+    assert search._parts(records, part_chars=1000) == [range(0, 7)]
+    parts = search._parts(records, part_chars=35)
+    assert len(parts) == 3 and [n for p in parts for n in p] == list(range(7))
+    assert search._parts(records[:1], part_chars=1) == [range(0, 1)]

@@ -18,13 +18,15 @@
     for (var c of s.normalize("NFKC").toLowerCase()) if (KEEP.test(c)) out += c;
     return out;
   }
-  /* Identical to gongbao.search.spell: four letters a-z per character. */
+  /* Identical to gongbao.search.spell: a code point below 35 * 36^2 is three base-36 symbols,
+   * any other is "z" and four; a bigram token is the two codes together (prefix-free). */
+  var ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
   function spell(chars) {
     var out = "";
     for (var c of chars) {
-      var n = c.codePointAt(0), s = "";
-      for (var i = 0; i < 4; i++) { s = String.fromCharCode(97 + n % 26) + s; n = Math.floor(n / 26); }
-      out += s;
+      var n = c.codePointAt(0), digits = n < 45360 ? 3 : 4, s = "";
+      for (var i = 0; i < digits; i++) { s = ALPHABET[n % 36] + s; n = Math.floor(n / 36); }
+      out += digits === 3 ? s : "z" + s;
     }
     return out;
   }
@@ -130,12 +132,20 @@
     return pagefindReady;
   }
   var termCache = {};
-  /* Positions of one token: Pagefind reports where the single index page holds it. */
-  function positions(term) {
+  /* Positions of one token. The index has one Pagefind page per part of the site (parts are
+   * indexed side by side); m.pages gives each page's first document, so a position inside a
+   * page becomes a position in the run of all documents' tokens. */
+  function positions(m, term) {
     if (!termCache[term]) {
       termCache[term] = pagefind().then(function (pf) { return pf.search(term); }).then(function (r) {
-        var res = r && r.results && r.results[0];
-        return res ? res.words.slice().sort(function (a, b) { return a - b; }) : [];
+        var out = [];
+        ((r && r.results) || []).forEach(function (res) {
+          var first = m.pages[res.id];
+          if (first === undefined) throw new Error("unknown index page " + res.id);
+          var base = m.starts[first];
+          res.words.forEach(function (w) { out.push(base + w); });
+        });
+        return out.sort(function (a, b) { return a - b; });
       });
     }
     return termCache[term];
@@ -179,7 +189,7 @@
   /* doc -> [tf estimate, segment] of a bigram, from where Pagefind found its token: a
    * document's bigrams are written 文号 first, then title, then body most frequent first. */
   function docsOfBigram(m, bigram) {
-    return positions(spell(bigram)).then(function (ps) {
+    return positions(m, spell(bigram)).then(function (ps) {
       var map = new Map();
       ps.forEach(function (p) {
         var d = docAt(m, p), doc = m.docs[d], off = p - m.starts[d];
