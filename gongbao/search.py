@@ -498,6 +498,7 @@ class _Pagefind:
 #: every query loads.
 CHUNK_BYTES = 17_000
 _SIGNATURE = b"pagefind_dcd"
+_PARALLEL_CHUNKS = 16  # from this many of Pagefind's chunks on, they are re-cut on other processes
 _PAGEFIND_VERSIONS = ("1.5.",)
 
 
@@ -664,6 +665,28 @@ def _gz_chunk(words: Sequence[bytes]) -> bytes:
     return gzip.compress(bytes(out), compresslevel=6, mtime=0)
 
 
+def _recut(job: tuple[Path, int]) -> list[tuple[str, str, bytes]]:
+    """One of Pagefind's chunks cut into pieces of about `chunk_bytes` (as many as fit, of equal
+    size): (first word, last word, gzipped chunk) of each."""
+    path, chunk_bytes = job
+    try:
+        words = _words_of_chunk(gzip.decompress(path.read_bytes()), path.name)
+    except (OSError, ValueError, IndexError, EOFError) as exc:
+        raise _shape_error(f"{path.name} ({exc})") from exc
+    if any(a[0] >= b[0] for a, b in itertools.pairwise(words)):
+        raise _shape_error(f"the word order of {path.name}")
+    total = sum(len(w[1]) for w in words)
+    count = max(1, round(total / chunk_bytes))
+    pieces: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for word in words:
+        if size >= total * len(pieces) / count:
+            pieces.append([])
+        pieces[-1].append(word)
+        size += len(word[1])
+    return [(p[0][0], p[-1][0], _gz_chunk([w[1] for w in p])) for p in pieces if p]
+
+
 _FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')
 
 
@@ -671,7 +694,8 @@ def _page_ids(output: Path, parts: int) -> list[str]:
     """Pagefind's page id (its fragment's name) of each part's page, in part order."""
     ids: dict[int, str] = {}
     for fragment in sorted((output / "fragment").glob("*.pf_fragment")):
-        head = zlib.decompressobj(wbits=31).decompress(fragment.read_bytes()[:4096], 256)
+        with fragment.open("rb") as f:  # the URL comes first; the fragment holds every token
+            head = zlib.decompressobj(wbits=31).decompress(f.read(4096), 256)
         m = _FRAGMENT_URL.match(head)
         if not m or int(m.group(1)) in ids:
             raise _shape_error(f"fragment {fragment.name}")
@@ -699,42 +723,32 @@ def rechunk(output: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
         if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[2], list)
                 and isinstance(meta[1], list) and 1 <= len(meta[1]) <= MAX_PARTS):
             raise _shape_error(meta_path.name)
-        words: list[tuple[str, bytes]] = []
         for chunk in meta[2]:
             if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
                 raise _shape_error(f"the chunk list of {meta_path.name}")
-            path = chunk_dir / f"{chunk[2]}.pf_index"
-            try:
-                words += _words_of_chunk(gzip.decompress(path.read_bytes()), path.name)
-            except (OSError, ValueError, IndexError, EOFError) as exc:
-                raise _shape_error(f"{path.name} ({exc})") from exc
-        if any(a[0] >= b[0] for a, b in itertools.pairwise(words)):
+        # Each of Pagefind's chunks is cut on its own, on all cores when there are many.
+        jobs = [(chunk_dir / f"{chunk[2]}.pf_index", chunk_bytes) for chunk in meta[2]]
+        workers = min(os.cpu_count() or 1, 4)
+        if len(jobs) < _PARALLEL_CHUNKS or workers < 2:
+            cut = [piece for job in jobs for piece in _recut(job)]
+        else:
+            with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+                cut = [piece for pieces in pool.map(_recut, jobs) for piece in pieces]
+        if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
             raise _shape_error(f"the word order of {meta_path.name}'s index")
-        cut: list[list[tuple[str, bytes]]] = [[]]
-        size = 0
-        for word in words:
-            cut[-1].append(word)
-            size += len(word[1])
-            if size >= chunk_bytes:
-                cut.append([])
-                size = 0
-        cut = [c for c in cut if c]
-        workers = min(os.cpu_count() or 1, 8)
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:  # zlib releases the GIL
-            data = list(pool.map(_gz_chunk, ([w[1] for w in c] for c in cut)))
-        for chunk in meta[2]:
-            (chunk_dir / f"{chunk[2]}.pf_index").unlink()
+        for job in jobs:
+            job[0].unlink()
         prefix = str(language["hash"]).split("_")[0]
         chunks, names = [], set()
-        for n, (c, d) in enumerate(zip(cut, data)):
-            lo = c[0][0] if n == 0 else _boundaries(cut[n - 1][-1][0], c[0][0])[1]
-            hi = c[-1][0] if n == len(cut) - 1 else _boundaries(c[-1][0], cut[n + 1][0][0])[0]
-            digest = hashlib.sha256(d).hexdigest()
+        for n, (first, last, data) in enumerate(cut):
+            lo = first if n == 0 else _boundaries(cut[n - 1][1], first)[1]
+            hi = last if n == len(cut) - 1 else _boundaries(last, cut[n + 1][0])[0]
+            digest = hashlib.sha256(data).hexdigest()
             name = f"{prefix}_{digest[:8]}"
             if name in names:  # a clash of short hashes: this chunk takes the long one
                 name = f"{prefix}_{digest}"
             names.add(name)
-            (chunk_dir / f"{name}.pf_index").write_bytes(d)
+            (chunk_dir / f"{name}.pf_index").write_bytes(data)
             chunks.append([lo, hi, name])
         meta[2] = chunks
         meta_bytes = _pagefind_bytes(meta)

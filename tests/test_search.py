@@ -281,8 +281,23 @@ def test_rechunk_cuts_the_index_smaller_and_keeps_every_word(site: Path, tmp_pat
     after = _chunk_words(copy)
     assert len(after) > 1
     assert [w for chunk in after for w in chunk] == before  # same words, same bytes, same order
-    assert all(sum(len(w[1]) for w in chunk[:-1]) < 200 for chunk in after)
+    assert all(len(chunk) == 1 or sum(len(w[1]) for w in chunk) < 2 * 200 for chunk in after)
     assert len(list((copy / "index").iterdir())) == len(after)
+
+
+def test_rechunk_on_several_processes_writes_the_same_index(site: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    base = tmp_path / "base"  # many small chunks first, so that there are some to share out
+    shutil.copytree(site / "search" / "pagefind", base)
+    search.rechunk(base, chunk_bytes=400)
+    assert len(list((base / "index").iterdir())) >= 4
+    shutil.copytree(base, tmp_path / "one")
+    shutil.copytree(base, tmp_path / "many")
+    search.rechunk(tmp_path / "one", chunk_bytes=150)
+    monkeypatch.setattr(search, "_PARALLEL_CHUNKS", 0)
+    search.rechunk(tmp_path / "many", chunk_bytes=150)
+    assert len(list((tmp_path / "one" / "index").iterdir())) > len(list((base / "index").iterdir()))
+    assert _same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "many"))
 
 
 def test_rechunk_keeps_words_held_by_several_pages(tmp_path: Path) -> None:
