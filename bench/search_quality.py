@@ -10,9 +10,10 @@ Builds the site for a project folder (default: this repository's bundled gazette
 2. bytes transferred and milliseconds until the first results are shown, for the first query in a
    fresh headless Chromium (Resource Timing transferSize, and bytes counted by the server, which
    also sees what Pagefind's worker fetches);
-3. wall time and peak RSS of the whole process tree of our index build next to Pagefind extended
-   indexing the same rendered pages, measured one after the other in this run (--build-runs N:
-   N such pairs, in turn, and the range of the ratios).
+3. wall time and peak RSS of the whole process tree of our index build (a Python process that
+   loads the site's records, pickled, and runs gongbao.search.build_index) next to Pagefind
+   extended indexing the same rendered pages, measured one after the other in this run
+   (--build-runs N: N such pairs, in turn, and the range of the ratios).
 If the full pipeline cannot build the content, the search index is built straight from the
 content files inside the bundled site's shell, and Pagefind extended indexes one simple page per
 document instead (this is said in the output). Figures, not assertions: this is not a test.
@@ -27,6 +28,7 @@ import gzip
 import http.server
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -268,12 +270,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, flo
 
 
 OUR_BUILD = """
-import sys; sys.path.insert(0, sys.argv[1])
+import pickle, sys
 from pathlib import Path
-sys.path.insert(0, sys.argv[1] + "/bench")
-from search_quality import read_records
+sys.path.insert(0, sys.argv[1])
 from gongbao.search import build_index
-build_index(Path(sys.argv[3]), read_records(Path(sys.argv[2])))
+with open(sys.argv[2], "rb") as f:
+    records = pickle.load(f)
+build_index(Path(sys.argv[3]), records)
 """
 
 
@@ -282,12 +285,16 @@ def build_cost(site: Path, work: Path, runs: int = 1) -> None:
     extended = Path(pagefind_bin_extended.__file__).parent / "pagefind_extended"
     pages = work / "pages"
     shutil.copytree(site, pages, ignore=shutil.ignore_patterns("search"))
+    # What the pipeline hands to the index build: the records, here read back from the site once.
+    records = work / "records.pickle"
+    with records.open("wb") as f:
+        pickle.dump(read_records(site), f)
     ratios = []
     for run in range(1, runs + 1):
         for name in ("ours", "extended"):
             shutil.rmtree(work / name, ignore_errors=True)
         (work / "ours").mkdir()
-        rc1, t1, m1 = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(site), str(work / "ours")])
+        rc1, t1, m1 = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(records), str(work / "ours")])
         rc2, t2, m2 = measure([str(extended), "--site", str(pages), "--output-path", str(work / "extended")])
         ratios.append((t1 / t2, m1 / m2))
         label = f"run {run}: " if runs > 1 else ""

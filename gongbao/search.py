@@ -23,8 +23,8 @@ single characters and matches each by prefix, which would turn an exact bigram l
 fuzzy one; the code is prefix-free, so a prefix match of a token is an exact match, and short,
 because Pagefind's cost grows with the bytes of its page too (it stores and compresses them).
 Single characters are not Pagefind tokens: they were a quarter of all occurrences, and a
-one-character query is answered from `chars/<code point>.gb`, the list of documents holding
-that character (and those holding it in the title).
+one-character query is answered from `chars/`, the lists of documents holding each character
+(and holding it in the title), in CHAR_SHARDS files by code point.
 
 The tokens are computed with numpy (normalisation by table lookup, bigrams as integers): in
 pure Python this took longer than Pagefind itself.
@@ -36,7 +36,7 @@ the search page opens.
 
 Files under `search/` (all gzip, deterministic): `pagefind/` (Pagefind's own output minus
 what is never loaded), `meta.gb` (regions, parts, facets, dates), `names/<n>.gb` (url, title,
-文号 for 64 documents each), `chars/<hex>.gb`, `doc/<i>.gb` (one document's fields and the start of
+文号 for 64 documents each), `chars/<n>.gb`, `doc/<i>.gb` (one document's fields and the start of
 its text, for snippets and the exact check; `doc/<i>r.gb` the rest of the text, loaded only
 when the start does not decide).
 """
@@ -65,9 +65,14 @@ import numpy as np
 SEARCH_DIR = "search"
 PAGEFIND_DIR = "pagefind"
 NAMES_PER_SHARD = 64
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 CHARS_DIR = "chars"
+#: chars/<code point % CHAR_SHARDS, hex>.gb: {character: [documents holding it, those holding it
+#: in the title]}, each list as differences to the previous number (they compress better).
+#: Shards rather than a file per character: thousands of files cost more to write than the
+#: few KB a single-character query loads more.
+CHAR_SHARDS = 256
 
 #: The per-document columns of meta.gb: document_tokens' row, then date and facet numbers.
 META_COLUMNS = ("bigrams", "tf2", "tf4", "tf10", "number", "title",
@@ -250,7 +255,7 @@ def _folded_codes(text: str) -> np.ndarray:
     return mapped[mapped != _DROPPED].astype(np.int64)
 
 
-def document_tokens(record: SearchRecord) -> tuple[str, list[int], list[int], list[int]]:
+def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, np.ndarray]:
     """One document's bigram tokens (space-separated, in index order), its meta row, and the
     code points of its title and of the whole document (for chars/).
 
@@ -274,10 +279,10 @@ def document_tokens(record: SearchRecord) -> tuple[str, list[int], list[int], li
     bigrams = np.concatenate((in_number, in_title, ranked))
     chars = np.unique(codes)
     return (_spell_keys(bigrams), [len(bigrams), *tf, len(in_number), len(in_title)],
-            np.unique(codes[:title_end]).tolist(), chars[chars != 10].tolist())
+            np.unique(codes[:title_end]).astype(np.int32), chars[chars != 10].astype(np.int32))
 
 
-def _all_tokens(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int], list[int], list[int]]]:
+def _all_tokens(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int], np.ndarray, np.ndarray]]:
     """document_tokens of every record, in order; on other processes when there are many."""
     workers = min(os.cpu_count() or 1, 4)
     if len(records) < 400 or workers < 2:
@@ -307,6 +312,23 @@ def _write_gz_json(path: Path, value: object) -> None:
     if not path.parent.is_dir():
         path.parent.mkdir(parents=True)
     path.write_bytes(_gzip(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()))
+
+
+def _deltas(ids: list[int]) -> list[int]:
+    """An ascending list as its first number and the differences after it."""
+    return [b - a for a, b in zip([0, *ids], ids)]
+
+
+def _postings(doc_chars: Sequence[np.ndarray]) -> dict[int, list[int]]:
+    """code point -> the documents (ascending) whose array holds it."""
+    if not doc_chars:
+        return {}
+    chars = np.concatenate(doc_chars)
+    docs = np.repeat(np.arange(len(doc_chars), dtype=np.int32), [len(a) for a in doc_chars])
+    order = np.argsort(chars, kind="stable")  # stable: documents stay ascending within a character
+    chars, docs = chars[order], docs[order]
+    starts = np.flatnonzero(np.diff(chars, prepend=-1))
+    return {int(c): ids.tolist() for c, ids in zip(chars[starts], np.split(docs, starts[1:]))}
 
 
 def _facet_index(values: Iterable[str]) -> dict[str, int]:
@@ -359,9 +381,9 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     gazettes = _facet_index(r.gazette for r in records if r.gazette)
     docs = []
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
-    # cost grows with occurrences): chars/<code point>.gb lists the documents holding each one.
-    char_docs: dict[int, list[int]] = {}
-    char_titles: dict[int, list[int]] = {}
+    # cost grows with occurrences): chars/ lists the documents holding each one.
+    doc_chars: list[np.ndarray] = []
+    doc_title_chars: list[np.ndarray] = []
     parts = _parts(records, part_chars)
     with tempfile.TemporaryDirectory(prefix="gongbao-pagefind-") as tmp:
         source = Path(tmp) / "site"
@@ -376,10 +398,8 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
                     docs.append([*row, record.date, [issuers[i] for i in record.issuers],
                                  types[record.doc_type], statuses[record.status],
                                  gazettes[record.gazette] if record.gazette else -1])
-                    for c in chars:
-                        char_docs.setdefault(c, []).append(n)
-                    for c in title_chars:
-                        char_titles.setdefault(c, []).append(n)
+                    doc_chars.append(chars)
+                    doc_title_chars.append(title_chars)
                 f.write(_PAGE_TAIL)
         # Pagefind runs in its own process: the files for the browser are written meanwhile.
         with _Pagefind(source, Path(tmp) / "out") as indexer:
@@ -388,8 +408,12 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
                 _write_gz_json(out / "doc" / f"{n}.gb", {**_display(record), "text": head, "more": bool(rest)})
                 if rest:
                     _write_gz_json(out / "doc" / f"{n}r.gb", {"text": rest})
-            for c, ids in char_docs.items():
-                _write_gz_json(out / CHARS_DIR / f"{c:x}.gb", {"d": ids, "t": char_titles.get(c, [])})
+            in_docs, in_titles = _postings(doc_chars), _postings(doc_title_chars)
+            shards: dict[int, dict[str, list[list[int]]]] = {}
+            for c, ids in in_docs.items():
+                shards.setdefault(c % CHAR_SHARDS, {})[chr(c)] = [_deltas(ids), _deltas(in_titles.get(c, []))]
+            for shard, chars in shards.items():
+                _write_gz_json(out / CHARS_DIR / f"{shard:x}.gb", chars)
             for n in range(0, len(records), NAMES_PER_SHARD):
                 _write_gz_json(out / "names" / f"{n // NAMES_PER_SHARD}.gb",
                                [[r.url, r.title, r.doc_number] for r in records[n:n + NAMES_PER_SHARD]])
@@ -404,7 +428,8 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
         rechunk(written)
         shutil.move(written, out / PAGEFIND_DIR)
     _write_gz_json(out / "meta.gb", {
-        "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "tf_buckets": list(TF_BUCKETS),
+        "version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "char_shards": CHAR_SHARDS,
+        "tf_buckets": list(TF_BUCKETS),
         "facets": {"issuers": list(issuers), "doc_types": list(types), "statuses": list(statuses),
                    "gazettes": list(gazettes)},
         # Pagefind's page id of each part -> the part's first document

@@ -10,6 +10,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gongbao.search as search
@@ -100,7 +101,7 @@ def test_document_tokens_match_the_reference(text: str) -> None:
     tokens, row, title_chars, chars = search.document_tokens(doc)
     bigrams, expected_row, expected_title, expected_chars = _reference_tokens(doc)
     assert tokens == "".join(search.spell(b) + " " for b in bigrams)
-    assert (row, title_chars, chars) == (expected_row, expected_title, expected_chars)
+    assert (row, title_chars.tolist(), chars.tolist()) == (expected_row, expected_title, expected_chars)
 
 
 # --- the index build -------------------------------------------------------------------------
@@ -335,6 +336,13 @@ def test_rechunk_refuses_an_unknown_pagefind_format(site: Path, tmp_path: Path) 
     entry.write_text(entry.read_text(encoding="utf-8").replace('"1.5.', '"9.0.'), encoding="utf-8")
     with pytest.raises(SearchIndexError, match="only 1.5 is known"):
         search.rechunk(copy)
+
+
+def test_postings_list_the_documents_holding_each_character() -> None:
+    arrays = [np.array(x, dtype=np.int32) for x in ([3, 5], [], [1, 3], [3])]
+    assert search._postings(arrays) == {1: [2], 3: [0, 2, 3], 5: [0]}
+    assert search._postings([]) == {}
+    assert search._deltas([2, 5, 6]) == [2, 3, 1]
 
 
 def test_documents_are_split_into_parts_of_about_equal_size() -> None:

@@ -203,16 +203,23 @@
       return map;
     });
   }
-  /* doc -> [1, segment] of a single character, from chars/<code point>.gb. */
-  function docsOfChar(c) {
-    return loadJson("chars/" + c.codePointAt(0).toString(16) + ".gb").catch(function () {
-      return { d: [], t: [] };  // a character no document holds has no file
-    }).then(function (f) {
-      var map = new Map(), inTitle = new Set(f.t);
-      f.d.forEach(function (d) { map.set(d, [1, inTitle.has(d) ? TITLE : BODY]); });
+  /* doc -> [1, segment] of a single character, from its shard of chars/ (see search.py). */
+  function docsOfChar(m, c) {
+    var cp = c.codePointAt(0);
+    return loadJson("chars/" + (cp % m.char_shards).toString(16) + ".gb").catch(function () {
+      return {};  // no document holds a character of this shard
+    }).then(function (shard) {
+      var lists = shard[c] || [[], []], map = new Map(), inTitle = new Set(undeltas(lists[1]));
+      undeltas(lists[0]).forEach(function (d) { map.set(d, [1, inTitle.has(d) ? TITLE : BODY]); });
       return map;
     });
   }
+  function undeltas(xs) {
+    var out = new Array(xs.length), sum = 0;
+    for (var i = 0; i < xs.length; i++) { sum += xs[i]; out[i] = sum; }
+    return out;
+  }
+
   function intersect(maps) {
     if (!maps.length) return new Set();
     var smallest = maps.reduce(function (a, b) { return a.size <= b.size ? a : b; });
@@ -241,7 +248,7 @@
       var numberTerms = /\d/.test(query) ? unique(bigrams(words.join(""))) : [];
       numberTerms.forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); });
       return Promise.all(terms.map(function (t) {
-        return Array.from(t).length === 2 ? docsOfBigram(m, t) : docsOfChar(t);
+        return Array.from(t).length === 2 ? docsOfBigram(m, t) : docsOfChar(m, t);
       })).then(function (all) {
         var maps = perWord.length ? [].concat.apply([], perWord).map(function (i) { return all[i]; }) : [];
         maps = unique(maps);
