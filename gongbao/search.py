@@ -339,6 +339,10 @@ def _facet_index(values: Iterable[str]) -> dict[str, int]:
 _PAGE_HEAD = ('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"></head>'
               '<body><main data-pagefind-body><p>')
 _PAGE_TAIL = "</p></main></body></html>\n"
+#: The last word of every page, after the documents' tokens (so their positions stay as they are):
+#: Pagefind drops a page without words, and refuses a site without any. It is shorter than any
+#: token a query looks up, so it is never found.
+_SENTINEL = "z"
 
 
 #: Large sites are indexed in parts, each a page of its own: Pagefind reads each page on one
@@ -400,7 +404,7 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
                                  gazettes[record.gazette] if record.gazette else -1])
                     doc_chars.append(chars)
                     doc_title_chars.append(title_chars)
-                f.write(_PAGE_TAIL)
+                f.write(_SENTINEL + _PAGE_TAIL)
         # Pagefind runs in its own process: the files for the browser are written meanwhile.
         with _Pagefind(source, Path(tmp) / "out") as indexer:
             for n, record in enumerate(records):

@@ -120,6 +120,13 @@ def _same_tree(diff: filecmp.dircmp) -> bool:  # type: ignore[type-arg]
             and all(_same_tree(sub) for sub in diff.subdirs.values()))
 
 
+def test_a_site_without_documents_gets_an_empty_index(tmp_path: Path) -> None:
+    build_index(tmp_path, [])  # Pagefind alone refuses a site without words
+    meta = json.loads(gzip.decompress((tmp_path / "search" / "meta.gb").read_bytes()))
+    assert len(meta["pages"]) == 1 and meta["columns"]["bigrams"] == []
+    assert (tmp_path / "search" / "pagefind" / "pagefind.js").is_file()
+
+
 def test_a_failing_pagefind_raises_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "pagefind_executable", lambda: Path("/bin/false"))
     with pytest.raises(SearchIndexError, match="Pagefind failed"):
