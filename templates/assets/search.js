@@ -73,8 +73,10 @@
   }
   function gunzip(bytes) {
     if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return Promise.resolve(bytes);
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+    var ds = new DecompressionStream("gzip"), writer = ds.writable.getWriter();
+    writer.write(bytes);
+    writer.close();
+    return new Response(ds.readable).arrayBuffer().then(function (b) { return new Uint8Array(b); });
   }
   /* At most MAX_LOADS files in flight: verifying thousands of candidates must not flood the server. */
   var MAX_LOADS = 12, inFlight = 0, queue = [];
@@ -377,11 +379,8 @@
   function snippet(doc, words, el) {
     var paras = doc.text.split("\n"), best = null;
     for (var k = 0; k < paras.length && !best; k++) {
-      var ix = indexed(paras[k]);
-      for (var w = 0; w < words.length; w++) {
-        var at = ix.norm.indexOf(words[w]);
-        if (at >= 0) { best = { text: paras[k], ix: ix }; break; }
-      }
+      var norm = normalize(paras[k]);  /* cheap: only the paragraph shown is indexed */
+      if (words.some(function (w) { return norm.indexOf(w) >= 0; })) best = { text: paras[k], ix: indexed(paras[k]) };
     }
     if (!best) { el.textContent = doc.text.slice(0, 100); return; }
     var ranges = [], norm = best.ix.norm, cps = Array.from(best.text);
