@@ -405,6 +405,7 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
                     doc_chars.append(chars)
                     doc_title_chars.append(title_chars)
                 f.write(_SENTINEL + _PAGE_TAIL)
+        tokens.close()  # every token is written: the worker processes end here, not when collected
         # Pagefind runs in its own process: the files for the browser are written meanwhile.
         with _Pagefind(source, Path(tmp) / "out") as indexer:
             for n, record in enumerate(records):
