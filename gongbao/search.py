@@ -56,11 +56,15 @@ import subprocess
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 SEARCH_DIR = "search"
 PAGEFIND_DIR = "pagefind"
@@ -282,14 +286,19 @@ def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, n
             np.unique(codes[:title_end]).astype(np.int32), chars[chars != 10].astype(np.int32))
 
 
-def _all_tokens(records: Sequence[SearchRecord]) -> Iterator[tuple[str, list[int], np.ndarray, np.ndarray]]:
-    """document_tokens of every record, in order; on other processes when there are many."""
+#: From this many documents on, their tokens are computed on other processes.
+_PARALLEL_DOCUMENTS = 400
+
+
+def _process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1) -> Iterator[R]:
+    """map(fn, items) in order, on up to four other processes when there are at least `at_least`
+    items and more than one core."""
     workers = min(os.cpu_count() or 1, 4)
-    if len(records) < 400 or workers < 2:
-        yield from map(document_tokens, records)
+    if len(items) < at_least or workers < 2:
+        yield from map(fn, items)
         return
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(document_tokens, records, chunksize=16)
+        yield from pool.map(fn, items, chunksize=chunksize)
 
 
 def pagefind_executable() -> Path:
@@ -308,9 +317,15 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
+def _remove(path: Path) -> None:
+    """Remove a file or a folder, if there is one."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
 def _write_gz_json(path: Path, value: object) -> None:
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True)
     path.write_bytes(_gzip(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()))
 
 
@@ -372,12 +387,9 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     """Write the index for `records` under site_dir/search/; raises SearchIndexError if Pagefind fails."""
     out = site_dir / SEARCH_DIR
     for name in ("meta.gb", "names", "doc", CHARS_DIR, PAGEFIND_DIR):
-        target = out / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+        _remove(out / name)
+    for name in ("names", "doc", CHARS_DIR):  # made once here, not checked for every file written
+        (out / name).mkdir(parents=True)
 
     issuers = _facet_index(i for r in records for i in r.issuers)
     types = _facet_index(r.doc_type for r in records)
@@ -392,7 +404,7 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     with tempfile.TemporaryDirectory(prefix="gongbao-pagefind-") as tmp:
         source = Path(tmp) / "site"
         source.mkdir()
-        tokens = _all_tokens(records)  # one page per part
+        tokens = _process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16)  # a page per part
         for k, part in enumerate(parts):
             with (source / f"part{k}.html").open("w", encoding="utf-8") as f:
                 f.write(_PAGE_HEAD)
@@ -425,11 +437,7 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
             written = indexer.finish()
         pages = _page_ids(written, len(parts))
         for name in _UNUSED:
-            target = written / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+            _remove(written / name)
         rechunk(written)
         shutil.move(written, out / PAGEFIND_DIR)
     _write_gz_json(out / "meta.gb", {
@@ -544,18 +552,20 @@ class _Cbor:
         return value
 
     @staticmethod
-    def _item(data: bytes, i: int) -> tuple[object, int]:
+    def read_head(data: bytes, i: int) -> tuple[int, int, int]:
+        """The major type and argument of the head at i, and where the head ends."""
         head = data[i]
         major, info = head >> 5, head & 31
-        i += 1
         if info < 24:
-            arg = info
-        elif info <= 27:
-            size = 1 << (info - 24)
-            arg = int.from_bytes(data[i:i + size], "big")
-            i += size
-        else:
+            return major, info, i + 1
+        if info > 27:
             raise ValueError(f"unsupported CBOR head 0x{head:02x}")
+        size = 1 << (info - 24)
+        return major, int.from_bytes(data[i + 1:i + 1 + size], "big"), i + 1 + size
+
+    @staticmethod
+    def _item(data: bytes, i: int) -> tuple[object, int]:
+        major, arg, i = _Cbor.read_head(data, i)
         if major == 0:
             return arg, i
         if major == 1:
@@ -650,7 +660,9 @@ def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes]]:
     body = raw[len(_SIGNATURE):]
     if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
         raise _shape_error(name)
-    count, at = _head(body, 1, 4)
+    major, count, at = _Cbor.read_head(body, 1)
+    if major != 4:
+        raise _shape_error(name)
     starts = []
     for m in _WORD.finditer(body, at):
         length = m.group(1)[0] - 0x60 if m.group(1) else m.group(2)[0]
@@ -671,20 +683,6 @@ def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes]]:
                         and isinstance(p[1], list) and all(isinstance(x, int) for x in p[1]) for p in value[1])):
             raise _shape_error(name)
     return words
-
-
-def _head(data: bytes, i: int, major: int) -> tuple[int, int]:
-    """The argument of the CBOR head at i, which must be of type `major`, and where it ends."""
-    head = data[i]
-    if head >> 5 != major:
-        raise ValueError(f"expected CBOR major type {major} at {i}")
-    info = head & 31
-    if info < 24:
-        return info, i + 1
-    if info > 27:
-        raise ValueError(f"unsupported CBOR head 0x{head:02x}")
-    size = 1 << (info - 24)
-    return int.from_bytes(data[i + 1:i + 1 + size], "big"), i + 1 + size
 
 
 def _gz_chunk(words: Sequence[bytes]) -> bytes:
@@ -758,12 +756,7 @@ def rechunk(output: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
                 raise _shape_error(f"the chunk list of {meta_path.name}")
         # Each of Pagefind's chunks is cut on its own, on all cores when there are many.
         jobs = [(chunk_dir / f"{chunk[2]}.pf_index", chunk_bytes) for chunk in meta[2]]
-        workers = min(os.cpu_count() or 1, 4)
-        if len(jobs) < _PARALLEL_CHUNKS or workers < 2:
-            cut = [piece for job in jobs for piece in _recut(job)]
-        else:
-            with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-                cut = [piece for pieces in pool.map(_recut, jobs) for piece in pieces]
+        cut = [piece for pieces in _process_map(_recut, jobs, _PARALLEL_CHUNKS) for piece in pieces]
         if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
             raise _shape_error(f"the word order of {meta_path.name}'s index")
         for job in jobs:

@@ -370,7 +370,7 @@
       }
       i += c.length;
     }
-    return { norm: chars.join(""), chars: chars, idx: idx };
+    return { norm: chars.join(""), idx: idx };
   }
   function containsAll(doc, words) {
     var parts = [doc.title, doc.doc_number || ""].concat(doc.text.split("\n")).map(normalize);
@@ -379,8 +379,8 @@
   function snippet(doc, words, el) {
     var paras = doc.text.split("\n"), best = null;
     for (var k = 0; k < paras.length && !best; k++) {
-      var norm = normalize(paras[k]);  /* cheap: only the paragraph shown is indexed */
-      if (words.some(function (w) { return norm.indexOf(w) >= 0; })) best = { text: paras[k], ix: indexed(paras[k]) };
+      var flat = normalize(paras[k]);  /* cheap: only the paragraph shown is indexed */
+      if (words.some(function (w) { return flat.indexOf(w) >= 0; })) best = { text: paras[k], ix: indexed(paras[k]) };
     }
     if (!best) { el.textContent = doc.text.slice(0, 100); return; }
     var ranges = [], norm = best.ix.norm, cps = Array.from(best.text);
@@ -388,10 +388,8 @@
     cps.forEach(function (c, i) { cpIndex[u] = i; u += c.length; });
     words.forEach(function (w) {
       var wl = Array.from(w).length, from = 0, at;
-      var normCps = best.ix.chars;
-      var normStr = normCps.join("");
-      while ((at = normStr.indexOf(w, from)) >= 0) {
-        var startCp = Array.from(normStr.slice(0, at)).length;
+      while ((at = norm.indexOf(w, from)) >= 0) {
+        var startCp = Array.from(norm.slice(0, at)).length;
         var s = cpIndex[best.ix.idx[startCp]], e = cpIndex[best.ix.idx[startCp + wl - 1]] + 1;
         ranges.push([s, e]); from = at + w.length;
       }
