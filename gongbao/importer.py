@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from . import docnumber, load
 from .slugs import slug_for_doc_number
 
 
@@ -289,7 +290,7 @@ def _parse_segment(lines: list[Line], notes: list[ReviewNote]) -> Segment:
     flat = [line for block in blocks for line in block]
     section = flat[0].text.strip()
     number_line = flat[1]
-    doc_number = _squash(number_line.text)
+    doc_number = docnumber.normalize(number_line.text)
     # The title runs from after the 文号 until it names its 文种 (通知, 决定, …).
     rest = [b for b in blocks if b[-1].no > number_line.no]
     if blocks[0][-1].no > number_line.no:  # header, 文号 and title in one block
@@ -450,18 +451,20 @@ def _clean(text: str) -> str:
     return PREV_PAGE_RE.sub("", text).strip()
 
 
-def _para_rows(block: Block) -> list[str]:
-    """The rows of a paragraph: lines joined, except where a new numbered item starts."""
+def _merge_rows(texts: list[str]) -> list[str]:
+    """Rows joined into one, except where a new numbered item starts after a finished sentence."""
     rows: list[str] = []
-    for line in block:
-        text = _clean(line.text)
-        if not text:
-            continue
+    for text in texts:
         if rows and not (_ends_sentence(rows[-1]) and _starts_item(text)):
             rows[-1] = _concat(rows[-1], text)
         else:
             rows.append(text)
     return rows
+
+
+def _para_rows(block: Block) -> list[str]:
+    """The rows of a paragraph: lines joined, except where a new numbered item starts."""
+    return _merge_rows([text for line in block if (text := _clean(line.text))])
 
 
 def _classify(seg: Segment) -> list[Item]:
@@ -500,13 +503,7 @@ def _classify(seg: Segment) -> list[Item]:
                 items[-1].rows.extend(rows)
                 items[-1].last = last
                 continue
-            merged: list[str] = []
-            for row in rows:
-                if merged and not (_ends_sentence(merged[-1]) and _starts_item(row)):
-                    merged[-1] = _concat(merged[-1], row)
-                else:
-                    merged.append(row)
-            items.append(Item("attachments", merged, first, last))
+            items.append(Item("attachments", _merge_rows(rows), first, last))
         elif any("\t" in p for p in plain):
             items.append(Item("table", plain, first, last))
         elif all(p.startswith("- ") for p in plain):
@@ -712,9 +709,7 @@ def _markdown(items: list[Item]) -> str:
         rows = item.rows
         if item.kind in ("heading", "title"):
             parts.append("#" * item.level + " " + _escape_inline(rows[0]))
-        elif item.kind == "para":
-            parts.append("\\\n".join(_escape(r) for r in rows))
-        elif item.kind == "attachments":
+        elif item.kind in ("para", "attachments"):
             parts.append("\\\n".join(_escape(r) for r in rows))
         elif item.kind == "list":
             parts.append("\n".join("- " + _escape(r) for r in rows))
@@ -754,7 +749,7 @@ def _relations(items: list[Item]) -> dict[str, list[dict[str, str]]]:
     for m in REPEAL_RE.finditer(text):
         kind = "replaces" if m["old"] or m["verb"] == "同时废止" else "repeals"
         for c in CITATION_RE.finditer(m["cited"]):
-            out.setdefault(kind, []).append({"doc_number": _squash(c["number"]), "title": c["title"]})
+            out.setdefault(kind, []).append({"doc_number": docnumber.normalize(c["number"]), "title": c["title"]})
     return out
 
 
@@ -810,8 +805,8 @@ class Cover:
     published: dt.date | None = None
     frequency: str | None = None
     remark: str | None = None
-    toc: list[tuple[str, list[tuple[str, int | None, int]]]] = field(default_factory=list)
-    """(section title, [(entry title, page, line)])."""
+    toc: list[tuple[str, list[tuple[str, int | None]]]] = field(default_factory=list)
+    """(section title, [(entry title, page)])."""
     board: dict[str, str] = field(default_factory=dict)
     colophon: dict[str, str] = field(default_factory=dict)
 
@@ -871,7 +866,7 @@ def _parse_cover(lines: list[Line], sections: set[str], notes: list[ReviewNote])
             if len(entry) == 1 and not m and len(text) <= 20:
                 cover.toc.append((text, []))
             elif m and cover.toc:
-                cover.toc[-1][1].append((m["title"], int(m["page"]), entry[0].no))
+                cover.toc[-1][1].append((m["title"], int(m["page"])))
             else:
                 notes.append(ReviewNote(entry[0].no, "REVIEW-TOC", f"目录行“{text}”无法识别"))
     # Editorial board and colophon: “label：value” lines, a value may run on over the next lines.
@@ -917,7 +912,7 @@ def _parse_index(lines: list[Line], sections: set[str]) -> tuple[str, list[tuple
         if m:
             if not groups:
                 groups.append(("", []))
-            groups[-1][1].append((_title_text(m["title"]), _squash(m["number"]), pending_line))
+            groups[-1][1].append((_title_text(m["title"]), docnumber.normalize(m["number"]), pending_line))
             pending, pending_line = "", 0
     return title, groups
 
@@ -944,10 +939,10 @@ def import_issue(source: Path, out_dir: Path) -> ImportResult:
     index_title, index_groups = _parse_index(lines[index_at - 1:], set(sections))
 
     # Pages come from the table of contents, matched by title.
-    toc_entries = [(sec, t, p, no) for sec, entries in cover.toc for t, p, no in entries]
+    toc_entries = [(sec, t, p) for sec, entries in cover.toc for t, p in entries]
     by_title = {_squash(s.title): s for s in segs}
     non_docs: dict[str, list[tuple[str, int | None]]] = {}
-    for sec, title, page, no in toc_entries:
+    for sec, title, page in toc_entries:
         seg = by_title.get(_squash(title))
         if seg is not None:
             seg.page = page
@@ -964,7 +959,7 @@ def import_issue(source: Path, out_dir: Path) -> ImportResult:
     # 4.–5. items, checks, joins
     gazette_id = f"{cover.year}-{cover.number:02d}" if cover.year and cover.number else source.stem
     written: list[Path] = []
-    doc_dir = out_dir / "documents" / gazette_id
+    doc_dir = out_dir / load.DOCUMENTS_DIR / gazette_id
     doc_dir.mkdir(parents=True, exist_ok=True)
     for n, seg in enumerate(segs, 1):
         items = _classify(seg)
@@ -992,7 +987,7 @@ def import_issue(source: Path, out_dir: Path) -> ImportResult:
 
     gazette = _gazette_front_matter(cover, sections, non_docs)
     body = _index_markdown(index_title, index_groups)
-    gazette_dir = out_dir / "gazettes"
+    gazette_dir = out_dir / load.GAZETTES_DIR
     gazette_dir.mkdir(parents=True, exist_ok=True)
     path = gazette_dir / f"{gazette_id}.md"
     path.write_text(_with_front_matter(gazette, body), encoding="utf-8")
