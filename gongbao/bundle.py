@@ -12,6 +12,7 @@ from pathlib import Path
 from . import build as pipeline
 from .config import Settings
 from .problems import Problems
+from .render import cn_date
 from .search import make_offline
 
 #: Every entry gets this timestamp, so the same content always gives the same bytes.
@@ -56,7 +57,7 @@ def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
         newest = max((d.signed for d in documents), default=as_of)
         name = bundle_name(settings, newest)
         (site / "打开方法.txt").write_text(
-            HOW_TO_OPEN.format(title=settings.title, newest=f"{newest.year}年{newest.month}月{newest.day}日",
+            HOW_TO_OPEN.format(title=settings.title, newest=cn_date(newest),
                                count=len(documents), as_of=as_of.isoformat()),
             encoding="utf-8", newline="\r\n")
         settings.dist_path.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import docnumber
-from .model import INVERSE, Content, Document, Gazette, RelationKind
+from . import docnumber, urls
+from .model import INVERSE, RELATION_LABELS, Content, Document, Gazette, RelationKind
 from .problems import Problems
 from .slugs import slug_for_doc_number
 
@@ -29,10 +29,6 @@ class Referenced:
     doc_number: str
     title: str | None
     slug: str
-
-    @property
-    def key(self) -> str:
-        return self.doc_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +71,6 @@ class Library:
     """Key (文号, or slug when there is none) → document, in publication order."""
     referenced: dict[str, Referenced]
     gazettes: dict[str, Gazette]
-    edges: list[Edge]
     status: dict[str, Status]
     as_of: dt.date
     outgoing: dict[str, list[Edge]] = field(default_factory=dict)
@@ -137,7 +132,7 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
         seen: set[tuple[str, str]] = set()
         for rel in doc.relations:
             if rel.doc_number == doc.doc_number:
-                problems.error(doc.path, rel.line, "E018", f"{rel.kind}: 文件不能{_verb(rel.kind)}自身（{rel.doc_number}）")
+                problems.error(doc.path, rel.line, "E018", f"{rel.kind}: 文件不能{RELATION_LABELS[rel.kind]}自身（{rel.doc_number}）")
                 continue
             if (rel.kind, rel.doc_number) in seen:
                 problems.error(doc.path, rel.line, "E022", f"{rel.kind}: {rel.doc_number} 重复声明")
@@ -159,7 +154,7 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
     _check_slugs(documents, referenced, problems)
     _check_cycles(edges, problems)
 
-    lib = Library(documents, referenced, gazettes, edges, {}, as_of)
+    lib = Library(documents, referenced, gazettes, {}, as_of)
     for e in edges:
         lib.outgoing.setdefault(e.newer, []).append(e)
         lib.incoming.setdefault(e.older, []).append(e)
@@ -167,10 +162,6 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
         lib.status[key] = _status(lib, key, problems)
     _warn_undeclared_repeals(lib, problems)
     return lib
-
-
-def _verb(kind: str) -> str:
-    return {"repeals": "废止", "replaces": "替代", "amends": "修改"}[kind]
 
 
 def _check_gazettes(content: Content, documents: dict[str, Document], problems: Problems) -> dict[str, Gazette]:
@@ -200,13 +191,13 @@ def _check_slugs(documents: dict[str, Document], referenced: dict[str, Reference
     for doc in documents.values():
         if doc.slug in owners:
             problems.error(doc.path, 1, "E015",
-                           f"网址 docs/{doc.slug}/ 已属于 {owners[doc.slug]}；请在前言中用 slug 字段指定另一个网址")
+                           f"网址 {urls.document(doc.slug)} 已属于 {owners[doc.slug]}；请在前言中用 slug 字段指定另一个网址")
         else:
             owners[doc.slug] = doc.path
     for ref in referenced.values():
         if ref.slug in owners:
             problems.error(owners[ref.slug], 1, "E015",
-                           f"网址 docs/{ref.slug}/ 与被引用文件 {ref.doc_number} 的网址冲突；请用 slug 字段指定另一个网址")
+                           f"网址 {urls.document(ref.slug)} 与被引用文件 {ref.doc_number} 的网址冲突；请用 slug 字段指定另一个网址")
         else:
             owners[ref.slug] = ref.doc_number
 
@@ -248,10 +239,10 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
         when = lib.documents[e.newer].takes_effect
         if own_date and when < own_date:
             problems.error(e.path, e.line, "E021",
-                           f"{e.older} 成文于 {own_date}，不能在此之前（{when}）被{_verb(e.kind)}")
+                           f"{e.older} 成文于 {own_date}，不能在此之前（{when}）被{RELATION_LABELS[e.kind]}")
         elif own_year and when.year < own_year:
             problems.error(e.path, e.line, "E021",
-                           f"{e.older} 是 {own_year} 年的文件，不能在 {when} 被{_verb(e.kind)}")
+                           f"{e.older} 是 {own_year} 年的文件，不能在 {when} 被{RELATION_LABELS[e.kind]}")
     if endings:
         dates = sorted({lib.documents[e.newer].takes_effect for e in endings})
         if len(dates) > 1:

@@ -70,6 +70,7 @@ class SiteRenderer:
         self.issuer_slugs = _unique_slugs({i for d in lib.documents.values() for i in d.issuers})
         self.type_slugs = _unique_slugs({d.doc_type for d in lib.documents.values()})
         self._bodies: dict[str, RenderedBody] = {}
+        self._gazette_views: dict[str, dict[str, Any]] = {}
         # Documents of each issue in printed order: the issue page and every pager need it.
         self.printed: dict[str, list[Document]] = defaultdict(list)
         for d in sorted(lib.documents.values(), key=lambda d: (d.page or 0, d.signed, d.key)):
@@ -212,9 +213,9 @@ class SiteRenderer:
     def search_facets(self) -> dict[str, list[str]]:
         docs = self.lib.documents.values()
         return {
-            "issuers": sorted({i for d in docs for i in d.issuers}, key=slug_for_name),
+            "issuers": list(self.issuer_slugs),
             "years": [str(y) for y in sorted({d.signed.year for d in docs}, reverse=True)],
-            "doc_types": sorted({d.doc_type for d in docs}, key=slug_for_name),
+            "doc_types": list(self.type_slugs),
             "statuses": [label for code, label in STATUS_LABELS.items()
                          if any(self.lib.status[k].code == code for k in self.lib.documents)],
             "gazettes": [g.label for g in sorted(self.lib.gazettes.values(), key=lambda g: (g.year, g.number), reverse=True)],
@@ -258,6 +259,12 @@ class SiteRenderer:
         return {"prev": prev, "next": nxt}
 
     def gazette_view(self, g: Gazette) -> dict[str, Any]:
+        """An issue as the home page, the issue list and the issue page show it; built once per issue."""
+        if g.id not in self._gazette_views:
+            self._gazette_views[g.id] = self._build_gazette_view(g)
+        return self._gazette_views[g.id]
+
+    def _build_gazette_view(self, g: Gazette) -> dict[str, Any]:
         docs = self.printed[g.id]
         sections = []
         for section in g.sections:
