@@ -133,29 +133,16 @@ def import_(source: Path, out_dir: Path, force: bool) -> None:
 
     已有文件若内容不同（例如已人工校对过），默认不覆盖，只列出来。
     """
-    import shutil
-    import tempfile
+    from .importer import import_into
 
-    from .importer import import_issue
-
-    with tempfile.TemporaryDirectory(prefix="gongbao-import-") as tmp:
-        result = import_issue(source, Path(tmp))
-        written, kept = [], []
-        for path in result.written:
-            rel = path.relative_to(tmp)
-            target = out_dir / rel
-            if target.exists() and target.read_bytes() != path.read_bytes() and not force:
-                kept.append(target)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            written.append(target)
+    result = import_into(source, out_dir, force=force)
     for note in result.review:
         click.echo(f"{source}:{note.line}: {note.code} {note.message}")
-    for target in kept:
+    for target in result.kept:
         click.echo(f"{target}: 已存在且内容不同，未覆盖（可能含人工校对；确需覆盖请加 --force）", err=True)
-    click.echo(f"已写入 {len(written)} 个文件到 {out_dir}/；需人工核对 {len(result.review)} 处"
-               + (f"；{len(kept)} 个文件未覆盖" if kept else ""))
+    click.echo(f"已写入 {len(result.written)} 个文件到 {out_dir}/；需人工核对 {len(result.review)} 处"
+               + (f"；{len(result.kept)} 个文件未覆盖" if result.kept else "")
+               + (f"；源文本按 {result.encoding} 解码" if result.encoding != "UTF-8" else ""))
 
 
 @main.command()

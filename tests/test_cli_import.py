@@ -1,4 +1,4 @@
-"""`gongbao import`: review notes as path:line, and reviewed files are never silently overwritten."""
+"""`gongbao import`: review notes as path:line, reviewed files never silently overwritten, the encoding named."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def test_import_prints_review_notes_with_source_lines(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", str(SEED), "--out", str(tmp_path / "content")])
     assert result.exit_code == 0, result.output
     assert f"{SEED}:125: REVIEW-DISPLACED" in result.stdout
-    assert "已写入 13 个文件" in result.stdout
+    assert "已写入 13 个文件" in result.stdout and "解码" not in result.stdout
     assert len(list((tmp_path / "content" / "documents").rglob("*.md"))) == 12
 
 
@@ -33,3 +33,11 @@ def test_import_keeps_reviewed_files_unless_forced(tmp_path: Path) -> None:
     forced = runner.invoke(main, ["import", str(SEED), "--out", str(out), "--force"])
     assert forced.exit_code == 0 and "未覆盖" not in forced.output
     assert "不再施行。" not in reviewed.read_text(encoding="utf-8")
+
+
+def test_import_says_which_encoding_a_source_not_in_utf8_was_read_in(tmp_path: Path) -> None:
+    source = tmp_path / "issue.txt"
+    source.write_bytes(SEED.read_text(encoding="utf-8").encode("gb18030"))
+    result = CliRunner().invoke(main, ["import", str(source), "--out", str(tmp_path / "content")])
+    assert result.exit_code == 0, result.output
+    assert "已写入 13 个文件" in result.stdout and "源文本按 GB18030 解码" in result.stdout

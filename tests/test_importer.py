@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gongbao.importer import ImportResult, ReviewNote, _title_text, import_issue
+from gongbao.importer import ImportResult, ReviewNote, import_into, import_issue
+from gongbao.importer.text import title_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "fixtures" / "seed"
@@ -97,6 +98,33 @@ def test_content_is_importer_output_plus_the_reviewed_corrections(seed_import):
             assert expected.count(fix["source"]) == 1
             expected = expected.replace(fix["source"], fix["corrected"])
         assert (ROOT / "content" / relative).read_text(encoding="utf-8") == expected, relative
+
+
+# ---------------------------------------------------------------- reading and writing
+
+
+@pytest.mark.parametrize(("codec", "reported"), [("utf-8-sig", "UTF-8"), ("utf-16", "UTF-16"), ("gb18030", "GB18030")])
+def test_issue_saved_in_another_encoding_imports_as_from_utf8(tmp_path, seed_import, codec, reported):
+    source = tmp_path / SEED_SOURCE.name
+    source.write_bytes(SEED_SOURCE.read_text(encoding="utf-8").encode(codec))
+    result = import_issue(source, tmp_path / "content")
+    assert result.encoding == reported
+    assert result.review == seed_import.review
+    assert [p.read_bytes() for p in result.written] == [p.read_bytes() for p in seed_import.written]
+
+
+def test_import_into_keeps_a_file_an_editor_changed_unless_forced(tmp_path):
+    out = tmp_path / "content"
+    first = import_into(SEED_SOURCE, out)
+    assert len(first.written) == 13 and first.kept == ()
+    reviewed = first.written[3]
+    reviewed.write_text(reviewed.read_text(encoding="utf-8") + "人工校对。\n", encoding="utf-8")
+    again = import_into(SEED_SOURCE, out)
+    assert again.kept == (reviewed,) and reviewed not in again.written and len(again.written) == 12
+    assert reviewed.read_text(encoding="utf-8").endswith("人工校对。\n")
+    forced = import_into(SEED_SOURCE, out, force=True)
+    assert forced.kept == () and reviewed in forced.written
+    assert not reviewed.read_text(encoding="utf-8").endswith("人工校对。\n")
 
 
 # ---------------------------------------------------------------- rules, on a made-up issue
@@ -334,10 +362,10 @@ def test_numbering_that_skips_between_whole_sentences_is_only_reported(tmp_path)
 
 
 def test_only_a_space_between_two_issuing_organs_survives_in_a_title():
-    assert _title_text("重庆市武隆区人民政府 关于发布森林防火禁火令的通告") == "重庆市武隆区人民政府关于发布森林防火禁火令的通告"
-    assert _title_text("武隆区推动外贸稳规模优结构暨 跨境电商高质量发展 若干措施的通知") == \
+    assert title_text("重庆市武隆区人民政府 关于发布森林防火禁火令的通告") == "重庆市武隆区人民政府关于发布森林防火禁火令的通告"
+    assert title_text("武隆区推动外贸稳规模优结构暨 跨境电商高质量发展 若干措施的通知") == \
         "武隆区推动外贸稳规模优结构暨跨境电商高质量发展若干措施的通知"
-    assert _title_text("中共中央办公厅 国务院办公厅关于进一步加强矿山安全生产工作的意见") == \
+    assert title_text("中共中央办公厅 国务院办公厅关于进一步加强矿山安全生产工作的意见") == \
         "中共中央办公厅 国务院办公厅关于进一步加强矿山安全生产工作的意见"
 
 
