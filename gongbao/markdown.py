@@ -13,8 +13,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from . import docnumber
-from .load import CONTAINERS
-
+from .model import CONTAINERS
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,10 @@ import jinja2
 from . import urls
 from .config import Settings
 from .markdown import BodyRenderer, Citations, RenderedBody
-from .model import RELATION_LABELS, Document, Gazette
+from .model import RELATION_LABELS, STATUS_LABELS, Document, Gazette
 from . import docnumber
 from .problems import Problems
-from .relations import STATUS_LABELS, Library, Status
+from .relations import Library, Status
 from .search import SearchRecord
 from .slugs import slug_for_name
 
