@@ -39,8 +39,8 @@ class SiteViews:
         self.markdown = BodyRenderer(_citations(lib))
         self.issuer_slugs = _unique_slugs({i for d in lib.documents.values() for i in d.issuers})
         self.type_slugs = _unique_slugs({d.doc_type for d in lib.documents.values()})
-        self.bodies: dict[str, RenderedBody] = {}
-        """Rendered bodies by document key: each page shows one, and the search stage indexes their text."""
+        # Bodies by document key, rendered once for their page and for the search stage's text.
+        self._bodies: dict[str, RenderedBody] = {}
         self._summaries: dict[str, Summary] = {}
         self._issues: dict[str, Issue] = {}
         # Documents of each issue in printed order: the issue page and every pager need it.
@@ -56,11 +56,13 @@ class SiteViews:
         return urls.document(self.lib.slug_of(key))
 
     def body_of(self, doc: Document) -> RenderedBody:
-        if doc.key not in self.bodies:
-            page_url = self.url_of(doc.key)
-            self.bodies[doc.key] = self.markdown.render(
-                doc.body, lambda key: self.link(page_url, self.url_of(key)), doc.key)
-        return self.bodies[doc.key]
+        if doc.key not in self._bodies:
+            self._bodies[doc.key] = self._render(doc.body, self.url_of(doc.key), doc.key)
+        return self._bodies[doc.key]
+
+    def _render(self, body: str, page_url: str, self_key: str | None) -> RenderedBody:
+        """A body whose citations link relative to the page showing it, never to that page itself."""
+        return self.markdown.render(body, lambda key: self.link(page_url, self.url_of(key)), self_key)
 
     # ------------------------------------------------------------ the parts of pages
 
@@ -130,7 +132,7 @@ class SiteViews:
         if unsorted:
             sections.append(TocSection("其他", unsorted))
         page_url = urls.gazette(g.id)
-        body = self.markdown.render(g.body, lambda key: self.link(page_url, self.url_of(key)), None)
+        body = self._render(g.body, page_url, None)
         return Issue(
             url=page_url, title=g.title, label=g.label, full_label=g.full_label, total_number=g.total_number,
             published=g.published, frequency=g.frequency, remark=g.remark, sections=tuple(sections),
