@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import urls
 from .config import Settings
 from .load import load_content
 from .problems import ContentError, Problems
 from .relations import Library, build_library
 from .render import render_site
-from .search import SearchIndexError, build_index
+from .search import SearchIndexError, SearchRecord, build_index
 from .write import discard, replace_dir, staging_dir
 
 
@@ -46,7 +48,7 @@ def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path |
         if rendered is None or problems.errors:
             raise ContentError(problems)
         try:
-            build_index(staged, rendered.search_records)
+            build_index(staged, search_records(library, rendered.body_texts))
         except SearchIndexError:
             raise
         except Exception as exc:  # any other failure around the external indexer ends the build cleanly
@@ -57,3 +59,17 @@ def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path |
         discard(staged)
         raise
     return BuildResult(output, library, pages)
+
+
+def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:
+    """What the search stage indexes: every document of the collection, newest first, with its body's text."""
+    out = []
+    for key in sorted(library.documents, key=library.sort_key, reverse=True):
+        doc = library.documents[key]
+        out.append(SearchRecord(
+            url=urls.document(doc.slug), title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers,
+            doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year,
+            status=library.status[key].label,
+            gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
+            text=body_texts[key]))
+    return tuple(out)

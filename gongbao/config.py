@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import yaml
 from .problems import Problems
 
 SETTINGS_FILE = "gongbao.yaml"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: The theme installed with gongbao (the repository's templates/, packaged as gongbao.theme).
+DEFAULT_TEMPLATES = Path(str(resources.files("gongbao.theme")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,13 @@ from typing import Any
 
 import yaml
 
-from .model import Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
+from .model import CONTAINERS, Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
 from .problems import Problems
 from . import docnumber
 from .slugs import SLUG_RE, slug_for_doc_number
 
 DOCUMENTS_DIR = "documents"
 GAZETTES_DIR = "gazettes"
-
-#: Markdown containers a body may use (see the README's content guide).
-CONTAINERS = ("addressee", "signature", "disclosure", "editor-note")
 
 _CN_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 

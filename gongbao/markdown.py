@@ -13,8 +13,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from . import docnumber
-from .load import CONTAINERS
-
+from .model import CONTAINERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +70,7 @@ class BodyRenderer:
 
     def render(self, body: str, href: Callable[[str], str], self_key: str | None) -> RenderedBody:
         """A body's HTML, outline and plain text, from one parse; `href(key)` links a cited document."""
-        env: dict = {"href": href, "self_key": self_key}
+        env: dict[str, Any] = {"href": href, "self_key": self_key}
         tokens = self.md.parse(body, env)
         outline: list[Heading] = []
         lines: list[str] = []

@@ -25,6 +25,19 @@ RELATION_LABELS: dict[str, str] = {
     "amended_by": "被修改",
 }
 
+#: Status codes and their labels, in the order the archive lists them.
+STATUS_LABELS: dict[str, str] = {
+    "in_force": "现行有效",
+    "amended": "已修改",
+    "repealed": "已废止",
+    "replaced": "已被替代",
+    "expired": "已失效",
+}
+
+#: Markdown containers a body may use (see the README's content guide): the loader checks them,
+#: the body renderer renders them.
+CONTAINERS = ("addressee", "signature", "disclosure", "editor-note")
+
 
 @dataclass(frozen=True, slots=True)
 class Attachment:

@@ -8,19 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import docnumber, urls
-from .model import INVERSE, RELATION_LABELS, Content, Document, Gazette, RelationKind
+from .model import INVERSE, RELATION_LABELS, STATUS_LABELS, Content, Document, Gazette, RelationKind
 from .problems import Problems
 from .slugs import slug_for_doc_number
 
-#: Status codes and their labels, in the order the archive lists them.
-STATUS_LABELS = {
-    "in_force": "现行有效",
-    "amended": "已修改",
-    "repealed": "已废止",
-    "replaced": "已被替代",
-    "expired": "已失效",
-}
 _ENDING: dict[RelationKind, str] = {"repeals": "repealed", "replaces": "replaced"}
+
 
 @dataclass(frozen=True, slots=True)
 class Referenced:

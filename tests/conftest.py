@@ -48,10 +48,11 @@ disclosure: 此件公开发布
 
 
 def write_project(root: Path, files: dict[str, str] | None = None, base: bool = True) -> Path:
-    """A project using the repository's templates; `files` (path → text) are added or replace the base."""
+    """A project with no templates/ of its own, so it uses the theme installed with gongbao, as a user's does;
+    `files` (path → text) are added or replace the base."""
     root.mkdir(parents=True, exist_ok=True)
     all_files = {
-        "gongbao.yaml": f"title: 测试公报\ntemplates_dir: {REPO / 'templates'}\n",
+        "gongbao.yaml": "title: 测试公报\n",
     }
     if base:
         all_files["content/gazettes/2024-01.md"] = BASE_GAZETTE

@@ -54,7 +54,6 @@ def internal_links(site: Path, skip: tuple[str, ...] = ("404.html",)) -> list[tu
 def test_every_internal_link_resolves_to_a_file(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", base=False)
     overlay(project, REPO / "tests" / "golden")
-    (project / "gongbao.yaml").write_text(f"title: 样例公报\ntemplates_dir: {REPO / 'templates'}\n", encoding="utf-8")
     assert run(project, "build").exit_code == 0
     links = internal_links(project / "site")
     assert len(links) > 100
@@ -102,7 +101,6 @@ def test_successful_build_replaces_the_whole_site(project: Path) -> None:
 def test_catalogue_lists_every_document_with_its_fields(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", base=False)
     overlay(project, REPO / "tests" / "golden")
-    (project / "gongbao.yaml").write_text(f"templates_dir: {REPO / 'templates'}\n", encoding="utf-8")
     assert run(project, "build").exit_code == 0
     data = json.loads((project / "site" / "api" / "documents.json").read_text(encoding="utf-8"))
     records = {r["doc_number"]: r for r in data["documents"]}
