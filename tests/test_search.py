@@ -1,4 +1,4 @@
-"""Search: query normalisation, the index build, and the search page in headless Chromium."""
+"""Search: the index build, Pagefind's re-cut, and the search page in headless Chromium, agreeing with Python."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gzip
 import json
 import filecmp
 import shutil
-from collections import Counter
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +16,10 @@ import pytest
 from gongbao import build as pipeline
 from gongbao.config import load_settings
 from gongbao.problems import Problems
-from gongbao.search import SearchIndexError, SearchRecord, build_index, make_offline, matches, query_words
-from gongbao.search import cbor, pagefind, writer
+from gongbao.search import SearchIndexError, SearchRecord, build_index, make_offline, matches, normalize, query_words
+from gongbao.search import cbor, layout, pagefind, tokens, writer
 from tests.browser import chromium, served
+from tests.search_samples import TRICKY, record
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 1, 1)
@@ -26,11 +27,6 @@ AS_OF = dt.date(2025, 1, 1)
 ALL_RESULTS = ("var cb = arguments[arguments.length - 1];"
                "gongbaoSearch(arguments[0], arguments[1]).then(function (r) { cb(r); },"
                " function (e) { cb('ERROR ' + e); });")
-
-
-def record(url: str, title: str, text: str, doc_number: str | None = None, date: str = "2024-01-01") -> SearchRecord:
-    return SearchRecord(url=url, title=title, doc_number=doc_number, issuers=("重庆市武隆区人民政府",),
-                        doc_type="通知", date=date, year=int(date[:4]), status="现行有效", gazette=None, text=text)
 
 
 # --- the index build -------------------------------------------------------------------------
@@ -154,10 +150,15 @@ def test_page_reads_q_from_the_url_and_highlights_the_match(browser) -> None:  #
 
 
 def _wait_done(driver) -> None:  # type: ignore[no-untyped-def]
+    assert _finished(driver) == "done"
+
+
+def _finished(driver) -> str:  # type: ignore[no-untyped-def]
+    """How the page's search ended: "done" or "error"."""
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, 30).until(
         lambda d: d.find_element("id", "gb-search").get_attribute("data-state") in ("done", "error"))
-    assert driver.find_element("id", "gb-search").get_attribute("data-state") == "done"
+    return str(driver.find_element("id", "gb-search").get_attribute("data-state"))
 
 
 def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -202,6 +203,73 @@ def found(driver, query: str) -> list[tuple[str, str]]:  # type: ignore[no-untyp
     result = driver.execute_async_script(ALL_RESULTS, query, {})
     assert not isinstance(result, str), result
     return [(r["url"], r["doc_number"] or r["title"]) for r in result]
+
+
+# --- search.js agrees with Python ------------------------------------------------------------
+
+def test_the_page_normalises_every_character_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    # Every character Python's Unicode data assigns (an unassigned one may be assigned in the
+    # browser's newer data), alone and inside a query word, where a space-like one splits it.
+    chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in ("Cn", "Co", "Cs")]
+    # One string each way ("\n" and "|" are never kept): a list of 150 000 costs seconds more.
+    got = driver.execute_script("var s = gongbaoSearch; return Array.from(arguments[0]).map(function (c) {"
+                                " return s.normalize(c) + '|' + s.queryWords('a' + c + 'b').join(' '); })"
+                                ".join('\\n');", "".join(chars)).split("\n")
+    expected = [normalize(c) + "|" + " ".join(query_words("a" + c + "b")) for c in chars]
+    assert len(got) == len(chars)
+    assert [(hex(ord(c)), g, e) for c, g, e in zip(chars, got, expected) if g != e] == []
+
+
+def test_the_page_normalises_and_spells_tricky_strings_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    texts = [*TRICKY, "超充\U00020000\U0010fffd" + chr(tokens.SHORT_CODES - 1) + chr(tokens.SHORT_CODES)]
+    got = driver.execute_script("var s = gongbaoSearch; return arguments[0].map(function (t) {"
+                                " return [s.normalize(t), s.queryWords(t), s.spell(s.normalize(t))]; });", texts)
+    assert got == [[normalize(t), query_words(t), tokens.spell(normalize(t))] for t in texts]
+
+
+def test_the_page_fetches_only_files_the_build_wrote(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    """search.js takes the index's file names from meta.gb's layout, and spells the few that find
+    it: a name the build did not write would look like no match (chars/) or break the search."""
+    driver, base = browser
+    driver.get(base + "search/index.html")
+    for query in ["火", "营商环境", _a_word_only_in_the_rest_of_a_text(site)]:
+        assert urls(driver, query), query
+    index = base + layout.SEARCH_DIR + "/"
+    fetched = {url.removeprefix(index).split("?")[0] for url in driver.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+        if url.startswith(index)}
+    assert [f for f in fetched if not (site / layout.SEARCH_DIR / f).is_file()] == []
+    assert {f.split("/")[0] for f in fetched} == {layout.META, layout.PAGEFIND_DIR,
+                                                 *(s.folder for s in layout.SHARDS.values())}
+    assert any(f.endswith(layout.DOC_REST.suffix) for f in fetched)
+
+
+def _a_word_only_in_the_rest_of_a_text(site: Path) -> str:
+    """Six characters of some document that its title, 文号 and first part of the text lack."""
+    for r in _records(site):
+        head, rest = writer._split_text(r.text)
+        known = "\n".join(normalize(x) for x in (r.title, r.doc_number or "", head))
+        for word in (p[i:i + 6] for p in map(normalize, rest.split("\n")) for i in range(len(p) - 5)):
+            if word not in known:
+                return word
+    raise AssertionError("no document of the site is long enough")
+
+
+def test_the_page_refuses_an_index_without_a_column_it_reads(browser, site: Path,  # type: ignore[no-untyped-def]
+                                                            tmp_path: Path) -> None:
+    driver, base = browser
+    shutil.copytree(site, tmp_path / "site")
+    meta_path = tmp_path / "site" / layout.SEARCH_DIR / layout.META
+    meta = json.loads(gzip.decompress(meta_path.read_bytes()))
+    del meta["columns"]["tf4"]
+    meta_path.write_bytes(gzip.compress(json.dumps(meta).encode()))
+    with served(tmp_path / "site") as other:
+        driver.get(other + "search/index.html?q=营商环境")
+        assert _finished(driver) == "error"
+        assert "tf4" in driver.find_element("css selector", ".gb-status").text
+    driver.get(base + "search/index.html")
 
 
 def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes]]]:

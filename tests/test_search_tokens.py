@@ -8,7 +8,7 @@ import pytest
 
 from gongbao.search import SearchRecord, matches, normalize, query_words
 from gongbao.search import layout, tokens
-from tests.test_search import record
+from tests.search_samples import TRICKY, record
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -45,10 +45,6 @@ def test_tokens_are_letters_and_digits_and_no_token_is_a_prefix_of_another() -> 
     assert len(set(codes.values())) == len(chars)
     bigrams = {tokens.spell(a + b) for a in chars for b in chars}
     assert not any(x != y and y.startswith(x) for x in bigrams for y in bigrams)
-
-
-TRICKY = ["ＡＢＣ１２３，Ｘ", "武隆府办发〔2024〕39号", "ΑΣ ΣΑ", "cafe\u0301 café", "\u1100\u1161 ㄱㅏ",
-          "ｶﾞｷﾞ", "⑩⑳㈠℡ﬁ½", "İstanbul", "𝚺𝛂", "\x00 bad\x00", "一\n\n二三"]
 
 
 @pytest.mark.parametrize("text", TRICKY)

@@ -46,7 +46,8 @@ The modules, in the order the build uses them: `record` (what the stage is given
 `layout` (the files), `writer` (build_index), `pagefind` (everything that knows Pagefind 1.5:
 running it, its pages and output format, the re-cut, the version check; `cbor` decodes its
 files; `parallel` shares the token and re-cut work out to other processes), `offline`
-(make_offline). The browser side is templates/assets/search.js, in sections of the same names.
+(make_offline). The browser side is templates/assets/search.js, one classic script in headed
+sections (tokens, files, engine, index, ranking, verification, results, page).
 """
 
 from __future__ import annotations

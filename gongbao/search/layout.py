@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 # The writer names every file through this module and writes `for_browser()` into meta.gb, from
 # which search.js takes the shard names and counts. What the page needs before it has read
-# meta.gb (META, PAGEFIND_DIR, OFFLINE_DIR) search.js spells itself: test_search checks that the
-# page fetches no file the build did not write, and search.js that meta.gb has the columns it reads.
+# meta.gb (SEARCH_DIR, META, PAGEFIND_DIR, OFFLINE_DIR) search.js spells itself: test_search
+# checks that the page fetches no file the build did not write, and search.js that meta.gb has
+# the columns it reads.
 
 #: Raised whenever a change below changes what the files hold.
 FORMAT_VERSION = 4

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import layout, pagefind
-from .layout import CHAR_SHARDS, CHARS, DOC, DOC_REST, META, META_COLUMNS, NAMES, NAMES_PER_SHARD, MAX_PARTS
+from .layout import CHAR_SHARDS, CHARS, DOC, DOC_REST, MAX_PARTS, META, META_COLUMNS, NAMES, NAMES_PER_SHARD
 from .parallel import process_map
 from .record import SearchRecord
 from .tokens import document_tokens
@@ -127,7 +127,8 @@ def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> li
     sizes = [len(r.text) + len(r.title) for r in records]
     total = sum(sizes)
     count = max(1, min(MAX_PARTS, len(records), round(total / part_chars)))
-    parts, start, seen = [], 0, 0
+    parts: list[range] = []
+    start = seen = 0
     for n, size in enumerate(sizes):
         seen += size
         if len(parts) < count - 1 and seen >= total * (len(parts) + 1) / count and n + 1 < len(records):

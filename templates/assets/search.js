@@ -52,7 +52,8 @@
   /* ---------- files: the index's layout, and loading (fetch online, <script> wrappers offline) ---------- */
   /* gongbao/search/layout.py describes the index's files, and the build writes that description
    * into meta.gb (m.layout): shard names and counts come from there. Only what finds meta.gb and
-   * Pagefind is spelled here (test_search checks that the page fetches only files the build wrote). */
+   * Pagefind is spelled here, and BASE's "search/" above (test_search checks that the page fetches
+   * only files the build wrote). */
   var META = "meta.gb", PAGEFIND = "pagefind/", OFFLINE_FILES = "offline/";
   /* The file of number n of a family of layout.SHARDS ("names", "chars", "doc", "doc_rest"). */
   function shard(m, family, n) {
