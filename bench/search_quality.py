@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from gongbao import build as pipeline  # noqa: E402
 from gongbao.config import load_settings  # noqa: E402
 from gongbao.problems import Problems  # noqa: E402
-from gongbao.search import SearchRecord, build_index, matches, query_words  # noqa: E402
+from gongbao.search import SearchRecord, build_index, layout, matches, query_words  # noqa: E402
 from tests.browser import chromium, chromium_missing  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
@@ -90,12 +90,12 @@ def content_records(project: Path):
 
 
 def read_records(site: Path) -> list[SearchRecord]:
-    docs = site / "search" / "doc"
+    index = site / layout.SEARCH_DIR
     out = []
-    for n in range(sum(1 for f in docs.iterdir() if not f.stem.endswith("r"))):
-        d = json.loads(gzip.decompress((docs / f"{n}.gb").read_bytes()))
+    for n in range(len(json.loads(gzip.decompress((index / layout.META).read_bytes()))["columns"]["bigrams"])):
+        d = json.loads(gzip.decompress((index / layout.DOC.name(n)).read_bytes()))
         if d.get("more"):
-            d["text"] += "\n" + json.loads(gzip.decompress((docs / f"{n}r.gb").read_bytes()))["text"]
+            d["text"] += "\n" + json.loads(gzip.decompress((index / layout.DOC_REST.name(n)).read_bytes()))["text"]
         out.append(SearchRecord(url=d["url"], title=d["title"], doc_number=d["doc_number"],
                                 issuers=tuple(d["issuers"]), doc_type=d["doc_type"], date=d["date"],
                                 year=d["year"], status=d["status"], gazette=d["gazette"], text=d["text"]))

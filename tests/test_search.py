@@ -1,4 +1,4 @@
-"""Search: query normalisation, the index build, and the search page in headless Chromium."""
+"""Search: the index build, Pagefind's re-cut, and the search page in headless Chromium, agreeing with Python."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import gzip
 import json
 import filecmp
 import shutil
-from collections import Counter
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import gongbao.search as search
 from gongbao import build as pipeline
 from gongbao.config import load_settings
 from gongbao.problems import Problems
 from gongbao.search import SearchIndexError, SearchRecord, build_index, make_offline, matches, normalize, query_words
+from gongbao.search import cbor, layout, pagefind, tokens, writer
 from tests.browser import chromium, served
+from tests.search_samples import TRICKY, record
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 1, 1)
@@ -26,82 +27,6 @@ AS_OF = dt.date(2025, 1, 1)
 ALL_RESULTS = ("var cb = arguments[arguments.length - 1];"
                "gongbaoSearch(arguments[0], arguments[1]).then(function (r) { cb(r); },"
                " function (e) { cb('ERROR ' + e); });")
-
-
-def record(url: str, title: str, text: str, doc_number: str | None = None, date: str = "2024-01-01") -> SearchRecord:
-    return SearchRecord(url=url, title=title, doc_number=doc_number, issuers=("重庆市武隆区人民政府",),
-                        doc_type="通知", date=date, year=int(date[:4]), status="现行有效", gazette=None, text=text)
-
-
-# --- normalisation ---------------------------------------------------------------------------
-
-def test_full_width_and_case_are_folded() -> None:
-    assert normalize("ＡＢＣ１２３") == "abc123"
-
-
-def test_every_bracket_form_of_a_doc_number_normalises_alike() -> None:
-    forms = ["武隆府办发〔2024〕39号", "武隆府办发[2024]39号", "武隆府办发(2024)39号",
-             "武隆府办发【2024】39号", "武隆府办发（２０２４）39号"]
-    assert {normalize(f) for f in forms} == {"武隆府办发202439号"}
-
-
-def test_spaces_separate_query_words_and_punctuation_is_dropped() -> None:
-    assert query_words(" 森林　防火 ，") == ["森林", "防火"]
-
-
-def test_a_document_matches_only_when_it_contains_every_word() -> None:
-    doc = record("docs/a/", "关于发布森林防火禁火令的通告", "禁火时间：每年1月1日至5月10日。")
-    assert matches(doc, "森林 禁火令")
-    assert matches(doc, "1月1日")
-    assert not matches(doc, "森林 超充")
-    assert not matches(doc, "防火令")
-
-
-def test_tokens_are_letters_and_digits_and_no_token_is_a_prefix_of_another() -> None:
-    assert search.spell("超充") == "ryd" + search.spell("充") and len(search.spell("超充")) == 6
-    assert search.spell("超充") != search.spell("充超")
-    chars = ["超", "充", "a", "1", "가", "\uffff", "\U00020000", "\U0010fffd", chr(search.SHORT_CODES - 1),
-             chr(search.SHORT_CODES)]
-    codes = {c: search.spell(c) for c in chars}
-    assert all(code.isascii() and code.isalnum() and code == code.lower() for code in codes.values())
-    assert len(set(codes.values())) == len(chars)
-    bigrams = {search.spell(a + b) for a in chars for b in chars}
-    assert not any(x != y and y.startswith(x) for x in bigrams for y in bigrams)
-
-
-TRICKY = ["ＡＢＣ１２３，Ｘ", "武隆府办发〔2024〕39号", "ΑΣ ΣΑ", "cafe\u0301 café", "\u1100\u1161 ㄱㅏ",
-          "ｶﾞｷﾞ", "⑩⑳㈠℡ﬁ½", "İstanbul", "𝚺𝛂", "\x00 bad\x00", "一\n\n二三"]
-
-
-@pytest.mark.parametrize("text", TRICKY)
-def test_fast_normalisation_equals_normalize_line_by_line(text: str) -> None:
-    expected = "\n".join(normalize(line) for line in text.split("\n"))
-    assert search.normalize_lines(text) == expected
-    assert "".join(map(chr, search._folded_codes(text).tolist())) == expected
-
-
-def _reference_tokens(record: SearchRecord) -> tuple[list[str], list[int], list[int], list[int]]:
-    """document_tokens, written the obvious way (the definition the fast one must meet)."""
-    title, number, *paras = [normalize(x) for x in [record.title, record.doc_number or "", *record.text.split("\n")]]
-    counts: Counter[str] = Counter()
-    for p in [title, number, *paras]:
-        counts.update(p[i:i + 2] for i in range(len(p) - 1))
-    in_number = sorted({number[i:i + 2] for i in range(len(number) - 1)})
-    in_title = sorted({title[i:i + 2] for i in range(len(title) - 1)} - set(in_number))
-    body = sorted((b for b in counts if b not in in_number and b not in in_title), key=lambda b: (-counts[b], b))
-    tf = [sum(1 for b in body if counts[b] >= t) for t in search.TF_BUCKETS]
-    chars = sorted({ord(c) for p in [title, number, *paras] for c in p})
-    return ([*in_number, *in_title, *body], [len(in_number) + len(in_title) + len(body), *tf,
-            len(in_number), len(in_title)], sorted({ord(c) for c in title}), chars)
-
-
-@pytest.mark.parametrize("text", [*TRICKY, "火火火火火 火灾\n防火防火防火\n" * 3, ""])
-def test_document_tokens_match_the_reference(text: str) -> None:
-    doc = record("docs/a/", "关于森林防火的通告" + text[:3].replace("\n", ""), text, "武隆府发〔2024〕9号")
-    tokens, row, title_chars, chars = search.document_tokens(doc)
-    bigrams, expected_row, expected_title, expected_chars = _reference_tokens(doc)
-    assert tokens == "".join(search.spell(b) + " " for b in bigrams)
-    assert (row, title_chars.tolist(), chars.tolist()) == (expected_row, expected_title, expected_chars)
 
 
 # --- the index build -------------------------------------------------------------------------
@@ -128,7 +53,7 @@ def test_a_site_without_documents_gets_an_empty_index(tmp_path: Path) -> None:
 
 
 def test_a_failing_pagefind_raises_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search, "pagefind_executable", lambda: Path("/bin/false"))
+    monkeypatch.setattr(pagefind, "pagefind_executable", lambda: Path("/bin/false"))
     with pytest.raises(SearchIndexError, match="Pagefind failed"):
         build_index(tmp_path, [record("docs/a/", "标题", "正文")])
 
@@ -181,9 +106,9 @@ def _records(site: Path) -> list[SearchRecord]:
 
 
 def test_a_long_text_is_split_at_a_paragraph_end() -> None:
-    text = "甲" * search.HEAD_CHARS + "乙\n丙丁\n戊"
-    assert search._split_text(text) == ("甲" * search.HEAD_CHARS + "乙", "丙丁\n戊")
-    assert search._split_text("短\n文") == ("短\n文", "")
+    text = "甲" * writer.HEAD_CHARS + "乙\n丙丁\n戊"
+    assert writer._split_text(text) == ("甲" * writer.HEAD_CHARS + "乙", "丙丁\n戊")
+    assert writer._split_text("短\n文") == ("短\n文", "")
 
 
 def test_title_match_ranks_first(browser) -> None:  # type: ignore[no-untyped-def]
@@ -225,10 +150,15 @@ def test_page_reads_q_from_the_url_and_highlights_the_match(browser) -> None:  #
 
 
 def _wait_done(driver) -> None:  # type: ignore[no-untyped-def]
+    assert _finished(driver) == "done"
+
+
+def _finished(driver) -> str:  # type: ignore[no-untyped-def]
+    """How the page's search ended: "done" or "error"."""
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, 30).until(
         lambda d: d.find_element("id", "gb-search").get_attribute("data-state") in ("done", "error"))
-    assert driver.find_element("id", "gb-search").get_attribute("data-state") == "done"
+    return str(driver.find_element("id", "gb-search").get_attribute("data-state"))
 
 
 def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -253,7 +183,7 @@ def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path
 def test_an_index_in_several_parts_answers_like_one_part(browser, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     driver, _ = browser
-    monkeypatch.setattr(search, "PART_CHARS", 15_000)  # the gazette in four parts
+    monkeypatch.setattr(writer, "PART_CHARS", 15_000)  # the gazette in four parts
     problems = Problems()
     parted = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "parted").output
     meta = json.loads(gzip.decompress((parted / "search" / "meta.gb").read_bytes()))
@@ -275,9 +205,76 @@ def found(driver, query: str) -> list[tuple[str, str]]:  # type: ignore[no-untyp
     return [(r["url"], r["doc_number"] or r["title"]) for r in result]
 
 
+# --- search.js agrees with Python ------------------------------------------------------------
+
+def test_the_page_normalises_every_character_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    # Every character Python's Unicode data assigns (an unassigned one may be assigned in the
+    # browser's newer data), alone and inside a query word, where a space-like one splits it.
+    chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in ("Cn", "Co", "Cs")]
+    # One string each way ("\n" and "|" are never kept): a list of 150 000 costs seconds more.
+    got = driver.execute_script("var s = gongbaoSearch; return Array.from(arguments[0]).map(function (c) {"
+                                " return s.normalize(c) + '|' + s.queryWords('a' + c + 'b').join(' '); })"
+                                ".join('\\n');", "".join(chars)).split("\n")
+    expected = [normalize(c) + "|" + " ".join(query_words("a" + c + "b")) for c in chars]
+    assert len(got) == len(chars)
+    assert [(hex(ord(c)), g, e) for c, g, e in zip(chars, got, expected) if g != e] == []
+
+
+def test_the_page_normalises_and_spells_tricky_strings_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    texts = [*TRICKY, "超充\U00020000\U0010fffd" + chr(tokens.SHORT_CODES - 1) + chr(tokens.SHORT_CODES)]
+    got = driver.execute_script("var s = gongbaoSearch; return arguments[0].map(function (t) {"
+                                " return [s.normalize(t), s.queryWords(t), s.spell(s.normalize(t))]; });", texts)
+    assert got == [[normalize(t), query_words(t), tokens.spell(normalize(t))] for t in texts]
+
+
+def test_the_page_fetches_only_files_the_build_wrote(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    """search.js takes the index's file names from meta.gb's layout, and spells the few that find
+    it: a name the build did not write would look like no match (chars/) or break the search."""
+    driver, base = browser
+    driver.get(base + "search/index.html")
+    for query in ["火", "营商环境", _a_word_only_in_the_rest_of_a_text(site)]:
+        assert urls(driver, query), query
+    index = base + layout.SEARCH_DIR + "/"
+    fetched = {url.removeprefix(index).split("?")[0] for url in driver.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+        if url.startswith(index)}
+    assert [f for f in fetched if not (site / layout.SEARCH_DIR / f).is_file()] == []
+    assert {f.split("/")[0] for f in fetched} == {layout.META, layout.PAGEFIND_DIR,
+                                                 *(s.folder for s in layout.SHARDS.values())}
+    assert any(f.endswith(layout.DOC_REST.suffix) for f in fetched)
+
+
+def _a_word_only_in_the_rest_of_a_text(site: Path) -> str:
+    """Six characters of some document that its title, 文号 and first part of the text lack."""
+    for r in _records(site):
+        head, rest = writer._split_text(r.text)
+        known = "\n".join(normalize(x) for x in (r.title, r.doc_number or "", head))
+        for word in (p[i:i + 6] for p in map(normalize, rest.split("\n")) for i in range(len(p) - 5)):
+            if word not in known:
+                return word
+    raise AssertionError("no document of the site is long enough")
+
+
+def test_the_page_refuses_an_index_without_a_column_it_reads(browser, site: Path,  # type: ignore[no-untyped-def]
+                                                            tmp_path: Path) -> None:
+    driver, base = browser
+    shutil.copytree(site, tmp_path / "site")
+    meta_path = tmp_path / "site" / layout.SEARCH_DIR / layout.META
+    meta = json.loads(gzip.decompress(meta_path.read_bytes()))
+    del meta["columns"]["tf4"]
+    meta_path.write_bytes(gzip.compress(json.dumps(meta).encode()))
+    with served(tmp_path / "site") as other:
+        driver.get(other + "search/index.html?q=营商环境")
+        assert _finished(driver) == "error"
+        assert "tf4" in driver.find_element("css selector", ".gb-status").text
+    driver.get(base + "search/index.html")
+
+
 def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes]]]:
-    meta = search._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
-    return [search._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
+    meta = pagefind._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
+    return [pagefind._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
             for c in meta[2]]
 
 
@@ -285,7 +282,7 @@ def test_rechunk_cuts_the_index_smaller_and_keeps_every_word(site: Path, tmp_pat
     copy = tmp_path / "pagefind"
     shutil.copytree(site / "search" / "pagefind", copy)
     before = [w for chunk in _chunk_words(copy) for w in chunk]
-    search.rechunk(copy, chunk_bytes=200)
+    pagefind.rechunk(copy, chunk_bytes=200)
     after = _chunk_words(copy)
     assert len(after) > 1
     assert [w for chunk in after for w in chunk] == before  # same words, same bytes, same order
@@ -297,13 +294,13 @@ def test_rechunk_on_several_processes_writes_the_same_index(site: Path, tmp_path
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     base = tmp_path / "base"  # many small chunks first, so that there are some to share out
     shutil.copytree(site / "search" / "pagefind", base)
-    search.rechunk(base, chunk_bytes=400)
+    pagefind.rechunk(base, chunk_bytes=400)
     assert len(list((base / "index").iterdir())) >= 4
     shutil.copytree(base, tmp_path / "one")
     shutil.copytree(base, tmp_path / "many")
-    search.rechunk(tmp_path / "one", chunk_bytes=150)
-    monkeypatch.setattr(search, "_PARALLEL_CHUNKS", 0)
-    search.rechunk(tmp_path / "many", chunk_bytes=150)
+    pagefind.rechunk(tmp_path / "one", chunk_bytes=150)
+    monkeypatch.setattr(pagefind, "_PARALLEL_CHUNKS", 0)
+    pagefind.rechunk(tmp_path / "many", chunk_bytes=150)
     assert len(list((tmp_path / "one" / "index").iterdir())) > len(list((base / "index").iterdir()))
     assert _same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "many"))
 
@@ -312,14 +309,15 @@ def test_rechunk_keeps_words_held_by_several_pages(tmp_path: Path) -> None:
     source = tmp_path / "site"
     source.mkdir()
     for k, text in enumerate(["aaa bbb ccc aaa ", "bbb ddd ", "aaa eee bbb "]):
-        (source / f"part{k}.html").write_text(search._PAGE_HEAD + text + search._PAGE_TAIL, encoding="utf-8")
-    with search._Pagefind(source, tmp_path / "out") as indexer:
+        with pagefind.page(source, k) as f:
+            f.write(text)
+    with pagefind.Indexer(source, tmp_path / "out") as indexer:
         out = indexer.finish()
-    ids = search._page_ids(out, 3)
+    ids = pagefind._page_ids(out, 3)
     before = _decoded_words(out)
-    search.rechunk(out, chunk_bytes=20)
+    pagefind.rechunk(out, chunk_bytes=20)
     assert len(_chunk_words(out)) > 1 and _decoded_words(out) == before
-    pages = search._read_pagefind_file(next(out.glob("*.pf_meta")))[1]
+    pages = pagefind._read_pagefind_file(next(out.glob("*.pf_meta")))[1]
     order = [p[0] for p in pages]
     # Page numbers are differences to the previous one: "bbb" is on every page.
     held = [order[sum(e[0] for e in before["bbb"][1][:i + 1])] for i in range(3)]
@@ -328,10 +326,10 @@ def test_rechunk_keeps_words_held_by_several_pages(tmp_path: Path) -> None:
 
 
 def _decoded_words(pagefind_dir: Path) -> dict[str, list]:  # type: ignore[type-arg]
-    meta = search._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
+    meta = pagefind._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
     words = {}
     for c in meta[2]:
-        chunk = search._Cbor.decode(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes())[12:])
+        chunk = cbor.decode(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes())[12:])
         words.update((w[0], w) for w in chunk[0])
     return words
 
@@ -342,19 +340,19 @@ def test_rechunk_refuses_an_unknown_pagefind_format(site: Path, tmp_path: Path) 
     entry = copy / "pagefind-entry.json"
     entry.write_text(entry.read_text(encoding="utf-8").replace('"1.5.', '"9.0.'), encoding="utf-8")
     with pytest.raises(SearchIndexError, match="only 1.5 is known"):
-        search.rechunk(copy)
+        pagefind.rechunk(copy)
 
 
 def test_postings_list_the_documents_holding_each_character() -> None:
     arrays = [np.array(x, dtype=np.int32) for x in ([3, 5], [], [1, 3], [3])]
-    assert search._postings(arrays) == {1: [2], 3: [0, 2, 3], 5: [0]}
-    assert search._postings([]) == {}
-    assert search._deltas([2, 5, 6]) == [2, 3, 1]
+    assert writer._postings(arrays) == {1: [2], 3: [0, 2, 3], 5: [0]}
+    assert writer._postings([]) == {}
+    assert writer._deltas([2, 5, 6]) == [2, 3, 1]
 
 
 def test_documents_are_split_into_parts_of_about_equal_size() -> None:
     records = [record(f"docs/{n}/", "标题", "字" * size) for n, size in enumerate([10, 10, 10, 10, 40, 10, 10])]
-    assert search._parts(records, part_chars=1000) == [range(0, 7)]
-    parts = search._parts(records, part_chars=35)
+    assert writer._parts(records, part_chars=1000) == [range(0, 7)]
+    parts = writer._parts(records, part_chars=35)
     assert len(parts) == 3 and [n for p in parts for n in p] == list(range(7))
-    assert search._parts(records[:1], part_chars=1) == [range(0, 1)]
+    assert writer._parts(records[:1], part_chars=1) == [range(0, 1)]

@@ -1,6 +1,16 @@
-/* gongbao search page: exact Chinese substring search on Pagefind (see gongbao/search.py).
+/* gongbao search page: exact Chinese substring search on Pagefind (see gongbao/search/).
  * window.gongbaoSearch(query, {filters, sort}) resolves to every match in rank order:
- * 文号 match, then title match, then relevance (BM25 over bigrams). Works online and from file://. */
+ * 文号 match, then title match, then relevance (BM25 over bigrams). Works online and from file://.
+ *
+ * One classic script, because Chromium runs no ES module from file://. Its sections, in order:
+ *   tokens        normalisation and spelling, the rules of gongbao/search/tokens.py
+ *   files         the index's layout (read from meta.gb) and loading its files
+ *   engine        the Pagefind adapter: Pagefind on the page, online or offline; a token's positions
+ *   index         meta.gb, and which documents hold a bigram or a character, and where
+ *   ranking       candidates in rank order; filters and sort
+ *   verification  candidates checked against their text, so that only exact matches remain
+ *   results       window.gongbaoSearch
+ *   page          snippets, the form and the results list, the warm-up */
 (function () {
   "use strict";
   var app = document.getElementById("gb-search");
@@ -11,13 +21,15 @@
   var EXPLICIT_INDEX = OFFLINE || app.getAttribute("data-explicit-index") === "true";
   var PAGE_SIZE = 10, EXACT_COUNT_UP_TO = 100;
 
-  /* ---------- normalisation: identical to gongbao.search.normalize ---------- */
+  /* ---------- tokens: the rules of gongbao/search/tokens.py (test_search checks they agree) ---------- */
   var KEEP = /[\p{L}\p{N}]/u, DROP = /[^\p{L}\p{N}]+/gu;
   function normalize(s) {
     return s.normalize("NFKC").toLowerCase().replace(DROP, "");
   }
-  /* Identical to gongbao.search.spell: a code point below 35 * 36^2 is three base-36 symbols,
-   * any other is "z" and four; a bigram token is the two codes together (prefix-free). */
+  /* Python's str.isspace(), where query_words splits: JavaScript's \s differs (U+001C-1F, U+0085, U+FEFF). */
+  var SPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+  /* A code point below 35 * 36^2 is three base-36 symbols, any other is "z" and four; a bigram
+   * token is the two codes together (prefix-free). */
   var ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
   function spell(chars) {
     var out = "";
@@ -29,7 +41,7 @@
     return out;
   }
   function queryWords(q) {
-    return q.normalize("NFKC").split(/\s+/).map(normalize).filter(Boolean);
+    return q.normalize("NFKC").split(SPACE).map(normalize).filter(Boolean);
   }
   function bigrams(w) {
     var cs = Array.from(w), out = [];
@@ -37,7 +49,17 @@
     return out;
   }
 
-  /* ---------- loading files (fetch online, <script> wrappers offline) ---------- */
+  /* ---------- files: the index's layout, and loading (fetch online, <script> wrappers offline) ---------- */
+  /* gongbao/search/layout.py describes the index's files, and the build writes that description
+   * into meta.gb (m.layout): shard names and counts come from there. Only what finds meta.gb and
+   * Pagefind is spelled here, and BASE's "search/" above (test_search checks that the page fetches
+   * only files the build wrote). */
+  var META = "meta.gb", PAGEFIND = "pagefind/", OFFLINE_FILES = "offline/";
+  /* The file of number n of a family of layout.SHARDS ("names", "chars", "doc", "doc_rest"). */
+  function shard(m, family, n) {
+    var f = m.layout.files[family];
+    return f[0] + n.toString(f[1]) + f[2];
+  }
   var offlineFiles = {}, offlineWaiters = {};
   window.gongbaoOffline = {
     put: function (path, b64) {
@@ -61,7 +83,7 @@
     if (offlineFiles[path]) return Promise.resolve(offlineFiles[path]);
     return new Promise(function (resolve, reject) {
       (offlineWaiters[path] = offlineWaiters[path] || []).push({ resolve: resolve });
-      loadScript(BASE + "offline/" + path + ".js").catch(reject);
+      loadScript(BASE + OFFLINE_FILES + path + ".js").catch(reject);
     });
   }
   function rawBytes(path) {
@@ -100,15 +122,15 @@
     return jsonCache[path];
   }
 
-  /* ---------- Pagefind ---------- */
+  /* ---------- engine: the Pagefind adapter ---------- */
   var OFFLINE_ROOT = "gongbao-offline:/";
   var pagefindReady = null;
   function pagefind() {
     if (pagefindReady) return pagefindReady;
     if (!OFFLINE) {
-      pagefindReady = import(new URL(BASE + "pagefind/pagefind.js", location.href).href).then(function (pf) {
+      pagefindReady = import(new URL(BASE + PAGEFIND + "pagefind.js", location.href).href).then(function (pf) {
         /* On the page, not in Pagefind's worker: one file (41 KB) less before the first results. */
-        return pf.options({ basePath: new URL(BASE + "pagefind/", location.href).href, noWorker: true })
+        return pf.options({ basePath: new URL(BASE + PAGEFIND, location.href).href, noWorker: true })
           .then(function () { return pf; });
       });
       return pagefindReady;
@@ -124,9 +146,9 @@
     };
     var RealWorker = window.Worker;
     window.Worker = undefined;  // a worker cannot load from file://; run Pagefind on the page
-    pagefindReady = loadScript(BASE + "offline/pagefind.js").then(function () {
+    pagefindReady = loadScript(BASE + OFFLINE_FILES + "pagefind.js").then(function () {
       var pf = window.gongbaoPagefind;
-      return pf.options({ basePath: OFFLINE_ROOT + "pagefind/", noWorker: true })
+      return pf.options({ basePath: OFFLINE_ROOT + PAGEFIND, noWorker: true })
         .then(function () { window.Worker = RealWorker; return pf; });
     });
     return pagefindReady;
@@ -151,16 +173,21 @@
     return termCache[term];
   }
 
-  /* ---------- meta: where each document's tokens lie, facets, dates ---------- */
-  /* A document (m.docs[d]) from meta.gb's columns: bigrams (its region in the index page),
-   * tf2/tf4/tf10 (body bigrams with tf >= 2/4/10 come first, most frequent first),
+  /* ---------- index: meta.gb, and where each document's tokens lie ---------- */
+  /* A document (m.docs[d]) from meta.gb's columns (layout.META_COLUMNS): bigrams (its region in
+   * the index page), tf2/tf4/tf10 (body bigrams with tf >= 2/4/10 come first, most frequent first),
    * number and title (bigrams of the 文号 and the rest of the title, written before the body),
-   * date, issuers, doc_type, status, gazette (facet numbers). */
+   * date, issuers, doc_type, status, gazette (facet numbers). The page reads these by name: an
+   * index without one of them is refused rather than searched wrongly. */
+  var COLUMNS = ["bigrams", "tf2", "tf4", "tf10", "number", "title", "date", "issuers", "doc_type", "status",
+    "gazette"];
   var metaReady = null;
   function meta() {
     if (!metaReady) {
-      metaReady = loadJson("meta.gb").then(function (m) {
-        var c = m.columns, keys = Object.keys(c), n = c.bigrams.length, start = 0, sum = 0;
+      metaReady = loadJson(META).then(function (m) {
+        var c = m.columns, missing = COLUMNS.filter(function (k) { return !(k in c); });
+        if (missing.length) throw new Error("the index has no column " + missing.join(", "));
+        var keys = Object.keys(c), n = c.bigrams.length, start = 0, sum = 0;
         m.docs = new Array(n);
         m.starts = new Int32Array(n + 1);
         for (var i = 0; i < n; i++) {
@@ -203,10 +230,9 @@
       return map;
     });
   }
-  /* doc -> [1, segment] of a single character, from its shard of chars/ (see search.py). */
+  /* doc -> [1, segment] of a single character, from its shard of chars/ (see layout.CHARS). */
   function docsOfChar(m, c) {
-    var cp = c.codePointAt(0);
-    return loadJson("chars/" + (cp % m.char_shards).toString(16) + ".gb").catch(function () {
+    return loadJson(shard(m, "chars", c.codePointAt(0) % m.layout.char_shards)).catch(function () {
       return {};  // no document holds a character of this shard
     }).then(function (shard) {
       var lists = shard[c] || [[], []], map = new Map(), inTitle = new Set(undeltas(lists[1]));
@@ -273,15 +299,16 @@
           scores.set(d, s);
           tiers.set(d, isNumber(d) ? 0 : inTitle(d) ? 1 : 2);
         });
-        var tier = function (d) { return tiers.get(d); };
         var ids = Array.from(hits).sort(function (x, y) {
-          return (tier(x) - tier(y)) || (scores.get(y) - scores.get(x)) || (x - y);
+          return (tiers.get(x) - tiers.get(y)) || (scores.get(y) - scores.get(x)) || (x - y);
         });
-        return { words: words, ids: ids, meta: m, tier: tier };
+        return { words: words, ids: ids, meta: m };
       });
     });
   }
 
+  /* The ranked ids that pass the filters (facets, year), sorted by date when asked (newest first,
+   * rank order among equals). */
   function applyOptions(r, options) {
     var m = r.meta, f = (options && options.filters) || {}, ids = r.ids;
     if (!m) return ids;
@@ -305,11 +332,37 @@
     return ids;
   }
 
+  /* ---------- verification ---------- */
+  /* Bigram candidates are checked against the document's text, so only exact matches remain. */
+  function verify(m, ids, words) {
+    return Promise.all(ids.map(function (d) {
+      return loadDoc(m, d, words).then(function (doc) { return containsAll(doc, words); });
+    })).then(function (ok) { return ids.filter(function (_, i) { return ok[i]; }); });
+  }
+  /* A document's fields and text: the start of the text (doc/<i>.gb), and the rest (doc/<i>r.gb)
+   * only when the start does not contain every word. */
+  function loadDoc(m, d, words) {
+    return loadJson(shard(m, "doc", d)).then(function (doc) {
+      if (!doc.more || containsAll(doc, words)) return doc;
+      return loadJson(shard(m, "doc_rest", d)).then(function (rest) {
+        var full = {}; for (var k in doc) full[k] = doc[k];
+        full.text = doc.text + "\n" + rest.text; full.more = false;
+        return full;
+      });
+    });
+  }
+  /* Whether every word lies inside the title, the 文号 or one paragraph: gongbao.search.matches. */
+  function containsAll(doc, words) {
+    var parts = [doc.title, doc.doc_number || ""].concat(doc.text.split("\n")).map(normalize);
+    return words.every(function (w) { return parts.some(function (p) { return p.indexOf(w) >= 0; }); });
+  }
+
+  /* ---------- results ---------- */
   function names(m, ids) {
-    var per = m.names_per_shard, shards = {};
+    var per = m.layout.names_per_shard, shards = {};
     ids.forEach(function (d) { shards[Math.floor(d / per)] = true; });
     return Promise.all(Object.keys(shards).map(function (s) {
-      return loadJson("names/" + s + ".gb").then(function (rows) { return [s, rows]; });
+      return loadJson(shard(m, "names", Number(s))).then(function (rows) { return [s, rows]; });
     })).then(function (loaded) {
       var byShard = {};
       loaded.forEach(function (x) { byShard[x[0]] = x[1]; });
@@ -327,28 +380,9 @@
     };
   }
 
-  /* Bigram candidates are checked against the document's text, so only exact matches remain. */
-  function verify(ids, words) {
-    return Promise.all(ids.map(function (d) {
-      return loadDoc(d, words).then(function (doc) { return containsAll(doc, words); });
-    })).then(function (ok) { return ids.filter(function (_, i) { return ok[i]; }); });
-  }
-  /* A document's fields and text: the start of the text (doc/<i>.gb), and the rest (doc/<i>r.gb)
-   * only when the start does not contain every word. */
-  function loadDoc(d, words) {
-    return loadJson("doc/" + d + ".gb").then(function (doc) {
-      if (!doc.more || containsAll(doc, words)) return doc;
-      return loadJson("doc/" + d + "r.gb").then(function (rest) {
-        var full = {}; for (var k in doc) full[k] = doc[k];
-        full.text = doc.text + "\n" + rest.text; full.more = false;
-        return full;
-      });
-    });
-  }
-
   window.gongbaoSearch = function (query, options) {
     return rank(query).then(function (r) {
-      return verify(applyOptions(r, options), r.words).then(function (ids) { return [r, ids]; });
+      return verify(r.meta, applyOptions(r, options), r.words).then(function (ids) { return [r, ids]; });
     }).then(function (x) {
       var r = x[0], ids = x[1];
       if (!ids.length) return [];
@@ -359,8 +393,9 @@
   };
   window.gongbaoSearch.normalize = normalize;
   window.gongbaoSearch.queryWords = queryWords;
+  window.gongbaoSearch.spell = spell;
 
-  /* ---------- snippets ---------- */
+  /* ---------- page: snippets ---------- */
   /* Each kept character of `text` with its index, so matches map back for highlighting. */
   function indexed(text) {
     var chars = [], idx = [], i = 0;
@@ -371,10 +406,6 @@
       i += c.length;
     }
     return { norm: chars.join(""), idx: idx };
-  }
-  function containsAll(doc, words) {
-    var parts = [doc.title, doc.doc_number || ""].concat(doc.text.split("\n")).map(normalize);
-    return words.every(function (w) { return parts.some(function (p) { return p.indexOf(w) >= 0; }); });
   }
   function snippet(doc, words, el) {
     var paras = doc.text.split("\n"), best = null;
@@ -412,7 +443,7 @@
     if (hi < cps.length) el.appendChild(document.createTextNode("…"));
   }
 
-  /* ---------- the page ---------- */
+  /* ---------- page: the form and the results ---------- */
   var form = app.querySelector("form"), input = app.querySelector("[name=q]");
   var list = app.querySelector(".gb-results"), statusEl = app.querySelector(".gb-status");
   var more = app.querySelector(".gb-more");
@@ -449,7 +480,7 @@
     state.shown += batch.length;
     more.hidden = state.shown >= state.ids.length;
     /* A document's head file names it too: the first results need no names shard. */
-    return Promise.all(batch.map(function (d) { return loadDoc(d, state.words); })).then(function (docs) {
+    return Promise.all(batch.map(function (d) { return loadDoc(m, d, state.words); })).then(function (docs) {
       if (token !== state.token) return;
       batch.forEach(function (d, i) {
         var doc = docs[i], rec = record(m, d, [doc.url, doc.title, doc.doc_number]);
@@ -493,7 +524,7 @@
       app.setAttribute("data-state", "done");
       /* The exact count needs every candidate's text: fetched after the first results are shown. */
       if (state.ids.length && state.ids.length <= EXACT_COUNT_UP_TO) {
-        verify(state.ids, state.words).then(function (exact) {
+        verify(state.meta, state.ids, state.words).then(function (exact) {
           if (token === state.token) statusEl.textContent = exact.length ? "找到 " + exact.length + " 件公文" : "没有找到包含“" + q.trim() + "”的公文";
         });
       }

@@ -1,0 +1,60 @@
+"""Search index: exact Chinese substring search on Pagefind, plus its offline (file://) form.
+
+Pagefind standard is the engine (index chunks, WebAssembly lookup, lazy loading). What it
+indexes is not prose but, for every document, the *set* of its character bigrams, written one
+document after another into one Pagefind page (a large site: a few pages, one per consecutive
+part of its documents, which Pagefind reads side by side). Why:
+
+- a query word matches a document only if the document contains every bigram of the word, so
+  the bigram lookup gives a superset of the true matches (recall is exact, and there is no
+  segmenter whose guesses can differ between build and browser); the browser then checks the
+  candidates against the text, so precision is exact too;
+- Pagefind's build cost grows with (word, page) pairs and with occurrences; a page holds many
+  documents, so the pairs are few, and each document contributes each of its bigrams once;
+- Pagefind reports the position of every matching token in its page, and a position tells
+  which document it came from (the part's first document and region sizes in meta) and, from
+  the offset inside the document's region, whether the bigram is in its 文号 or title (those
+  bigrams are written first) and how often it occurs in the body (body bigrams are written
+  most frequent first).
+
+Tokens are spelled in lower-case letters and digits (a CJK character is three symbols of a
+base-36 code of its code point, a bigram six): Pagefind 1.5 splits Han text in queries into
+single characters and matches each by prefix, which would turn an exact bigram lookup into a
+fuzzy one; the code is prefix-free, so a prefix match of a token is an exact match, and short,
+because Pagefind's cost grows with the bytes of its page too (it stores and compresses them).
+Single characters are not Pagefind tokens: they were a quarter of all occurrences, and a
+one-character query is answered from `chars/`, the lists of documents holding each character
+(and holding it in the title), in layout.CHAR_SHARDS files by code point.
+
+The tokens are computed with numpy (normalisation by table lookup, bigrams as integers): in
+pure Python this took longer than Pagefind itself.
+
+After Pagefind has run, its word index is re-cut into chunks of about pagefind.CHUNK_BYTES (see
+`pagefind.rechunk`): a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each.
+The page runs Pagefind without its web worker (one file fewer to fetch) and warms it up when
+the search page opens.
+
+Files under `search/` (all gzip, deterministic), described once in `layout.py`: `pagefind/`
+(Pagefind's own output minus what is never loaded), `meta.gb` (regions, parts, facets, dates, and
+the layout itself, from which search.js takes the other files' names), `names/<n>.gb` (url,
+title, 文号 for 64 documents each), `chars/<n>.gb`, `doc/<i>.gb` (one document's fields and the
+start of its text, for snippets and the exact check; `doc/<i>r.gb` the rest of the text, loaded
+only when the start does not decide).
+
+The modules, in the order the build uses them: `record` (what the stage is given), `tokens`
+(normalisation and the spelled bigrams; search.js holds the same rules, tested for agreement),
+`layout` (the files), `writer` (build_index), `pagefind` (everything that knows Pagefind 1.5:
+running it, its pages and output format, the re-cut, the version check; `cbor` decodes its
+files; `parallel` shares the token and re-cut work out to other processes), `offline`
+(make_offline). The browser side is templates/assets/search.js, one classic script in headed
+sections (tokens, files, engine, index, ranking, verification, results, page).
+"""
+
+from __future__ import annotations
+
+from .offline import make_offline
+from .record import SearchIndexError, SearchRecord
+from .tokens import matches, normalize, query_words
+from .writer import build_index
+
+__all__ = ["SearchIndexError", "SearchRecord", "build_index", "make_offline", "matches", "normalize", "query_words"]
