@@ -195,8 +195,9 @@ def test_the_event_stream_sends_the_current_build_then_each_new_one(site: Path) 
             stream = sock.makefile("rb")
             assert stream.readline() == b"HTTP/1.1 200 OK\r\n"
             assert _next_event(stream) == {"generation": 0, "problems": []}
-            live.publish(("content/a.md:3: E003 <b>x</b>", "构建失败：1 个错误"))
-            assert _next_event(stream) == {"generation": 1, "problems": ["content/a.md:3: E003 <b>x</b>", "构建失败：1 个错误"]}
+            problems = ("content/a.md:3: E003 <b>x</b>", "构建失败：1 个错误")
+            live.publish(problems)
+            assert _next_event(stream) == {"generation": 1, "problems": list(problems)}
 
 
 def _next_event(stream) -> object:  # type: ignore[no-untyped-def]
@@ -271,7 +272,8 @@ def test_saving_reloads_the_open_pages_and_a_broken_save_shows_an_overlay(tmp_pa
         body_text = "return document.body.innerText"
         document.write_text(BASE_DOCUMENT.replace("特颁布森林防火禁火令", "特颁布第二版禁火令"), encoding="utf-8")
         wait_for(lambda: "第二版禁火令" in in_tab("doc", body_text), "the edited body shows on the open page")
-        wait_for(lambda: not in_tab("search", "return window.notReloaded"), "the search page, whose index changed, reloads")
+        wait_for(lambda: not in_tab("search", "return window.notReloaded"),
+                 "the search page, whose index changed, reloads")
         assert in_tab("gazette", "return window.notReloaded"), "a page the edit does not change is not reloaded"
 
         (project / "content/documents/<img src=x onerror=alert(1)>.md").write_text("no front matter", encoding="utf-8")
@@ -281,7 +283,8 @@ def test_saving_reloads_the_open_pages_and_a_broken_save_shows_an_overlay(tmp_pa
         driver.switch_to.window(tabs["doc"])
         box = driver.find_element(By.ID, "gongbao-live-problems")
         assert box.get_attribute("role") == "alert" and "网站未能重新构建" in box.text
-        assert "content/documents/base.md:" in box.text and "content/documents/<img src=x onerror=alert(1)>.md" in box.text
+        assert "content/documents/base.md:" in box.text
+        assert "content/documents/<img src=x onerror=alert(1)>.md" in box.text
         assert not box.find_elements(By.TAG_NAME, "img"), "problem text is shown as text, never as markup"
         assert "第二版禁火令" in in_tab("doc", body_text)
         with urllib.request.urlopen(base + DOC) as resp:

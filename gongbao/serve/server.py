@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final, Literal
 from urllib.parse import quote, unquote_to_bytes
 
 from .live import CLIENT, EVENTS, PREFIX, LiveState
@@ -67,13 +67,15 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """An open file of the site, or the redirect a folder URL without '/' gets."""
+    """An open file of the site."""
 
-    file: BinaryIO | None = None
-    path: Path | None = None
-    size: int = 0
-    content_type: str = ""
-    redirect: bool = False
+    file: BinaryIO
+    path: Path
+    content_type: str
+
+
+#: What `locate` answers for a folder URL without its '/'.
+REDIRECT: Final = "redirect"
 
 
 def parse_target(raw: str) -> Target | None:
@@ -96,7 +98,7 @@ def parse_target(raw: str) -> Target | None:
     return Target(tuple(s for s in segments if s), decoded.endswith("/"))
 
 
-def locate(root: Path, target: Target) -> Found | None:
+def locate(root: Path, target: Target) -> Found | Literal["redirect"] | None:
     """Open the file a target names: a folder's index.html, never a listing."""
     # ':' names a drive or a stream on Windows and is in no file a build writes.
     if any(":" in s for s in target.segments):
@@ -105,15 +107,14 @@ def locate(root: Path, target: Target) -> Found | None:
     try:
         if path.is_dir():
             if not target.folder:
-                return Found(redirect=True)
+                return REDIRECT
             path = path / "index.html"
         elif target.folder:
             return None
         file = path.open("rb")
     except OSError:  # missing, a folder without index.html, a name too long, no permission
         return None
-    size = os.fstat(file.fileno()).st_size
-    return Found(file, path, size, CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+    return Found(file, path, CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"))
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -124,9 +125,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "gongbao-preview"
 
     def setup(self) -> None:
-        # An idle or half-open connection gives up its thread after this many seconds.
-        self.timeout = self.server.idle_timeout
         super().setup()
+        # An idle or half-open connection gives up its thread after this many seconds.
+        self.connection.settimeout(self.server.idle_timeout)
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -143,16 +144,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         found = self._find(target)
         if found is None:
             self.send_error(404)
-        elif found.redirect:
+        elif isinstance(found, Found):
+            with found.file:
+                self._send_file(200, found)
+        else:
             # Made from the checked segments: '//host' in a Location would leave the site.
             query = self.path.partition("?")[2]
             self._redirect("/" + "".join(quote(s) + "/" for s in target.segments) + ("?" + query if query else ""))
-        else:
-            assert found.file is not None and found.path is not None
-            with found.file:
-                self._send_file(200, found.file, found.path, found.size, found.content_type)
 
-    def _find(self, target: Target) -> Found | None:
+    def _find(self, target: Target) -> Found | Literal["redirect"] | None:
         root = self.server.root
         found = locate(root, target)
         if found is None:  # perhaps the build renamed site/ under this request: look once more
@@ -162,19 +162,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             found = locate(root, target)
         return found
 
-    def _send_file(self, status: int, file: BinaryIO, path: Path, size: int, content_type: str) -> None:
+    def _send_file(self, status: int, found: Found) -> None:
         live = self.server.live
-        if content_type == HTML and live is not None:
-            html = file.read()
-            token = live.page_token(html, path.parent)
+        if found.content_type == HTML and live is not None:
+            html = found.file.read()
+            token = live.page_token(html, found.path.parent)
             body = live.inject(html, token)
             self._head(status, HTML, len(body), {"X-Gongbao-Page": token})
             if self.command != "HEAD":
                 self.wfile.write(body)
             return
-        self._head(status, content_type, size)
+        self._head(status, found.content_type, os.fstat(found.file.fileno()).st_size)
         if self.command != "HEAD":
-            shutil.copyfileobj(file, self.wfile)
+            shutil.copyfileobj(found.file, self.wfile)
 
     def _head(self, status: int, content_type: str, length: int, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -228,7 +228,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pass
             else:
                 with file:
-                    self._send_file(404, file, page, os.fstat(file.fileno()).st_size, HTML)
+                    self._send_file(404, Found(file, page, HTML))
                 return
         super().send_error(code, message, explain)
 
