@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from conftest import AS_OF, BASE_DOCUMENT, run, write_project
 from gongbao.serve import Rebuilder, make_server
 from gongbao.serve.live import CLIENT, PREFIX, LiveState
 from gongbao.serve.server import CONTENT_TYPES, PreviewServer
+from gongbao.serve.watch import Watcher, sources
 
 DOC = "docs/wlff-2024-9/"
 #: Strings only the live-reload client and its tag contain.
@@ -220,6 +222,36 @@ def test_a_failed_rebuild_keeps_the_site_and_reports_each_problem(tmp_path: Path
     (project / "content/documents/base.md").write_text(BASE_DOCUMENT.replace("特颁布", "再次颁布"), encoding="utf-8")
     outcome = rebuilder.rebuild({project / "content/documents/base.md"})
     assert not outcome.failed and "再次颁布" in (project / "site" / DOC / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_watcher_reports_saves_and_never_editor_files(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p")
+    watcher = Watcher(project)
+    watcher.follow(sources(project))
+    batches: queue.SimpleQueue[set[Path]] = queue.SimpleQueue()
+    threading.Thread(target=lambda: [batches.put(c) for c in iter(watcher.next, None)], daemon=True).start()
+    seen: set[Path] = set()
+
+    def saw(path: Path) -> bool:
+        while not batches.empty():
+            seen.update(batches.get())
+        return path.resolve() in seen
+
+    try:
+        probe = project / "content/probe.md"  # the watcher starts on its own thread: save until it is heard
+        wait_for(lambda: probe.write_text("x", encoding="utf-8") and saw(probe), "the watcher hears a save")
+        folder = project / "content/documents"
+        editor_files = [folder / ".base.md.swp", folder / "base.md~", folder / ".#base.md", folder / "4913"]
+        for path in editor_files:
+            path.write_text("x", encoding="utf-8")
+        settings = project / "gongbao.yaml"  # saved as many editors do: a new file renamed over the old
+        (project / "gongbao.yaml.tmp").write_text(settings.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        os.replace(project / "gongbao.yaml.tmp", settings)
+        (folder / "base.md").write_text(BASE_DOCUMENT + "\n", encoding="utf-8")
+        wait_for(lambda: saw(folder / "base.md") and saw(settings), "both saves are heard")
+        assert not seen & {p.resolve() for p in [*editor_files, project / "gongbao.yaml.tmp"]}
+    finally:
+        watcher.close()
 
 
 # ---------- the whole preview in a real browser ----------

@@ -47,14 +47,13 @@ class LiveState:
         self._assets = self._assets_digest()
         self._closed = False
 
-    def publish(self, problems: tuple[str, ...]) -> Generation:
+    def publish(self, problems: tuple[str, ...]) -> None:
         """A rebuild finished: with no problems the site was replaced, otherwise it was kept."""
         assets = self._assets_digest() if not problems else self._assets
         with self._changed:
             self._assets = assets
             self._current = Generation(self._current.number + 1, problems)
             self._changed.notify_all()
-            return self._current
 
     def wait_newer(self, seen: int, timeout: float = KEEPALIVE) -> Generation | None:
         """The current generation once it is newer than `seen` or `timeout` passed; None once closed."""
@@ -73,13 +72,12 @@ class LiveState:
         page reads, rewritten by every build). A change to one document reloads only its pages."""
         digest = hashlib.sha1(html + self._assets)
         try:
-            beside = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:  # the build is swapping site/: the next check settles it
-            beside = []
-        for entry in beside:
-            if entry.is_file() and not entry.name.endswith(".html"):
-                stat = entry.stat()
-                digest.update(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+                if entry.is_file() and not entry.name.endswith(".html"):
+                    stat = entry.stat()
+                    digest.update(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        except OSError:  # the build is swapping site/ under this request: the next check settles it
+            pass
         return digest.hexdigest()[:16]
 
     def inject(self, html: bytes, token: str) -> bytes:

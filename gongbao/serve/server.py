@@ -16,8 +16,9 @@ from urllib.parse import quote, unquote_to_bytes
 
 from .live import CLIENT, EVENTS, PREFIX, LiveState
 
-#: Every extension a built site holds, with an explicit type: the system's mime.types differs
-#: between machines, and a wrong type breaks a page (a module script as text/plain is refused).
+#: Every extension a built site holds, and the images, fonts and PDFs a project's own theme or
+#: content may add, with explicit types: the system's mime.types differs between machines, and a
+#: wrong type breaks a page (a module script sent as text/plain is refused).
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
