@@ -283,6 +283,20 @@ def wait_for(condition: Callable[[], object], what: str, seconds: float = 20.0) 
         time.sleep(0.2)
 
 
+def test_serve_says_it_is_for_preview_and_warns_when_bound_beyond_this_computer(site: Path) -> None:
+    assert "只供预览" in run(site.parent, "serve", "--help").output
+    proc = subprocess.Popen([sys.executable, "-m", "gongbao", "serve", "--project", str(site.parent), "--no-build",
+                             "--port", "0", "--bind", "0.0.0.0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        assert re.match(r"网站已在 http://0\.0\.0\.0:\d+/ 上提供", proc.stdout.readline())
+        assert "不可用于正式发布" in proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def test_saving_reloads_the_open_pages_and_a_broken_save_shows_an_overlay(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
