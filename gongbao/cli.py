@@ -111,16 +111,21 @@ def check(project: Path, as_of: str | None, strict: bool) -> None:
 @project_option
 @as_of_option
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True, help="端口（0 表示任选空闲端口）")
-@click.option("--no-build", is_flag=True, help="不重新构建，直接提供现有的 site/")
-def serve(project: Path, as_of: str | None, port: int, no_build: bool) -> None:
-    """构建后在 http://127.0.0.1:PORT/ 提供网站。"""
-    from .serve import serve_forever
+@click.option("--bind", default="127.0.0.1", show_default=True, metavar="ADDR",
+              help="监听地址；如 0.0.0.0 可让局域网内的其他电脑预览（仍只供预览）")
+@click.option("--no-build", is_flag=True, help="不构建、不监视改动，直接提供现有的 site/")
+def serve(project: Path, as_of: str | None, port: int, bind: str, no_build: bool) -> None:
+    """构建后在 http://127.0.0.1:PORT/ 预览网站，保存改动后自动重新构建并刷新已打开的页面。
+
+    只供预览：正式发布请把生成的 site/ 交给 nginx、IIS 等正式的网页服务器。
+    """
+    from .serve import Rebuilder, preview
 
     if no_build:
-        output = _settings(project, Problems(root=project.resolve())).output_path
-    else:
-        output = _run_build(project, as_of, False).output
-    serve_forever(output, port)
+        preview(_settings(project, Problems(root=project.resolve())).output_path, port, bind, None)
+        return
+    output = _run_build(project, as_of, False).output
+    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output))
 
 
 @main.command(name="import")

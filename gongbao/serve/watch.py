@@ -1,0 +1,135 @@
+"""Watch and rebuild: saves in content/, the templates or gongbao.yaml → one rebuild per burst of saves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import watchfiles
+
+from ..build import build
+from ..config import DEFAULT_TEMPLATES, SETTINGS_FILE, default_as_of, load_settings
+from ..problems import ContentError, Problems
+from ..search import SearchIndexError
+
+#: Editors' swap, backup and lock files (.swp, ~, .#name: watchfiles' defaults) and vim's
+#: write-permission probe "4913" are not sources.
+_SOURCES = watchfiles.DefaultFilter(
+    ignore_entity_patterns=(*watchfiles.DefaultFilter.ignore_entity_patterns, r"^4913$"))
+#: A burst of saves (an editor's write-then-rename, `git checkout`) ends after this many quiet
+#: milliseconds; watchfiles yields it as one set of changes.
+QUIET_MS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOutcome:
+    """What one rebuild did, in the words the terminal prints."""
+
+    lines: tuple[str, ...]
+    """Every problem as `path:line: CODE message`, then a one-line summary."""
+    failed: bool
+    """True when site/ was left as it was."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilder:
+    """The one place the preview rebuilds, so that an incremental build can take its place."""
+
+    project: Path
+    as_of: dt.date | None
+    """None: today at each rebuild (or SOURCE_DATE_EPOCH), as `build` does, for a preview left running for days."""
+    output: Path
+    """The served folder: kept even if gongbao.yaml's output_dir changes while serving."""
+
+    def rebuild(self, changed: Collection[Path]) -> BuildOutcome:
+        """Build the whole site again; `changed` (the saved files) is for an incremental build to use."""
+        started = time.monotonic()
+        problems = Problems(root=self.project.resolve())
+        try:
+            settings = load_settings(self.project, problems)
+            if problems.errors:
+                raise ContentError(problems)
+            result = build(settings, self.as_of or default_as_of(), problems, output=self.output)
+        except ContentError:
+            failure = f"构建失败：{len(problems.errors)} 个错误"
+        except SearchIndexError as exc:
+            failure = f"构建失败：搜索索引未能生成（{exc}）"
+        except Exception as exc:  # a fault in gongbao itself must not end the preview: say it, keep the site
+            failure = f"构建失败：{type(exc).__name__}: {exc}"
+        else:
+            lib = result.library
+            summary = (f"已重新构建（{time.monotonic() - started:.1f} 秒）：{len(lib.documents)} 件公文，"
+                       f"{result.pages} 个页面")
+            return BuildOutcome((*map(str, problems.sorted()), summary), failed=False)
+        kept = f"{failure}；{problems.show(self.output)}/ 保持上次成功构建的版本"
+        return BuildOutcome((*map(str, problems.sorted()), kept), failed=True)
+
+
+def sources(project: Path) -> tuple[Path, ...]:
+    """The folders a rebuild reads: content, the project's templates and gongbao's own theme."""
+    settings = load_settings(project, Problems())  # a broken gongbao.yaml is the rebuild's to report
+    folders = (settings.content_path, settings.templates_path, DEFAULT_TEMPLATES)
+    return tuple(dict.fromkeys(f.resolve() for f in folders if f.is_dir()))
+
+
+class Watcher:
+    """Changed paths from two watchers: the source folders, recursively, and the project folder
+    alone for gongbao.yaml (a watch on the file itself is lost when an editor saves by renaming)."""
+
+    __slots__ = ("_changes", "_stop", "_folders", "_folders_stop")
+
+    def __init__(self, project: Path):
+        self._changes: queue.SimpleQueue[set[Path] | None] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._folders: tuple[Path, ...] = ()
+        self._folders_stop = threading.Event()
+        settings = str((project / SETTINGS_FILE).resolve())
+        self._start((project.resolve(),), False, lambda _, path: path == settings, self._stop)
+
+    def follow(self, folders: tuple[Path, ...]) -> None:
+        """Watch these source folders (gongbao.yaml may have just named other ones)."""
+        if folders != self._folders:
+            self._folders_stop.set()
+            self._folders, self._folders_stop = folders, threading.Event()
+            self._start(folders, True, _SOURCES, self._folders_stop)
+
+    def next(self) -> set[Path] | None:
+        """The next changed paths, with all that arrived meanwhile (say, during a rebuild); None once closed."""
+        changed = self._changes.get()
+        while changed is not None and not self._changes.empty():
+            more = self._changes.get()
+            changed = None if more is None else changed | more
+        return changed
+
+    def close(self) -> None:
+        self._stop.set()
+        self._folders_stop.set()
+        self._changes.put(None)
+
+    def _start(self, paths: tuple[Path, ...], recursive: bool, keep: Callable[[watchfiles.Change, str], bool],
+               stop: threading.Event) -> None:
+        def run() -> None:
+            try:
+                for changes in watchfiles.watch(*paths, watch_filter=keep, recursive=recursive, step=QUIET_MS,
+                                                stop_event=stop, rust_timeout=1000, raise_interrupt=False):
+                    self._changes.put({Path(path) for _, path in changes})
+            except Exception as exc:  # e.g. a watched folder was deleted: say so rather than die silently
+                click.echo(f"无法继续监视 {', '.join(map(str, paths))}：{exc}", err=True)
+
+        threading.Thread(target=run, name="gongbao-watch", daemon=True).start()
+
+
+def keep_building(rebuilder: Rebuilder, watcher: Watcher, publish: Callable[[BuildOutcome], None],
+                  announce: Callable[[set[Path]], None]) -> None:
+    """Rebuild after each burst of saves until the watcher is closed; runs on its own thread."""
+    watcher.follow(sources(rebuilder.project))
+    while (changed := watcher.next()) is not None:
+        announce(changed)
+        publish(rebuilder.rebuild(changed))
+        watcher.follow(sources(rebuilder.project))
