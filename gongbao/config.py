@@ -169,36 +169,46 @@ def load_settings(project_dir: Path, problems: Problems, **overrides: Any) -> Se
         return settings
     reader = _Reader(path, problems)
     entries = reader.entries("", node if node is not None else yaml.MappingNode("", []), 1, _KEYS)
-    values = {name: _group(reader, name, *entry, _GROUPS[name]) if name in _GROUPS else reader.text(name, *entry)
-              for name, entry in entries.items()}
+    values: dict[str, Any] = {
+        name: _group(reader, name, *entry, _GROUPS[name]) if name in _GROUPS else reader.text(name, *entry)
+        for name, entry in entries.items()}
     if not values.get("title"):
         problems.error(path, 0, "E050", f"缺少刊名：在 {SETTINGS_FILE} 中写上 title: 某某人民政府公报（{INIT_HINT}）")
     settings = replace(settings, **{k: v for k, v in (values | overrides).items() if v is not None})
     if not settings.description:
         settings = replace(settings, description=f"{settings.title}的网络版：历期公报、规范性文件及其效力状态。")
-    _check_identity(settings, {name: line for name, (_, line) in entries.items()}, reader)
+    _check_identity(settings, _key_lines(node), reader)
     return settings
 
 
-def _group(reader: _Reader, key: str, node: yaml.Node, line: int, cls: type[Contact] | type[Portal]) -> Any:
+def _group(reader: _Reader, key: str, node: yaml.Node, line: int,
+           cls: type[Contact] | type[Portal]) -> Contact | Portal | None:
     """contact or portal: a mapping of text whose fields without a default are required."""
     if not isinstance(node, yaml.MappingNode):
-        reader.entries(key, node, line, set())
+        reader.entries(key, node, line, set())  # reports that it is not a mapping
         return None
-    entries = reader.entries(key, node, line, {f.name for f in fields(cls)})
-    values = {name: reader.text(f"{key}.{name}", *entry) for name, entry in entries.items()}
-    if None in values.values():
+    texts = {name: reader.text(f"{key}.{name}", *entry)
+             for name, entry in reader.entries(key, node, line, {f.name for f in fields(cls)}).items()}
+    values = {name: text for name, text in texts.items() if text is not None}
+    if len(values) < len(texts):
         return None
     missing = [f.name for f in fields(cls) if f.name not in values and f.default is not None]
     if missing or not values:
         reader.problems.error(reader.path, line, "E050",
                               f"配置项 {key} 缺少 {'、'.join(missing or [f.name for f in fields(cls)])}")
         return None
-    if key == "portal" and not values["url"].startswith(("https://", "http://")):
-        reader.invalid(entries["url"][1], f"portal.url 须为 http:// 或 https:// 开头的网址，而不是 {values['url']!r}")
-    if key == "contact" and "email" in values and "@" not in values["email"]:
-        reader.invalid(entries["email"][1], f"contact.email {values['email']!r} 不是电子邮件地址")
     return cls(**values)
+
+
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """The line of every key, nested ones as contact.email."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            name = f"{prefix}{key_node.value}"
+            lines[name] = key_node.start_mark.line + 1
+            lines |= _key_lines(value_node, f"{name}.")
+    return lines
 
 
 def _check_identity(settings: Settings, lines: dict[str, int], reader: _Reader) -> None:
@@ -207,6 +217,10 @@ def _check_identity(settings: Settings, lines: dict[str, int], reader: _Reader) 
         reader.invalid(lines["site_code"], f"网站标识码 {settings.site_code!r} 应为 10 位数字或字母，如 5001560001")
     if settings.icp and "ICP" not in settings.icp.upper():
         reader.invalid(lines["icp"], f"icp {settings.icp!r} 不像 ICP 备案号（应如 渝ICP备05003300号）")
+    if settings.portal and not settings.portal.url.startswith(("https://", "http://")):
+        reader.invalid(lines["portal.url"], f"portal.url 须为 http:// 或 https:// 开头的网址，而不是 {settings.portal.url!r}")
+    if settings.contact and settings.contact.email and "@" not in settings.contact.email:
+        reader.invalid(lines["contact.email"], f"contact.email {settings.contact.email!r} 不是电子邮件地址")
     if settings.logo:
         logo = settings.project_dir / settings.logo
         if not logo.is_file():

@@ -180,6 +180,8 @@ def test_a_police_record_without_its_fourteen_digits_is_shown_but_not_linked(tmp
     ("title: 测试公报\ncontact:\n  phone: 1\n  fax: 2\n", "gongbao.yaml:4: E024 未知的配置项 'contact.fax'"),
     ("title: 测试公报\nportal:\n  name: 青禾县人民政府\n", "gongbao.yaml:2: E050 配置项 portal 缺少 url"),
     ("title: 测试公报\nportal:\n  name: 青禾\n  url: www.qinghe.gov.cn\n", "gongbao.yaml:4: E052 portal.url"),
+    ("title: 测试公报\ncontact:\n  email: gb.qinghe.gov.cn\n", "gongbao.yaml:3: E052 contact.email"),
+    ("title: 测试公报\ntemplates_dir: theme\n", "gongbao.yaml:2: E052 templates_dir"),
     ("title: 测试公报\nlogo: notes.txt\n", "gongbao.yaml:2: E051 logo notes.txt 不是网页能显示的图片"),
     ("title: 测试公报\nsite_code:\n", "gongbao.yaml:2: E024 配置项 site_code 没有值"),
     ("title:\n  - 测试公报\n", "gongbao.yaml:1: E024 配置项 title 须为一行文字"),
