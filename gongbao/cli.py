@@ -1,4 +1,4 @@
-"""The `gongbao` command: build, check, serve, import, bundle."""
+"""The `gongbao` command: init, build, check, serve, import, bundle."""
 
 from __future__ import annotations
 
@@ -126,6 +126,33 @@ def serve(project: Path, as_of: str | None, port: int, bind: str, no_build: bool
         return
     output = _run_build(project, as_of, False).output
     preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="刊名，如 青禾县人民政府公报")
+@click.option("--organ", help="主办单位，如 青禾县人民政府办公室")
+def init(directory: Path, title: str | None, organ: str | None) -> None:
+    """新建公报网站：gongbao.yaml、content/（含一期示例公报和一件示例公文）和 .gitignore。不覆盖已有项目。"""
+    from .scaffold import InitError, check_target, init_site, next_steps
+
+    try:
+        check_target(directory)
+        site = init_site(directory, _ask(title, "--title", "刊名（如 青禾县人民政府公报）"),
+                         _ask(organ, "--organ", "主办单位（如 青禾县人民政府办公室）"), default_as_of())
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已新建站点“{site.title}”：{directory}/ 中的 {'、'.join(site.files)}")
+    click.echo(next_steps(site))
+
+
+def _ask(value: str | None, option: str, prompt: str) -> str:
+    """An option's value, asked for on a terminal; a script without it is refused rather than left waiting."""
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise click.ClickException(f"缺少 {option}：{prompt}。不在终端上运行时须在命令行给出")
+    return str(click.prompt(prompt))
 
 
 @main.command(name="import")

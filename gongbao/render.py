@@ -14,13 +14,15 @@ from urllib.parse import urlsplit
 import jinja2
 
 from . import urls
-from .config import Settings
+from .config import DEFAULT_TEMPLATES, Settings
 from .pages import NOT_FOUND, Page, SiteViews
 from .problems import Problems
 from .relations import Library
 from .views import SiteContext, template_context
 
 ASSETS_DIR = "assets"
+#: `{% extends "theme/base.html" %}` reaches the built-in file even from a project file of the same name.
+THEME_PREFIX = "theme"
 
 
 def cn_date(value: dt.date | None) -> str:
@@ -43,7 +45,7 @@ class SiteRenderer:
         self.settings = settings
         self.views = SiteViews(lib, explicit_index)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(settings.templates_path)),
+            loader=theme_loader(settings),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -100,6 +102,29 @@ class SiteRenderer:
                           ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
+def theme_loader(settings: Settings) -> jinja2.BaseLoader:
+    """The project's templates first, then the built-in theme's, as MkDocs' `custom_dir` does.
+
+    A project overrides one block by writing a file of the same name that extends the theme's own,
+    under the `theme/` prefix: without it, `{% extends "base.html" %}` in templates/base.html would
+    find itself.
+    """
+    return jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in settings.template_dirs]),
+        jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES))}),
+    ])
+
+
+def copy_assets(settings: Settings, out_dir: Path) -> None:
+    """The theme's assets, then the project's over them (same name replaces, new files are added), then the logo."""
+    for templates in reversed(settings.template_dirs):
+        if (templates / ASSETS_DIR).is_dir():
+            shutil.copytree(templates / ASSETS_DIR, out_dir / ASSETS_DIR, dirs_exist_ok=True)
+    if settings.logo and settings.logo_url:
+        (out_dir / ASSETS_DIR).mkdir(exist_ok=True)
+        shutil.copyfile(settings.project_dir / settings.logo, out_dir / settings.logo_url)
+
+
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems,
                 explicit_index: bool = False) -> Rendered | None:
     """Write every page into `out_dir`; template errors are reported as problems, not raised."""
@@ -112,12 +137,10 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
         catalogue = out_dir / urls.CATALOGUE
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         catalogue.write_text(renderer.catalogue(), encoding="utf-8")
-        assets = settings.templates_path / ASSETS_DIR
-        if assets.is_dir():
-            shutil.copytree(assets, out_dir / ASSETS_DIR, dirs_exist_ok=True)
+        copy_assets(settings, out_dir)
         return Rendered({key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()})
     except jinja2.TemplateSyntaxError as exc:
-        problems.error(exc.filename or settings.templates_path / (exc.name or "?"), exc.lineno, "E025",
+        problems.error(exc.filename or exc.name or "?", exc.lineno, "E025",
                        f"模板语法错误：{exc.message}")
     except jinja2.TemplateError as exc:
         path, line = _template_frame(exc, settings.templates_path)
