@@ -47,7 +47,7 @@ def copy_project(settings: Settings, target: Path) -> Path:
     if (project / SETTINGS_FILE).is_file():
         shutil.copyfile(project / SETTINGS_FILE, target / SETTINGS_FILE)
     own = settings.templates_path.resolve()
-    if own.is_relative_to(project):
+    if own.is_dir() and own.is_relative_to(project):
         shutil.copytree(own, target / own.relative_to(project))
     return target
 
