@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -29,8 +30,8 @@ class Settings:
     """One sentence for search engines and the home page."""
     base_url: str = ""
     """Absolute address of the published site (e.g. https://example.gov.cn/gazette/).
-    Optional: pages link to each other relatively and never need it; when set it is used
-    for canonical links only."""
+    Optional: pages link to each other relatively and never need it; when set, the build writes
+    sitemap.xml, robots.txt and feed.xml, and pages name their own address (canonical, og:url)."""
     content_dir: str = "content"
     templates_dir: str = "templates"
     output_dir: str = "site"
@@ -82,10 +83,23 @@ def load_settings(project_dir: Path, problems: Problems, **overrides: Any) -> Se
                 problems.error(path, 0, "E024", f"未知的配置项 {key!r}；可用：{', '.join(sorted(_KEYS))}")
             elif not isinstance(value, str):
                 problems.error(path, 0, "E024", f"配置项 {key} 须为字符串")
+            elif key == "base_url" and value and (problem := base_url_problem(value)):
+                problems.error(path, 0, "E060", problem)
             else:
                 values[key] = value
         settings = replace(settings, **values)
     return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def base_url_problem(value: str) -> str | None:
+    """Why `value` can't be the site's address, or None: sitemaps, feeds and canonical links need an
+    absolute http(s) URL, and one ending in / so that a page's URL can be appended to it."""
+    parts = urlsplit(value)
+    if (parts.scheme in ("http", "https") and parts.netloc and parts.path.endswith("/")
+            and not parts.query and not parts.fragment and not any(c.isspace() for c in value)):
+        return None
+    return (f"base_url {value!r} 须为以 http:// 或 https:// 开头、以 / 结尾的完整网址，"
+            "如 https://www.example.gov.cn/gongbao/")
 
 
 def default_as_of() -> dt.date:
