@@ -1,5 +1,5 @@
-"""deploy/nginx.conf, tested: a real nginx serves the bundled gazette under a sub-path on 127.0.0.1,
-and the browser search tests and a 404 check run through it."""
+"""deploy/: a real nginx serves the bundled gazette under a sub-path on 127.0.0.1 with deploy/nginx.conf,
+and the browser search tests and the 404 checks run through it; deploy/web.config maps what IIS must know."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import http.client
 import socket
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,6 +152,20 @@ def test_hashed_files_are_cached_long_and_pages_revalidated(nginx: tuple[str, Pa
         response = _get(base, path)
         assert response.getheader("Cache-Control") == "no-cache", path
         assert response.getheader("ETag") and response.getheader("Last-Modified"), path
+
+
+def test_web_config_maps_every_extension_iis_does_not_know() -> None:
+    """IIS answers 404.3 for an extension without a type (Pagefind issue #354); it knows these by default."""
+    iis_knows = {".html", ".css", ".js", ".txt", ".xml"}
+    root = ET.parse(REPO / "deploy" / "web.config").getroot()
+    mapped = {m.get("fileExtension"): str(m.get("mimeType")).split(";")[0]
+              for m in root.iter("mimeMap")}
+    assert {ext: mapped.get(ext) for ext in TYPES if ext not in iis_knows} == {
+        ext: t for ext, t in TYPES.items() if ext not in iis_knows}
+    removed = {r.get("fileExtension") for r in root.iter("remove") if r.get("fileExtension")}
+    assert removed == set(mapped)  # each removed first: a type a parent already maps is no error
+    (error,) = root.iter("error")
+    assert error.get("statusCode") == "404" and error.get("path") == SUB_PATH + "404.html"
 
 
 # --- the browser search tests, through nginx under the sub-path ------------------------------
