@@ -11,7 +11,7 @@ from . import urls
 from .config import Settings
 from .load import load_content
 from .problems import ContentError, Problems
-from .relations import Library, build_library
+from .relations import Library, build_library, status_changes
 from .render import render_site
 from .search import SearchIndexError, SearchRecord, build_index
 from .write import discard, replace_dir, staging_dir
@@ -70,6 +70,7 @@ def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[Sea
             url=urls.document(doc.slug), title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers,
             doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year,
             status=library.status[key].label,
+            status_changes=tuple((day.isoformat(), s.label) for day, s in status_changes(library, key)),
             gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
             text=body_texts[key]))
     return tuple(out)

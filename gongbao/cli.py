@@ -11,6 +11,7 @@ import click
 from . import build as pipeline
 from .config import Settings, default_as_of, load_settings
 from .problems import ContentError, Problems
+from .publish import WITHOUT_BASE_URL
 from .search import SearchIndexError
 
 
@@ -105,6 +106,8 @@ def check(project: Path, as_of: str | None, strict: bool) -> None:
         sys.exit(1)
     click.echo(f"检查通过：{len(lib.documents)} 件公文，{len(lib.gazettes)} 期公报"
                + (f"，{len(problems.warnings)} 个警告" if problems.warnings else ""))
+    if not settings.base_url:
+        click.echo(WITHOUT_BASE_URL)
 
 
 @main.command()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -56,8 +58,8 @@ class Settings:
     """One sentence for search engines and the home page; made from the title when not set."""
     base_url: str = ""
     """Absolute address of the published site (e.g. https://example.gov.cn/gazette/).
-    Optional: pages link to each other relatively and never need it; when set it is used
-    for canonical links only."""
+    Optional: pages link to each other relatively and never need it; when set, the build writes
+    sitemap.xml, robots.txt and feed.xml, and pages name their own address (canonical, og:url)."""
     site_code: str | None = None
     """网站标识码: the ten characters every government website is registered under."""
     icp: str | None = None
@@ -213,6 +215,8 @@ def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
 
 def _check_identity(settings: Settings, lines: dict[str, int], reader: _Reader) -> None:
     """The marks a government site shows must be what was registered: catch the usual slips."""
+    if settings.base_url and (problem := base_url_problem(settings.base_url)):
+        reader.problems.error(reader.path, lines.get("base_url", 0), "E060", problem)
     if settings.site_code and not _SITE_CODE_RE.fullmatch(settings.site_code):
         reader.invalid(lines["site_code"], f"网站标识码 {settings.site_code!r} 应为 10 位数字或字母，如 5001560001")
     if settings.icp and "ICP" not in settings.icp.upper():
@@ -230,6 +234,17 @@ def _check_identity(settings: Settings, lines: dict[str, int], reader: _Reader) 
                                   f"logo {settings.logo} 不是网页能显示的图片（可用：{' '.join(LOGO_SUFFIXES)}）")
     if "templates_dir" in lines and not settings.templates_path.is_dir():
         reader.invalid(lines["templates_dir"], f"templates_dir 指向的文件夹 {settings.templates_dir} 不存在")
+
+
+def base_url_problem(value: str) -> str | None:
+    """Why `value` can't be the site's address, or None: sitemaps, feeds and canonical links need an
+    absolute http(s) URL, and one ending in / so that a page's URL can be appended to it."""
+    parts = urlsplit(value)
+    if (parts.scheme in ("http", "https") and parts.netloc and parts.path.endswith("/")
+            and not parts.query and not parts.fragment and not any(c.isspace() for c in value)):
+        return None
+    return (f"base_url {value!r} 须为以 http:// 或 https:// 开头、以 / 结尾的完整网址，"
+            "如 https://www.example.gov.cn/gongbao/")
 
 
 def default_as_of() -> dt.date:

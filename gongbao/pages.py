@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from . import docnumber, urls
 from .markdown import BodyRenderer, Citations, RenderedBody
 from .model import RELATION_LABELS, STATUS_LABELS, Document, Gazette
-from .relations import Library
+from .relations import Library, Status, status_changes
 from .slugs import slug_for_name
 from .views import (ArchiveGroup, ArchivePage, Counts, DocumentPage, DocumentView, Edition, EndedPage, Facet,
                     FacetsPage, GazettePage, GazetteRef, GazettesPage, HomePage, Issue, NotFoundPage, PageView,
-                    ReferencedPage, ReferencedView, Relation, SearchFacets, SearchPage, StatusView, Summary,
-                    TocEntry, TocSection)
+                    ReferencedPage, ReferencedView, Relation, SearchFacets, SearchPage, StatusChange, StatusView,
+                    Summary, TocEntry, TocSection)
 
 NOT_FOUND = "404.html"
 #: A body gets a 目录 box from this many headings on.
@@ -28,6 +28,9 @@ class Page:
 
     url: str
     view: PageView
+    modified: dt.date | None
+    """The newest date of what the page shows (the sitemap's lastmod); None for the 404 page, which no
+    search engine should list."""
 
 
 class SiteViews:
@@ -43,6 +46,7 @@ class SiteViews:
         self._bodies: dict[str, RenderedBody] = {}
         self._summaries: dict[str, Summary] = {}
         self._issues: dict[str, Issue] = {}
+        self._modified: dict[str, dt.date] = {}
         # Documents of each issue in printed order: the issue page and every pager need it.
         self.printed: dict[str, list[Document]] = defaultdict(list)
         for d in sorted(lib.documents.values(), key=lambda d: (d.page or 0, d.signed, d.key)):
@@ -84,12 +88,15 @@ class SiteViews:
         if not doc.gazette:
             return None
         g = self.lib.gazettes[doc.gazette]
-        return GazetteRef(g.label, g.full_label, urls.gazette(g.id), doc.page)
+        return GazetteRef(g.label, g.full_label, urls.gazette(g.id), doc.page, g.number, g.published)
 
     def status(self, key: str) -> StatusView:
-        s = self.lib.status[key]
+        changes = tuple(StatusChange(day, self._status_view(s, ())) for day, s in status_changes(self.lib, key))
+        return self._status_view(self.lib.status[key], changes)
+
+    def _status_view(self, s: Status, changes: tuple[StatusChange, ...]) -> StatusView:
         by = self.summary(s.by) if s.by is not None else None
-        return StatusView(s.code, s.label, s.since, by, s.pending, s.in_force)
+        return StatusView(s.code, s.label, s.since, by, s.pending, s.in_force, changes)
 
     def relations(self, key: str) -> tuple[Relation, ...]:
         return tuple(Relation(kind, RELATION_LABELS[kind], self.summary(other))
@@ -148,16 +155,18 @@ class SiteViews:
         docs_newest = sorted(lib.documents, key=lib.sort_key, reverse=True)
         gazettes_newest = sorted(lib.gazettes.values(), key=lambda g: (g.year, g.number), reverse=True)
 
+        everything = self.modified(list(lib.documents) + list(lib.referenced))
         yield Page(urls.HOME, HomePage(
             latest_gazette=self.issue(gazettes_newest[0]) if gazettes_newest else None,
-            latest_documents=self._summaries_of(docs_newest[:10]), counts=self.counts()))
+            latest_documents=self._summaries_of(docs_newest[:10]), counts=self.counts()), everything)
         for doc in lib.documents.values():
-            yield Page(self.url_of(doc.key), DocumentPage(self.document(doc)))
+            yield Page(self.url_of(doc.key), DocumentPage(self.document(doc)), self.modified([doc.key]))
         for key in lib.referenced:
-            yield Page(self.url_of(key), ReferencedPage(self.referenced(key)))
-        yield Page(urls.GAZETTES, GazettesPage(tuple(self.issue(g) for g in gazettes_newest)))
+            yield Page(self.url_of(key), ReferencedPage(self.referenced(key)), self.modified([key]))
+        yield Page(urls.GAZETTES, GazettesPage(tuple(self.issue(g) for g in gazettes_newest)), everything)
         for g in gazettes_newest:
-            yield Page(urls.gazette(g.id), GazettePage(self.issue(g)))
+            yield Page(urls.gazette(g.id), GazettePage(self.issue(g)),
+                       self.modified([d.key for d in self.printed[g.id]], g.published))
 
         by_year: dict[int, list[str]] = defaultdict(list)
         for key in docs_newest:
@@ -165,18 +174,39 @@ class SiteViews:
         newest_years = sorted(by_year.items(), reverse=True)
         nav = tuple(Facet(f"{y}年", urls.year(y), len(keys)) for y, keys in newest_years)
         groups = [ArchiveGroup(year, self._summaries_of(keys)) for year, (_, keys) in zip(nav, newest_years)]
-        yield Page(urls.ARCHIVE, ArchivePage("按日期", tuple(groups), nav))
-        for year, group in zip(nav, groups):
-            yield Page(year.url, ArchivePage(year.name, (ArchiveGroup(None, group.documents),), nav))
+        yield Page(urls.ARCHIVE, ArchivePage("按日期", tuple(groups), nav), everything)
+        for year, group, (_, keys) in zip(nav, groups, newest_years):
+            yield Page(year.url, ArchivePage(year.name, (ArchiveGroup(None, group.documents),), nav),
+                       self.modified(keys))
         yield from self._facet_pages("发文机关", urls.ISSUERS, urls.issuer, self.issuer_slugs,
                                      lambda d: d.issuers, docs_newest)
         yield from self._facet_pages("文种", urls.TYPES, urls.doc_type, self.type_slugs,
                                      lambda d: (d.doc_type,), docs_newest)
         ended = sorted((k for k, s in lib.status.items() if not s.in_force),
                        key=lambda k: (lib.status[k].since or dt.date.min, k), reverse=True)
-        yield Page(urls.ENDED, EndedPage(self._summaries_of(ended)))
-        yield Page(urls.SEARCH, SearchPage(self.search_facets()))
-        yield Page(NOT_FOUND, NotFoundPage())
+        yield Page(urls.ENDED, EndedPage(self._summaries_of(ended)), self.modified(ended) or everything)
+        yield Page(urls.SEARCH, SearchPage(self.search_facets()), everything)
+        yield Page(NOT_FOUND, NotFoundPage(), None)
+
+    def modified(self, keys: list[str], published: dt.date | None = None) -> dt.date | None:
+        """When a page showing these documents (and an issue `published` then) last changed: the newest
+        of their dates, of the dates of the documents related to them, and of the status changes they
+        had by the as-of date, which it never passes. None for a page showing nothing dated."""
+        dates = [self._modified_of(k) for k in keys]
+        if published:
+            dates.append(min(published, self.lib.as_of))
+        return max(dates, default=None)
+
+    def _modified_of(self, key: str) -> dt.date:
+        if key not in self._modified:
+            lib = self.lib
+            related = [key] + [other for _, other in lib.relations_of(key)]
+            dates = [day for k in related if k in lib.documents for day in _dates(lib, lib.documents[k])]
+            since = lib.status[key].since
+            if since and since <= lib.as_of:
+                dates.append(since)
+            self._modified[key] = min(max(dates), lib.as_of)
+        return self._modified[key]
 
     def _summaries_of(self, keys: list[str]) -> tuple[Summary, ...]:
         return tuple(self.summary(k) for k in keys)
@@ -189,10 +219,10 @@ class SiteViews:
                 members[v].append(key)
         facets = tuple(Facet(name, url_for(slugs[name]), len(members[name]))
                        for name in sorted(members, key=lambda n: (-len(members[n]), slug_for_name(n), n)))
-        yield Page(index_url, FacetsPage(label, facets))
+        yield Page(index_url, FacetsPage(label, facets), self.modified(order))
         for name, keys in members.items():
             yield Page(url_for(slugs[name]), ArchivePage(
-                f"{label}：{name}", (ArchiveGroup(None, self._summaries_of(keys)),), ()))
+                f"{label}：{name}", (ArchiveGroup(None, self._summaries_of(keys)),), ()), self.modified(keys))
 
     def counts(self) -> Counts:
         statuses = [self.lib.status[k] for k in self.lib.documents]
@@ -201,7 +231,9 @@ class SiteViews:
 
     def search_facets(self) -> SearchFacets:
         docs = self.lib.documents.values()
-        codes = {self.lib.status[k].code for k in self.lib.documents}
+        # A status a document takes after the build is a choice too: the page filters by the day it is read.
+        codes = {s.code for k in self.lib.documents
+                 for s in (self.lib.status[k], *(s for _, s in status_changes(self.lib, k)))}
         return SearchFacets(
             issuers=tuple(self.issuer_slugs),
             years=tuple(str(y) for y in sorted({d.signed.year for d in docs}, reverse=True)),
@@ -221,6 +253,12 @@ def _citations(lib: Library) -> Citations:
         if title != key:
             titles[title].append(key)
     return Citations(numbers, {t: tuple(ks) for t, ks in titles.items()})
+
+
+def _dates(lib: Library, doc: Document) -> list[dt.date]:
+    """The days a document appeared: signed, published, and the issue that printed it."""
+    printed = [lib.gazettes[doc.gazette].published] if doc.gazette else []
+    return [doc.signed, *([doc.published] if doc.published else []), *printed]
 
 
 def _unique_slugs(names: set[str]) -> dict[str, str]:

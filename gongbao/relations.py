@@ -222,8 +222,8 @@ def _check_cycles(edges: list[Edge], problems: Problems) -> None:
 
 
 def _status(lib: Library, key: str, problems: Problems) -> Status:
+    """The status on the as-of date, once the dates that decide it are checked."""
     incoming = lib.incoming.get(key, [])
-    endings = [e for e in incoming if e.kind in _ENDING]
     doc = lib.documents.get(key)
     own_date = doc.signed if doc else None
     parsed = docnumber.parse(key)
@@ -236,29 +236,56 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
         elif own_year and when.year < own_year:
             problems.error(e.path, e.line, "E021",
                            f"{e.older} 是 {own_year} 年的文件，不能在 {when} 被{RELATION_LABELS[e.kind]}")
+    endings = [e for e in incoming if e.kind in _ENDING]
+    if len({lib.documents[e.newer].takes_effect for e in endings}) > 1:
+        for e in endings[1:]:
+            problems.error(e.path, e.line, "E020",
+                           f"{key} 被多次终止且日期矛盾："
+                           + "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings))
+    return status_on(lib, key, lib.as_of)
+
+
+def status_on(lib: Library, key: str, day: dt.date) -> Status:
+    """Where a document stands on `day`, from the relations it receives and its `expires` date."""
+    incoming = lib.incoming.get(key, [])
+    endings = [e for e in incoming if e.kind in _ENDING]
+    doc = lib.documents.get(key)
+    pending = None
     if endings:
-        dates = sorted({lib.documents[e.newer].takes_effect for e in endings})
-        if len(dates) > 1:
-            for e in endings[1:]:
-                problems.error(e.path, e.line, "E020",
-                               f"{key} 被多次终止且日期矛盾："
-                               + "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings))
         first = min(endings, key=lambda e: (lib.documents[e.newer].takes_effect, e.newer))
         when = lib.documents[first.newer].takes_effect
-        if when <= lib.as_of:
+        if when <= day:
             return Status(_ENDING[first.kind], when, first.newer)
         pending = Status("in_force", when, first.newer, pending=True)
-    else:
-        pending = None
-    if doc is not None and doc.expires is not None and doc.expires < lib.as_of:
+    if doc is not None and doc.expires is not None and doc.expires < day:
         return Status("expired", doc.expires)
     amendments = sorted((e for e in incoming if e.kind == "amends"),
                         key=lambda e: (lib.documents[e.newer].takes_effect, e.newer))
-    effective = [e for e in amendments if lib.documents[e.newer].takes_effect <= lib.as_of]
+    effective = [e for e in amendments if lib.documents[e.newer].takes_effect <= day]
     if effective:
         last = effective[-1]
         return Status("amended", lib.documents[last.newer].takes_effect, last.newer)
     return pending or Status("in_force")
+
+
+def status_changes(lib: Library, key: str) -> tuple[tuple[dt.date, Status], ...]:
+    """The statuses a document takes after the as-of date, each with the day it starts.
+
+    A page built today carries them, so that read on a later day it can show that day's status
+    (a repeal taking effect, an `expires` date passing) without a rebuild.
+    """
+    days = {lib.documents[e.newer].takes_effect for e in lib.incoming.get(key, [])}
+    doc = lib.documents.get(key)
+    if doc is not None and doc.expires is not None:
+        days.add(doc.expires + dt.timedelta(days=1))  # expired the day after `expires`
+    out: list[tuple[dt.date, Status]] = []
+    current = lib.status[key]
+    for day in sorted(d for d in days if d > lib.as_of):
+        status = status_on(lib, key, day)
+        if status != current:
+            out.append((day, status))
+            current = status
+    return tuple(out)
 
 
 _SENTENCE_END = re.compile(r"[。；！？\n]")

@@ -17,6 +17,7 @@ from . import urls
 from .config import DEFAULT_TEMPLATES, Settings
 from .pages import NOT_FOUND, Page, SiteViews
 from .problems import Problems
+from .publish import page_head, write_discovery
 from .relations import Library
 from .views import SiteContext, template_context
 
@@ -54,7 +55,8 @@ class SiteRenderer:
         )
         self.env.filters["cn_date"] = cn_date
 
-    def site_context(self, page_url: str) -> SiteContext:
+    def site_context(self, page: Page) -> SiteContext:
+        page_url = page.url
         explicit_index = self.views.explicit_index
         if page_url == NOT_FOUND:
             # The 404 page is served in place of any missing URL, so relative links can't work there.
@@ -68,11 +70,12 @@ class SiteRenderer:
             def link(to: str) -> str:
                 return self.views.link(page_url, to)
         return SiteContext(site=self.settings, page_url=page_url, root=root, url=link,
-                           status_as_of=self.lib.as_of, explicit_index=explicit_index, urls=urls)
+                           status_as_of=self.lib.as_of, explicit_index=explicit_index, urls=urls,
+                           head=page_head(self.settings, page, link))
 
     def render_page(self, page: Page) -> str:
         template = self.env.get_template(page.view.template)
-        return template.render(template_context(self.site_context(page.url), page.view))
+        return template.render(template_context(self.site_context(page), page.view))
 
     def catalogue(self) -> str:
         """site/api/documents.json: one record per document, referenced ones included."""
@@ -130,10 +133,12 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
     """Write every page into `out_dir`; template errors are reported as problems, not raised."""
     try:
         renderer = SiteRenderer(lib, settings, explicit_index)
-        for page in renderer.views.pages():
+        pages = list(renderer.views.pages())
+        for page in pages:
             target = out_dir / urls.page_file(page.url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(renderer.render_page(page), encoding="utf-8")
+        write_discovery(out_dir, settings, pages, lib.as_of)
         catalogue = out_dir / urls.CATALOGUE
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         catalogue.write_text(renderer.catalogue(), encoding="utf-8")

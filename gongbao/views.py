@@ -24,6 +24,10 @@ class GazetteRef:
     url: str
     page: int | None
     """Printed start page, when the document has one."""
+    number: int
+    """期号 within the year."""
+    published: dt.date
+    """The issue's 出版日期."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,17 @@ class StatusView:
     """The document that ended or amended it (or will, when `pending`)."""
     pending: bool
     in_force: bool
+    changes: tuple[StatusChange, ...]
+    """The statuses it takes after the as-of date, oldest first: a page shows the one of the day it is read."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A status a document takes on a later day (a repeal taking effect, an `expires` date passing)."""
+
+    on: dt.date
+    status: StatusView
+    """The status from that day on (its own `changes` are empty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +286,20 @@ PageView = (HomePage | DocumentPage | ReferencedPage | GazettesPage | GazettePag
 
 
 @dataclass(frozen=True, slots=True)
+class PageHead:
+    """What a page's head tells search engines, feed readers and link previews, besides its title."""
+
+    url: str | None
+    """The page's absolute address (canonical link, og:url); None when the site has no base_url."""
+    og_type: str
+    """Open Graph type: "article" for a document's page, "website" for any other."""
+    feed: str | None
+    """Link to the Atom feed; None when the build writes none (no base_url)."""
+    structured_data: str | None
+    """schema.org JSON-LD of a document's page, already safe inside a <script> element."""
+
+
+@dataclass(frozen=True, slots=True)
 class SiteContext:
     """What every template may read besides its page's view."""
 
@@ -286,6 +315,7 @@ class SiteContext:
     """True when links name index.html (the offline bundle)."""
     urls: ModuleType
     """gongbao.urls, for the fixed addresses (urls.HOME, urls.ARCHIVE, …)."""
+    head: PageHead
 
 
 def template_context(common: SiteContext, view: PageView) -> dict[str, Any]:

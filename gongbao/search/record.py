@@ -29,3 +29,6 @@ class SearchRecord:
     """e.g. "2024年第2期" """
     text: str
     """plain text of the body, paragraphs separated by "\\n" """
+    status_changes: tuple[tuple[str, str], ...] = ()
+    """(day, status) for each status it takes after the build's as-of date, oldest first: the page
+    shows the one of the day it is read (see templates/assets/status.js)"""

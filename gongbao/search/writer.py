@@ -69,6 +69,9 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
         "pages": {page: part.start for page, part in zip(pages, parts)},
         # one list per column (they compress better than rows): see META_COLUMNS
         "columns": {c: [d[i] for d in docs] for i, c in enumerate(META_COLUMNS)},
+        # document -> [[day, status facet], …]: statuses taken after the build, applied on the day read
+        "status_changes": {n: [[day, facets.statuses[status]] for day, status in r.status_changes]
+                           for n, r in enumerate(records) if r.status_changes},
     })
 
 
@@ -84,7 +87,8 @@ class _Facets:
     @staticmethod
     def of(records: Sequence[SearchRecord]) -> _Facets:
         return _Facets(_numbered(i for r in records for i in r.issuers), _numbered(r.doc_type for r in records),
-                       _numbered(r.status for r in records), _numbered(r.gazette for r in records if r.gazette))
+                       _numbered(s for r in records for s in (r.status, *(s for _, s in r.status_changes))),
+                       _numbered(r.gazette for r in records if r.gazette))
 
     def row(self, record: SearchRecord) -> list[object]:
         """The date and facet columns of a document (see META_COLUMNS); -1: in no gazette."""

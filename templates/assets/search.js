@@ -198,6 +198,11 @@
         }
         m.starts[n] = start;
         m.avgBigrams = n ? sum / n : 1;
+        // Statuses taken after the build (status.js knows today): filters and results follow them.
+        var today = window.gongbaoStatus && window.gongbaoStatus.today, changes = m.status_changes || {};
+        Object.keys(changes).forEach(function (d) {
+          changes[d].forEach(function (c) { if (today && c[0] <= today) m.docs[d].status = c[1]; });
+        });
         return m;
       });
     }
