@@ -17,7 +17,7 @@ MAX_YAML_DEPTH = 20
 
 #: Refused anywhere in a content file: control characters other than tab and newline (YAML refuses
 #: them, a page would not show them) and U+2028/U+2029, which YAML counts as line breaks and editors don't.
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+REFUSED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _REPORTED_LINES = 10
 
 
@@ -94,7 +94,7 @@ def _refused_by_line(text: str) -> list[tuple[int, str]]:
     """(line, character) of the first refused character of each line that has one, up to one past the reported."""
     out: list[tuple[int, str]] = []
     line, pos = 1, 0
-    for m in _REFUSED.finditer(text):
+    for m in REFUSED_CHARACTERS.finditer(text):
         line += text.count("\n", pos, m.start())
         pos = m.start()
         if not out or out[-1][0] != line:

@@ -38,7 +38,7 @@ def check_body(path: Path, body: str, first_line: int, containers: tuple[str, ..
     md = _block_parser(containers)
     env: dict = {}
     tokens = md.parse(body, env)
-    lines = body.split("\n")
+    lines = re.split(r"\r\n?|\n", body)  # as markdown-it counts them
     # markdown-it stops tokenizing blocks nested maxNesting deep and silently drops the rest of
     # the enclosing block; an element opened one level above that is where the loss starts.
     limit = md.options.maxNesting - 1

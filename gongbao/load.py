@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .model import Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
-from .frontmatter import RawFile, read_front_matter
+from .frontmatter import REFUSED_CHARACTERS, RawFile, read_front_matter
 from .problems import Problems, clip
 from . import docnumber, lint
 from .slugs import SLUG_RE, slug_for_doc_number
@@ -27,6 +27,10 @@ _CN_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 
 #: Largest page or issue number: anything larger is a typo, and a number too long to print would break the page.
 MAX_NUMBER = 999_999
+#: Longest name that becomes part of a URL (发文机关, 文种, slug): a file name holds at most 255 bytes.
+MAX_NAME = 100
+#: Longest 文号: a 机关代字 of 12 characters (as the importer and body citations allow), 〔year〕, 序号, 号.
+MAX_DOC_NUMBER = 30
 
 
 class FieldError(Exception):
@@ -58,7 +62,16 @@ def _str(value: Any, node: yaml.Node) -> str:
             raise FieldError("须为文字，而不是这么长的数字") from None
     if not isinstance(value, str) or not value.strip():
         raise FieldError("须为非空文字")
+    if refused := REFUSED_CHARACTERS.search(value):  # written as a YAML escape such as "\f"
+        raise FieldError(f"含不可见字符 U+{ord(refused.group()):04X}（控制字符或行分隔符），请删除", "E026")
     return " ".join(value.split())
+
+
+def _name(value: Any, node: yaml.Node) -> str:
+    text = _str(value, node)
+    if len(text) > MAX_NAME:
+        raise FieldError(f"长 {len(text)} 字，超过 {MAX_NAME} 字（它会成为网址的一部分）：{clip(text)}")
+    return text
 
 
 def _date(value: Any, node: yaml.Node) -> dt.date:
@@ -74,7 +87,7 @@ def _date(value: Any, node: yaml.Node) -> dt.date:
                 return dt.date(int(m[1]), int(m[2]), int(m[3]))
             return dt.date.fromisoformat(text)
         except ValueError as exc:
-            raise FieldError(f"日期 {clip(text)} 不存在（{exc}）", "E008") from None
+            raise FieldError(f"日期 {clip(text)} 不存在（{str(exc)[:80]}）", "E008") from None
     raise FieldError(f"日期应写作 YYYY-MM-DD，而不是 {clip(value)}", "E008")
 
 
@@ -92,6 +105,8 @@ def _year(value: Any, node: yaml.Node) -> int:
 
 def _doc_number(value: Any, node: yaml.Node) -> str:
     text = docnumber.normalize(_str(value, node))
+    if len(text) > MAX_DOC_NUMBER:
+        raise FieldError(f"文号长 {len(text)} 字，超过 {MAX_DOC_NUMBER} 字：{clip(text)}", "E011")
     if docnumber.parse(text) is None:
         raise FieldError(f"文号 {clip(text)} 格式不正确，应如 武隆府发〔2024〕9号", "E011")
     return text
@@ -99,16 +114,16 @@ def _doc_number(value: Any, node: yaml.Node) -> str:
 
 def _issuers(value: Any, node: yaml.Node) -> tuple[str, ...]:
     if not isinstance(value, list):
-        return (_str(value, node),)
+        return (_name(value, node),)
     if not value:
         raise FieldError("须至少有一个发文机关")
-    issuers = _list_of(_str)(value, node)
+    issuers = _list_of(_name)(value, node)
     _no_repeats(issuers, node.value, "E032")
     return issuers
 
 
 def _slug(value: Any, node: yaml.Node) -> str:
-    text = _str(value, node)
+    text = _name(value, node)
     if not SLUG_RE.match(text):
         raise FieldError(f"网址 {clip(text)} 只能包含小写字母、数字和连字符", "E016")
     return text
@@ -230,7 +245,7 @@ DOCUMENT_FIELDS: dict[str, Field] = {
     "doc_number": Field(_doc_number, False, "文号"),
     "slug": Field(_slug, False, "网址"),
     "issuer": Field(_issuers, True, "发文机关"),
-    "doc_type": Field(_str, True, "文种"),
+    "doc_type": Field(_name, True, "文种"),
     "signed": Field(_date, True, "成文日期"),
     "published": Field(_date, False, "发布日期"),
     "effective": Field(_date, False, "施行日期"),

@@ -128,8 +128,9 @@ class Problems:
 
     def _add(self, path: Path | str, line: int, code: str, message: str, severity: Severity) -> None:
         assert code in CODES, code
-        message = " ".join(message.split())  # one problem, one line (a YAML error's text spans several)
-        if len(message) > MESSAGE_LIMIT:
+        cut = len(message) > 2 * MESSAGE_LIMIT  # before splitting: a message may list thousands of documents
+        message = " ".join(message[:2 * MESSAGE_LIMIT].split())  # one problem, one line (YAML errors span several)
+        if cut or len(message) > MESSAGE_LIMIT:
             message = message[:MESSAGE_LIMIT - 1] + "…"
         self.items.append(Problem(self.show(path), line, code, message, severity))
 

@@ -221,29 +221,32 @@ def _slug_line(doc: Document) -> int:
 
 
 def _check_cycles(edges: list[Edge], problems: Problems) -> None:
+    """Depth-first, with an explicit stack: a chain of thousands of editions must not hit the recursion limit."""
     graph: dict[str, list[Edge]] = defaultdict(list)
     for e in edges:
         graph[e.newer].append(e)
-    state: dict[str, int] = {}
+    done: set[str] = set()
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for e in graph.get(node, []):
-            if state.get(e.older) == 1:
-                cycle = stack[stack.index(e.older):] + [e.older]
+    for root in sorted(graph):
+        if root in done:
+            continue
+        path, on_path, todo = [root], {root: 0}, [iter(graph[root])]
+        while todo:
+            e = next(todo[-1], None)
+            if e is None:
+                node = path.pop()
+                del on_path[node]
+                done.add(node)
+                todo.pop()
+            elif e.older in on_path:
+                cycle = path[on_path[e.older]:] + [e.older]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     problems.error(e.path, e.line, "E019", f"关联构成循环：{' → '.join(cycle)}")
-            elif e.older not in state:
-                visit(e.older, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [])
+            elif e.older not in done:
+                on_path[e.older] = len(path)
+                path.append(e.older)
+                todo.append(iter(graph.get(e.older, [])))
 
 
 def _status(lib: Library, key: str, problems: Problems) -> Status:
@@ -264,10 +267,9 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
     if endings:
         dates = sorted({lib.documents[e.newer].takes_effect for e in endings})
         if len(dates) > 1:
+            listing = "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings)
             for e in endings[1:]:
-                problems.error(e.path, e.line, "E020",
-                               f"{key} 被多次终止且日期矛盾："
-                               + "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings))
+                problems.error(e.path, e.line, "E020", f"{key} 被多次终止且日期矛盾：{listing}")
         first = min(endings, key=lambda e: (lib.documents[e.newer].takes_effect, e.newer))
         when = lib.documents[first.newer].takes_effect
         if when <= lib.as_of:
