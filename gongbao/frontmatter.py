@@ -106,6 +106,9 @@ def _refused_by_line(text: str) -> list[tuple[int, str]]:
 
 def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
     """Split a file into YAML front-matter and body; report and return None when it can't be read."""
+    if not path.is_file():  # a folder, or a pipe or device that reading would wait on forever
+        problems.error(path, 0, "E001", "不是普通文件")
+        return None
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -132,7 +135,7 @@ def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or exc
-            problems.error(path, mark.line + 2 if mark else 1, "E003", f"YAML 语法错误：{clip(str(problem), 200)}"
+            problems.error(path, mark.line + 2 if mark else 1, "E003", f"YAML 语法错误：{str(problem)[:200]}"
                            + ("（值里有冒号时请加引号）" if "mapping values" in str(problem) else ""))
             return None
         if node is None:
@@ -151,13 +154,13 @@ def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
             try:
                 value = loader.construct_object(value_node, deep=True)
             except yaml.YAMLError as exc:
-                problems.error(path, line, "E003", f"{clip(key)}: {clip(str(exc), 200)}")
+                problems.error(path, line, "E003", f"{clip(key)}: {str(exc)[:200]}")
                 failed.add(key)
                 continue
             except ValueError as exc:  # a date that does not exist, or an int too long to read
                 is_date = isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":timestamp")
                 problems.error(path, line, "E008" if is_date else "E007",
-                               f"{clip(key)}: {'日期不存在' if is_date else '数值无法读取'}（{clip(str(exc), 200)}）")
+                               f"{clip(key)}: {'日期不存在' if is_date else '数值无法读取'}（{str(exc)[:200]}）")
                 failed.add(key)
                 continue
             fields[key] = (value, value_node, line)

@@ -135,14 +135,14 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
             if rel.doc_number == doc.doc_number:
                 problems.error(doc.path, rel.line, "E018", f"{rel.kind}: 文件不能{RELATION_LABELS[rel.kind]}自身（{rel.doc_number}）")
                 continue
-            first = seen.get(rel.doc_number)
-            if first is not None and first.kind == rel.kind:
+            earlier = seen.get(rel.doc_number)
+            if earlier is not None and earlier.kind == rel.kind:
                 problems.error(doc.path, rel.line, "E022", f"{rel.kind}: {rel.doc_number} 重复声明")
                 continue
-            if first is not None:
+            if earlier is not None:
                 # Two edges to one document would list it twice and let the order of the edges pick its status.
-                problems.error(doc.path, rel.line, "E031", f"{rel.kind}: {rel.doc_number} 已在第 {first.line} 行声明为 "
-                               f"{first.kind}（{RELATION_LABELS[first.kind]}），同一文件只能有一种关联")
+                problems.error(doc.path, rel.line, "E031", f"{rel.kind}: {rel.doc_number} 已在第 {earlier.line} 行声明为 "
+                               f"{earlier.kind}（{RELATION_LABELS[earlier.kind]}），同一文件只能有一种关联")
                 continue
             seen[rel.doc_number] = rel
             edges.append(Edge(rel.kind, doc.key, rel.doc_number, doc.path, rel.line))

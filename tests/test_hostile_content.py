@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import resource
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,13 @@ def test_hostile_file_is_reported_at_its_line_or_accepted(tmp_path: Path, hostil
     assert_well_formed(problems)
     assert {(p.code, p.line) for p in problems if p.path == hostile.path} == hostile.expect
     assert not [p for p in problems if p.path != hostile.path and p.severity == "error"]
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["named pipe", "folder"])
+def test_a_content_path_that_is_not_a_file_is_reported_not_read(tmp_path: Path, make: Callable[[Path], None]) -> None:
+    project = write_project(tmp_path / "proj")
+    make(project / "content/documents/x.md")
+    assert {(p.code, p.line) for p in check(project)} == {("E001", 0)}
 
 
 def test_a_value_too_long_to_print_is_clipped(tmp_path: Path) -> None:
