@@ -20,7 +20,7 @@ from gongbao import lint
 from test_hostile_content import assert_well_formed, deadline
 
 # Fixed seed and bounded counts: the same examples on every run, a few seconds in CI.
-FUZZ = settings(derandomize=True, max_examples=150, deadline=None, database=None,
+FUZZ = settings(derandomize=True, max_examples=100, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 CONTROLS = ["\x00", "\x0c", "\x1b", "\x85", "\u2028", "\r", "\ufeff"]
@@ -115,12 +115,14 @@ def test_random_gazette_is_reported_never_raised(project: Path, head: str, body:
     check_file(project, "content/gazettes/2024-02.md", f"---\n{head}---\n{body}")
 
 
-_renderer = BodyRenderer(Citations({}, {}))
-_unlimited = BodyRenderer(Citations({}, {}))
-_unlimited.md.options["maxNesting"] = 1000
+# The renderer's parser, twice, without the inline pass (blocks are where content is dropped): as configured,
+# and with no practical nesting limit.
+_renderer = BodyRenderer(Citations({}, {})).md.disable("inline")
+_unlimited = BodyRenderer(Citations({}, {})).md.disable("inline")
+_unlimited.options["maxNesting"] = 1000
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=200)
 @given(markdown())
 def test_a_body_without_E030_renders_whole(body: str) -> None:
     """Where lint reports no E030, the renderer's own parse equals one with no nesting limit: nothing is dropped."""
@@ -128,5 +130,5 @@ def test_a_body_without_E030_renders_whole(body: str) -> None:
     lint.check_body(Path("x.md"), body, 1, CONTAINERS, problems)
     if any(p.code == "E030" for p in problems.items):
         return
-    shape = [[(t.type, t.level, t.map) for t in md.parse(body)] for md in (_renderer.md, _unlimited.md)]
+    shape = [[(t.type, t.level, t.map) for t in md.parse(body)] for md in (_renderer, _unlimited)]
     assert shape[0] == shape[1]
