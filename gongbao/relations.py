@@ -288,8 +288,8 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
     return pending or Status("in_force")
 
 
-_SENTENCE_END = re.compile(r"[。；！？\n]")
-_REPEAL_VERB = re.compile("废止")
+_SENTENCE_ENDS = "。；！？\n"
+_REPEAL = "废止"
 
 
 def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
@@ -313,16 +313,18 @@ def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
 def _repeal_targets(body: str) -> Iterator[re.Match[str]]:
     """Each 文号 said to be 废止: the last one cited before a 废止 in the same sentence, in one pass.
 
-    根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令. Sentence ends,
-    citations and verbs are each found once, left to right, and merged: linear in the body's length.
+    根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令. Each stretch
+    of text between two 废止 is searched once for sentence ends, and citations are found once, left
+    to right: linear in the body's length.
     """
-    ends = _SENTENCE_END.finditer(body)
+    if _REPEAL not in body:  # most bodies: skip looking for citations at all
+        return
     citations = docnumber.IN_TEXT.finditer(body)
-    end, citation = next(ends, None), next(citations, None)
-    sentence_start, last, said = 0, None, None
-    for verb in _REPEAL_VERB.finditer(body):
-        while end is not None and end.start() < verb.start():
-            sentence_start, end = end.end(), next(ends, None)
+    citation = next(citations, None)
+    sentence_start, searched, last, said = 0, 0, None, None
+    for verb in re.finditer(_REPEAL, body):
+        sentence_start = max(sentence_start, *(body.rfind(end, searched, verb.start()) + 1 for end in _SENTENCE_ENDS))
+        searched = verb.start()
         while citation is not None and citation.end() <= verb.start():
             last, citation = citation, next(citations, None)
         if last is not None and last is not said and last.start() >= sentence_start:

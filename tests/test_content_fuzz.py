@@ -1,8 +1,9 @@
-"""Fuzzing the loader: random front matter and bodies never raise out of `check`, every problem is one `path:line: CODE message` line."""
+"""Fuzzing the checks: random front matter and bodies never raise out of `check`, every problem is one `path:line: CODE message` line, and the one-pass scans agree with their plain readings."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from gongbao.config import load_settings
 from gongbao.load import CONTAINERS, DOCUMENT_FIELDS, GAZETTE_FIELDS
 from gongbao.markdown import BodyRenderer, Citations
 from gongbao.problems import ContentError, Problems
-from gongbao import lint
+from gongbao import docnumber, lint
+from gongbao.relations import _repeal_targets
 from test_hostile_content import assert_well_formed, deadline
 
 # Fixed seed and bounded counts: the same examples on every run, a few seconds in CI.
@@ -132,3 +134,19 @@ def test_a_body_without_E030_renders_whole(body: str) -> None:
         return
     shape = [[(t.type, t.level, t.map) for t in md.parse(body)] for md in (_renderer, _unlimited)]
     assert shape[0] == shape[1]
+
+
+REPEAL_PIECES = ["废止", "。", "\n", "；", "武隆府发〔2019〕1号", "渝府令 [2019] 2号", "x", "，", " ", "关于", "〔", "〕", "3号", "止"]
+
+
+@settings(FUZZ, max_examples=300)
+@given(st.lists(st.sampled_from(REPEAL_PIECES), max_size=30).map("".join))
+def test_one_pass_repeal_scan_reads_like_sentence_by_sentence(body: str) -> None:
+    """The linear W101 scan finds what the plain reading finds: per 废止, the last 文号 cited before it in its sentence."""
+    plain = []
+    for verb in re.finditer("废止", body):
+        start = max((m.end() for m in re.finditer(r"[。；！？\n]", body[:verb.start()])), default=0)
+        cited = list(docnumber.IN_TEXT.finditer(body, start, verb.start()))
+        if cited and (not plain or plain[-1] != (cited[-1].start(), cited[-1].group())):
+            plain.append((cited[-1].start(), cited[-1].group()))
+    assert [(m.start(), m.group()) for m in _repeal_targets(body)] == plain
