@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.parse import urlsplit
 
 import yaml
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,14 +12,22 @@ from typing import Any
 import yaml
 
 from .model import CONTAINERS, Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
-from .problems import Problems
-from . import docnumber
+from .frontmatter import REFUSED_CHARACTERS, RawFile, read_front_matter
+from .problems import Problems, clip
+from . import docnumber, lint
 from .slugs import SLUG_RE, slug_for_doc_number
 
 DOCUMENTS_DIR = "documents"
 GAZETTES_DIR = "gazettes"
 
 _CN_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+
+#: Largest page or issue number: anything larger is a typo, and a number too long to print would break the page.
+MAX_NUMBER = 999_999
+#: Longest name that becomes part of a URL (发文机关, 文种, slug): a file name holds at most 255 bytes.
+MAX_NAME = 100
+#: Longest 文号: a 机关代字 of 12 characters (as the importer and body citations allow), 〔year〕, 序号, 号.
+MAX_DOC_NUMBER = 30
 
 
 class FieldError(Exception):
@@ -45,10 +53,22 @@ class Field:
 
 def _str(value: Any, node: yaml.Node) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
+        try:
+            value = str(value)
+        except ValueError:  # an int with more digits than Python will print
+            raise FieldError("须为文字，而不是这么长的数字") from None
     if not isinstance(value, str) or not value.strip():
         raise FieldError("须为非空文字")
+    if refused := REFUSED_CHARACTERS.search(value):  # written as a YAML escape such as "\f"
+        raise FieldError(f"含不可见字符 U+{ord(refused.group()):04X}（控制字符或行分隔符），请删除", "E026")
     return " ".join(value.split())
+
+
+def _name(value: Any, node: yaml.Node) -> str:
+    text = _str(value, node)
+    if len(text) > MAX_NAME:
+        raise FieldError(f"长 {len(text)} 字，超过 {MAX_NAME} 字（它会成为网址的一部分）：{clip(text)}")
+    return text
 
 
 def _date(value: Any, node: yaml.Node) -> dt.date:
@@ -64,40 +84,45 @@ def _date(value: Any, node: yaml.Node) -> dt.date:
                 return dt.date(int(m[1]), int(m[2]), int(m[3]))
             return dt.date.fromisoformat(text)
         except ValueError as exc:
-            raise FieldError(f"日期 {text!r} 不存在（{exc}）", "E008") from None
-    raise FieldError(f"日期应写作 YYYY-MM-DD，而不是 {value!r}", "E008")
+            raise FieldError(f"日期 {clip(text)} 不存在（{str(exc)[:80]}）", "E008") from None
+    raise FieldError(f"日期应写作 YYYY-MM-DD，而不是 {clip(value)}", "E008")
 
 
 def _positive_int(value: Any, node: yaml.Node) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FieldError(f"须为正整数，而不是 {value!r}", "E009")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NUMBER:
+        raise FieldError(f"须为不超过 {MAX_NUMBER} 的正整数，而不是 {clip(value)}", "E009")
     return value
 
 
 def _year(value: Any, node: yaml.Node) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1949 <= value <= 2999:
-        raise FieldError(f"年份须为四位数字，而不是 {value!r}")
+        raise FieldError(f"年份须为四位数字，而不是 {clip(value)}")
     return value
 
 
 def _doc_number(value: Any, node: yaml.Node) -> str:
     text = docnumber.normalize(_str(value, node))
+    if len(text) > MAX_DOC_NUMBER:
+        raise FieldError(f"文号长 {len(text)} 字，超过 {MAX_DOC_NUMBER} 字：{clip(text)}", "E011")
     if docnumber.parse(text) is None:
-        raise FieldError(f"文号 {text!r} 格式不正确，应如 武隆府发〔2024〕9号", "E011")
+        raise FieldError(f"文号 {clip(text)} 格式不正确，应如 武隆府发〔2024〕9号", "E011")
     return text
 
 
 def _issuers(value: Any, node: yaml.Node) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
-    if not items:
+    if not isinstance(value, list):
+        return (_name(value, node),)
+    if not value:
         raise FieldError("须至少有一个发文机关")
-    return tuple(_str(v, node) for v in items)
+    issuers = _list_of(_name)(value, node)
+    _no_repeats(issuers, node.value, "E032")
+    return issuers
 
 
 def _slug(value: Any, node: yaml.Node) -> str:
-    text = _str(value, node)
+    text = _name(value, node)
     if not SLUG_RE.match(text):
-        raise FieldError(f"网址 {text!r} 只能包含小写字母、数字和连字符", "E016")
+        raise FieldError(f"网址 {clip(text)} 只能包含小写字母、数字和连字符", "E016")
     return text
 
 
@@ -118,6 +143,15 @@ def _list_of(item: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.Node]
     return parse
 
 
+def _no_repeats(names: Iterable[str], nodes: Iterable[yaml.Node], code: str) -> None:
+    """Names that must differ (an issuer or section twice would list a document twice); points at the repeat."""
+    seen: set[str] = set()
+    for name, node in zip(names, nodes):
+        if name in seen:
+            raise FieldError(f"{clip(name)} 重复出现", code, node.start_mark.line + 1)
+        seen.add(name)
+
+
 def _mapping(value: Any, node: yaml.Node, allowed: dict[str, Field]) -> dict[str, Any]:
     """Read a nested mapping with the same strictness as the top level."""
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
@@ -127,7 +161,9 @@ def _mapping(value: Any, node: yaml.Node, allowed: dict[str, Field]) -> dict[str
         key = key_node.value
         line = key_node.start_mark.line + 1
         if key not in allowed:
-            raise FieldError(f"未知的字段 {key!r}；此处可用：{'、'.join(allowed)}", "E005", line)
+            raise FieldError(f"未知的字段 {clip(key)}；此处可用：{'、'.join(allowed)}", "E005", line)
+        if key in out:
+            raise FieldError(f"字段 {key} 重复出现", "E007", line)
         try:
             out[key] = allowed[key].parse(value[key], value_node)
         except FieldError as exc:
@@ -185,10 +221,20 @@ def _section(value: Any, node: yaml.Node) -> Section:
     return Section(data["title"], data.get("items", ()))
 
 
+def _sections(value: Any, node: yaml.Node) -> tuple[Section, ...]:
+    sections = _list_of(_section)(value, node)
+    _no_repeats((s.title for s in sections), node.value, "E033")
+    return sections
+
+
 def _labelled(value: Any, node: yaml.Node) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+    """Labels and values as written, from the nodes: YAML would merge labels equal as values (1 and 01)
+    and read 0123 as the octal number 83."""
+    if not isinstance(node, yaml.MappingNode) or not all(isinstance(v, yaml.ScalarNode) for _, v in node.value):
         raise FieldError("须为“名称: 内容”形式的映射")
-    return tuple((_str(k, node), _str(v, node)) for k, v in value.items())
+    labels = [_str(k.value, k) for k, _ in node.value]
+    _no_repeats(labels, (k for k, _ in node.value), "E007")
+    return tuple(zip(labels, (_str(v.value, v) for _, v in node.value)))
 
 
 DOCUMENT_FIELDS: dict[str, Field] = {
@@ -196,7 +242,7 @@ DOCUMENT_FIELDS: dict[str, Field] = {
     "doc_number": Field(_doc_number, False, "文号"),
     "slug": Field(_slug, False, "网址"),
     "issuer": Field(_issuers, True, "发文机关"),
-    "doc_type": Field(_str, True, "文种"),
+    "doc_type": Field(_name, True, "文种"),
     "signed": Field(_date, True, "成文日期"),
     "published": Field(_date, False, "发布日期"),
     "effective": Field(_date, False, "施行日期"),
@@ -219,81 +265,13 @@ GAZETTE_FIELDS: dict[str, Field] = {
     "published": Field(_date, True, "出版日期"),
     "frequency": Field(_str, False, "刊期"),
     "remark": Field(_str, False, "说明"),
-    "sections": Field(_list_of(_section), True, "栏目"),
+    "sections": Field(_sections, True, "栏目"),
     "editorial_board": Field(_labelled, False, "编辑委员会"),
     "colophon": Field(_labelled, False, "版权信息"),
 }
 
 
 # ---------------------------------------------------------------- files
-
-
-@dataclass(frozen=True, slots=True)
-class RawFile:
-    """A content file split into its front-matter fields and body."""
-
-    path: Path
-    fields: dict[str, tuple[Any, yaml.Node, int]]
-    """key → (value, node, line)."""
-    body: str
-    body_line: int
-    failed: frozenset[str]
-    """Keys present but unreadable (already reported): not also reported as missing."""
-
-
-def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
-    """Split a file into YAML front-matter and body; report and return None when it can't be read."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.error(path, 0, "E001", f"无法读取文件：{exc}")
-        return None
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        problems.error(path, 1, "E002", "文件须以一行 --- 开头，其后是前言（YAML），再以一行 --- 结束")
-        return None
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
-        problems.error(path, 1, "E002", "前言没有结束：缺少第二行 ---（是否忘了在正文前加 ---？）")
-        return None
-    yaml_text = "".join(lines[1:end])
-    loader = yaml.SafeLoader(yaml_text)
-    try:
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = (mark.line + 2) if mark else 1
-            problems.error(path, line, "E003", f"YAML 语法错误：{exc.problem or exc}"
-                           + ("（值里有冒号时请加引号）" if "mapping values" in str(exc.problem) else ""))
-            return None
-        if node is None:
-            node = yaml.MappingNode("tag:yaml.org,2002:map", [])
-        if not isinstance(node, yaml.MappingNode):
-            problems.error(path, 2, "E004", "前言须为“键: 值”形式的映射")
-            return None
-        fields: dict[str, tuple[Any, yaml.Node, int]] = {}
-        failed: set[str] = set()
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 2
-            key = key_node.value
-            if key in fields:
-                problems.error(path, line, "E007", f"字段 {key} 重复出现（第 {fields[key][2]} 行已有）")
-                continue
-            try:
-                value = loader.construct_object(value_node, deep=True)
-            except ValueError as exc:
-                problems.error(path, line, "E008", f"{key}: 日期不存在（{exc}）")
-                failed.add(key)
-                continue
-            except yaml.YAMLError as exc:
-                problems.error(path, line, "E003", f"{key}: {exc}")
-                failed.add(key)
-                continue
-            fields[key] = (value, value_node, line)
-    finally:
-        loader.dispose()
-    return RawFile(path, fields, "".join(lines[end + 1:]), end + 2, frozenset(failed))
 
 
 def _parse_fields(raw: RawFile, spec: dict[str, Field], kind: str, problems: Problems) -> dict[str, Any] | None:
@@ -304,7 +282,7 @@ def _parse_fields(raw: RawFile, spec: dict[str, Field], kind: str, problems: Pro
         if field is None:
             hint = _closest(key, spec)
             problems.error(raw.path, line, "E005",
-                           f"未知的字段 {key!r}" + (f"（是否想写 {hint}？）" if hint else f"；{kind}可用的字段：{', '.join(spec)}"))
+                           f"未知的字段 {clip(key)}" + (f"（是否想写 {hint}？）" if hint else f"；{kind}可用的字段：{', '.join(spec)}"))
             ok = False
             continue
         try:
@@ -356,12 +334,14 @@ def load_document(path: Path, problems: Problems) -> Document | None:
     if raw is None:
         return None
     _check_containers(raw, problems)
+    lint.check_body(path, raw.body, raw.body_line, CONTAINERS, problems)
     data = _parse_fields(raw, DOCUMENT_FIELDS, "公文", problems)
     if data is None:
         return None
     shown = problems.show(path)
     if "page" in data and "gazette" not in data:
         problems.error(path, raw.fields["page"][2], "E014", "给出了页码 page，却没有公报期号 gazette")
+    _check_expiry(raw, data, problems)
     doc_number = data.get("doc_number")
     slug = data.get("slug") or (slug_for_doc_number(doc_number) if doc_number else None)
     if slug is None:
@@ -391,13 +371,23 @@ def load_document(path: Path, problems: Problems) -> Document | None:
         relations=relations,
         body=raw.body,
         body_line=raw.body_line,
+        lines={key: line for key, (_, _, line) in raw.fields.items()},
     )
+
+
+def _check_expiry(raw: RawFile, data: dict[str, Any], problems: Problems) -> None:
+    """有效期至 before the document was signed or took effect: it would never be in force."""
+    expires, effective = data.get("expires"), data.get("effective")
+    start, label = (effective, "施行日期") if effective and effective > data["signed"] else (data["signed"], "成文日期")
+    if expires is not None and expires < start:
+        problems.error(raw.path, raw.fields["expires"][2], "E034", f"有效期至 {expires} 早于{label} {start}")
 
 
 def load_gazette(path: Path, default_title: str, problems: Problems) -> Gazette | None:
     raw = read_front_matter(path, problems)
     if raw is None:
         return None
+    lint.check_body(path, raw.body, raw.body_line, CONTAINERS, problems)
     data = _parse_fields(raw, GAZETTE_FIELDS, "公报", problems)
     if data is None:
         return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 RelationKind = Literal["repeals", "replaces", "amends"]
@@ -98,6 +99,8 @@ class Document:
     """Markdown body."""
     body_line: int
     """Line of the file on which the body starts (for messages about the body)."""
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """Front-matter key → its line in the file, so that a problem with a value points at it."""
 
     @property
     def takes_effect(self) -> dt.date:

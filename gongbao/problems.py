@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -35,13 +36,50 @@ CODES: dict[str, str] = {
     "E023": "正文中的 Markdown 容器未闭合或名称未知",
     "E024": "站点配置错误",
     "E025": "模板错误",
+    "E026": "文件含控制字符或 Unicode 行分隔符（NUL、换页、ESC 等不可见字符）",
+    "E027": "前言使用了 YAML 锚点、别名或标签（&、*、!）",
+    "E028": "前言的键须为简单文字，不能是列表或映射",
+    "E029": "前言嵌套过深",
+    "E030": "正文的列表、引用或容器嵌套超出 Markdown 渲染的上限，其中的内容会丢失",
+    "E031": "同一文号以多种关联（废止、替代、修改）声明",
+    "E032": "发文机关重复",
+    "E033": "公报栏目重复",
+    "E034": "有效期至早于成文日期或施行日期",
+    "E035": "表格行的单元格多于表头，多出的内容不会显示",
     "E050": "站点配置缺少必填项（如刊名 title；新站点请运行 gongbao init）",
     "E051": "logo 图片文件不存在或不是网页图片",
     "E052": "站点配置的取值格式不正确（网站标识码、备案号、网址、邮箱、文件夹）",
     "E060": "base_url 须为以 http:// 或 https:// 开头、以 / 结尾的完整网址",
     "W101": "正文称某文号“废止”，但前言未声明对应关联",
     "W102": "被引用文件在不同文件中的标题不一致",
+    "W103": "正文中的一行会被当作 Markdown 链接定义，不会显示",
 }
+
+#: Longest message printed: a value pasted into the content by mistake must not flood the terminal.
+MESSAGE_LIMIT = 400
+
+
+class _Brief(reprlib.Repr):
+    """reprlib's bounded repr, with few items per level: its cost and length don't grow with the value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 2, 4, 4, 4, 4
+
+
+_BRIEF = _Brief()
+
+
+def clip(value: object, limit: int = 60) -> str:
+    """`value` as a message shows it: its repr, cut to `limit` characters with … (never the whole of a huge value)."""
+    if isinstance(value, str):
+        text = repr(value[:limit])
+    else:
+        try:
+            text = _BRIEF.repr(value)
+        except ValueError:  # an int with more digits than Python will print
+            text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -70,9 +108,15 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
     root: Path | None = None
     """Paths under this folder are shown relative to it."""
+    shown: dict[Path | str, str] = field(default_factory=dict, repr=False)
+    """`show` per path: resolving costs system calls, and one file may have thousands of problems."""
 
     def show(self, path: Path | str) -> str:
-        p = Path(path)
+        if path not in self.shown:
+            self.shown[path] = self._relative(Path(path))
+        return self.shown[path]
+
+    def _relative(self, p: Path) -> str:
         if self.root is not None:
             try:
                 return p.resolve().relative_to(self.root.resolve()).as_posix()
@@ -81,12 +125,18 @@ class Problems:
         return p.as_posix()
 
     def error(self, path: Path | str, line: int, code: str, message: str) -> None:
-        assert code in CODES, code
-        self.items.append(Problem(self.show(path), line, code, message))
+        self._add(path, line, code, message, "error")
 
     def warn(self, path: Path | str, line: int, code: str, message: str) -> None:
+        self._add(path, line, code, message, "warning")
+
+    def _add(self, path: Path | str, line: int, code: str, message: str, severity: Severity) -> None:
         assert code in CODES, code
-        self.items.append(Problem(self.show(path), line, code, message, "warning"))
+        cut = len(message) > 2 * MESSAGE_LIMIT  # before splitting: a message may list thousands of documents
+        message = " ".join(message[:2 * MESSAGE_LIMIT].split())  # one problem, one line (YAML errors span several)
+        if cut or len(message) > MESSAGE_LIMIT:
+            message = message[:MESSAGE_LIMIT - 1] + "…"
+        self.items.append(Problem(self.show(path), line, code, message, severity))
 
     @property
     def errors(self) -> list[Problem]:

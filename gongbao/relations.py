@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import docnumber, urls
-from .model import INVERSE, RELATION_LABELS, STATUS_LABELS, Content, Document, Gazette, RelationKind
-from .problems import Problems
+from .model import INVERSE, RELATION_LABELS, STATUS_LABELS, Content, Document, Gazette, RelationDecl, RelationKind
+from .problems import Problems, clip
 from .slugs import slug_for_doc_number
 
 _ENDING: dict[RelationKind, str] = {"repeals": "repealed", "replaces": "replaced"}
@@ -114,7 +115,7 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
     for doc in sorted(content.documents, key=lambda d: (d.signed, d.doc_number or "", d.slug)):
         if doc.doc_number and doc.doc_number in documents:
             first = documents[doc.doc_number]
-            problems.error(doc.path, 1, "E010", f"文号 {doc.doc_number} 重复：{first.path} 已使用")
+            problems.error(doc.path, doc.lines.get("doc_number", 1), "E010", f"文号 {doc.doc_number} 重复：{first.path} 已使用")
             continue
         documents[doc.key] = doc
     gazettes = _check_gazettes(content, documents, problems)
@@ -122,15 +123,21 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
     edges: list[Edge] = []
     cited_titles: dict[str, dict[str, str]] = defaultdict(dict)
     for doc in documents.values():
-        seen: set[tuple[str, str]] = set()
+        seen: dict[str, RelationDecl] = {}
         for rel in doc.relations:
             if rel.doc_number == doc.doc_number:
                 problems.error(doc.path, rel.line, "E018", f"{rel.kind}: 文件不能{RELATION_LABELS[rel.kind]}自身（{rel.doc_number}）")
                 continue
-            if (rel.kind, rel.doc_number) in seen:
+            earlier = seen.get(rel.doc_number)
+            if earlier is not None and earlier.kind == rel.kind:
                 problems.error(doc.path, rel.line, "E022", f"{rel.kind}: {rel.doc_number} 重复声明")
                 continue
-            seen.add((rel.kind, rel.doc_number))
+            if earlier is not None:
+                # Two edges to one document would list it twice and let the order of the edges pick its status.
+                problems.error(doc.path, rel.line, "E031", f"{rel.kind}: {rel.doc_number} 已在第 {earlier.line} 行声明为 "
+                               f"{earlier.kind}（{RELATION_LABELS[earlier.kind]}），同一文件只能有一种关联")
+                continue
+            seen[rel.doc_number] = rel
             edges.append(Edge(rel.kind, doc.key, rel.doc_number, doc.path, rel.line))
             if rel.title:
                 cited_titles[rel.doc_number][doc.path] = rel.title
@@ -144,7 +151,7 @@ def build_library(content: Content, as_of: dt.date, problems: Problems) -> Libra
             problems.warn(sorted(titles)[0], 0, "W102", f"{number} 的标题在各处不一致（{where}）")
         referenced[number] = Referenced(number, distinct[0] if distinct else None, slug_for_doc_number(number))
 
-    _check_slugs(documents, referenced, problems)
+    _check_slugs(documents, referenced, edges, problems)
     _check_cycles(edges, problems)
 
     lib = Library(documents, referenced, gazettes, {}, as_of)
@@ -172,53 +179,67 @@ def _check_gazettes(content: Content, documents: dict[str, Document], problems: 
         issue = gazettes.get(doc.gazette)
         if issue is None:
             known = "、".join(gazettes) or "（无）"
-            problems.error(doc.path, 1, "E012", f"公报期号 {doc.gazette!r} 不存在；已有：{known}")
+            problems.error(doc.path, doc.lines.get("gazette", 1), "E012", f"公报期号 {clip(doc.gazette)} 不存在；已有：{known}")
         elif doc.section is not None and doc.section not in {s.title for s in issue.sections}:
             names = "、".join(s.title for s in issue.sections)
-            problems.error(doc.path, 1, "E013", f"栏目 {doc.section!r} 不在 {issue.label} 的栏目中（{names}）")
+            problems.error(doc.path, doc.lines.get("section", 1), "E013", f"栏目 {clip(doc.section)} 不在 {issue.label} 的栏目中（{names}）")
     return gazettes
 
 
-def _check_slugs(documents: dict[str, Document], referenced: dict[str, Referenced], problems: Problems) -> None:
-    owners: dict[str, str] = {}
+def _check_slugs(documents: dict[str, Document], referenced: dict[str, Referenced], edges: list[Edge],
+                 problems: Problems) -> None:
+    owners: dict[str, Document | Referenced] = {}
     for doc in documents.values():
-        if doc.slug in owners:
-            problems.error(doc.path, 1, "E015",
-                           f"网址 {urls.document(doc.slug)} 已属于 {owners[doc.slug]}；请在前言中用 slug 字段指定另一个网址")
-        else:
-            owners[doc.slug] = doc.path
+        owner = owners.setdefault(doc.slug, doc)
+        if owner is not doc:
+            problems.error(doc.path, _slug_line(doc), "E015",
+                           f"网址 {urls.document(doc.slug)} 已属于 {owner.path}；请在前言中用 slug 字段指定另一个网址")
+    cited_at: dict[str, Edge] = {}
+    for e in edges:
+        cited_at.setdefault(e.older, e)
     for ref in referenced.values():
-        if ref.slug in owners:
-            problems.error(owners[ref.slug], 1, "E015",
+        owner = owners.setdefault(ref.slug, ref)
+        if isinstance(owner, Document):
+            problems.error(owner.path, _slug_line(owner), "E015",
                            f"网址 {urls.document(ref.slug)} 与被引用文件 {ref.doc_number} 的网址冲突；请用 slug 字段指定另一个网址")
-        else:
-            owners[ref.slug] = ref.doc_number
+        elif owner is not ref:
+            e = cited_at[ref.doc_number]
+            problems.error(e.path, e.line, "E015", f"被引用文件 {ref.doc_number} 与 {owner.doc_number} 的网址都是 "
+                           f"{urls.document(ref.slug)}；请收录其中一件并用 slug 字段指定网址")
+
+
+def _slug_line(doc: Document) -> int:
+    """The line the slug comes from: its own key, else the 文号 it is made from."""
+    return doc.lines.get("slug") or doc.lines.get("doc_number", 1)
 
 
 def _check_cycles(edges: list[Edge], problems: Problems) -> None:
+    """Depth-first, with an explicit stack: a chain of thousands of editions must not hit the recursion limit."""
     graph: dict[str, list[Edge]] = defaultdict(list)
     for e in edges:
         graph[e.newer].append(e)
-    state: dict[str, int] = {}
+    done: set[str] = set()
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for e in graph.get(node, []):
-            if state.get(e.older) == 1:
-                cycle = stack[stack.index(e.older):] + [e.older]
+    for root in sorted(graph):
+        if root in done:
+            continue
+        path, on_path, todo = [root], {root: 0}, [iter(graph[root])]
+        while todo:
+            e = next(todo[-1], None)
+            if e is None:
+                node = path.pop()
+                del on_path[node]
+                done.add(node)
+                todo.pop()
+            elif e.older in on_path:
+                cycle = path[on_path[e.older]:] + [e.older]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     problems.error(e.path, e.line, "E019", f"关联构成循环：{' → '.join(cycle)}")
-            elif e.older not in state:
-                visit(e.older, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [])
+            elif e.older not in done:
+                on_path[e.older] = len(path)
+                path.append(e.older)
+                todo.append(iter(graph.get(e.older, [])))
 
 
 def _status(lib: Library, key: str, problems: Problems) -> Status:
@@ -238,10 +259,9 @@ def _status(lib: Library, key: str, problems: Problems) -> Status:
                            f"{e.older} 是 {own_year} 年的文件，不能在 {when} 被{RELATION_LABELS[e.kind]}")
     endings = [e for e in incoming if e.kind in _ENDING]
     if len({lib.documents[e.newer].takes_effect for e in endings}) > 1:
+        listing = "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings)
         for e in endings[1:]:
-            problems.error(e.path, e.line, "E020",
-                           f"{key} 被多次终止且日期矛盾："
-                           + "；".join(f"{x.newer} 于 {lib.documents[x.newer].takes_effect}" for x in endings))
+            problems.error(e.path, e.line, "E020", f"{key} 被多次终止且日期矛盾：{listing}")
     return status_on(lib, key, lib.as_of)
 
 
@@ -288,24 +308,45 @@ def status_changes(lib: Library, key: str) -> tuple[tuple[dt.date, Status], ...]
     return tuple(out)
 
 
-_SENTENCE_END = re.compile(r"[。；！？\n]")
+_SENTENCE_ENDS = "。；！？\n"
+_REPEAL = "废止"
 
 
 def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
     """A body that says a 文号 is 废止 without a declared relation: probably a forgotten relation.
 
-    The 文号 said to be repealed is the last one cited before 废止 in the same sentence
-    (根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令).
+    Reported once per 文号 and document, at the first such sentence.
     """
     for doc in lib.documents.values():
-        declared = {e.older for e in lib.outgoing.get(doc.key, [])}
-        for verb in re.finditer("废止", doc.body):
-            start = max((x.end() for x in _SENTENCE_END.finditer(doc.body, 0, verb.start())), default=0)
-            cited = list(docnumber.IN_TEXT.finditer(doc.body, start, verb.start()))
-            if not cited:
+        quiet = {e.older for e in lib.outgoing.get(doc.key, [])}  # declared, or already warned about
+        line, counted_to = doc.body_line, 0
+        for cited in _repeal_targets(doc.body):
+            number = docnumber.normalize(cited.group())
+            if number == doc.doc_number or number in quiet or docnumber.parse(number) is None:
                 continue
-            number = docnumber.normalize(cited[-1].group())
-            if number == doc.doc_number or number in declared or docnumber.parse(number) is None:
-                continue
-            line = doc.body_line + doc.body.count("\n", 0, cited[-1].start())
+            quiet.add(number)
+            line += doc.body.count("\n", counted_to, cited.start())
+            counted_to = cited.start()
             problems.warn(doc.path, line, "W101", f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")
+
+
+def _repeal_targets(body: str) -> Iterator[re.Match[str]]:
+    """Each 文号 said to be 废止: the last one cited before a 废止 in the same sentence, in one pass.
+
+    根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令. Each stretch
+    of text between two 废止 is searched once for sentence ends, and citations are found once, left
+    to right: linear in the body's length.
+    """
+    if _REPEAL not in body:  # most bodies: skip looking for citations at all
+        return
+    citations = docnumber.IN_TEXT.finditer(body)
+    citation = next(citations, None)
+    sentence_start, searched, last, said = 0, 0, None, None
+    for verb in re.finditer(_REPEAL, body):
+        sentence_start = max(sentence_start, *(body.rfind(end, searched, verb.start()) + 1 for end in _SENTENCE_ENDS))
+        searched = verb.start()
+        while citation is not None and citation.end() <= verb.start():
+            last, citation = citation, next(citations, None)
+        if last is not None and last is not said and last.start() >= sentence_start:
+            said = last
+            yield last
