@@ -10,9 +10,12 @@ so every document gets a `slug` instead. The output is a test corpus, never site
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -21,10 +24,27 @@ DATE = re.compile(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})")
 TYPES = ("解释", "条例", "规定", "办法", "决定", "规则", "细则", "标准", "法")
 
 
-def convert(source: Path, target: Path) -> int:
-    docs = target / "content" / "documents"
-    docs.mkdir(parents=True, exist_ok=True)
-    count = 0
+@dataclass(frozen=True, slots=True)
+class Law:
+    """One dated law of the corpus, as the fields and paragraphs of a gongbao document."""
+
+    title: str
+    slug: str
+    """Stable across runs: a hash of the file's path in the corpus."""
+    issuer: str
+    """The corpus folder it sits in (行政法规, 重庆地方法规, …)."""
+    doc_type: str
+    signed: dt.date
+    paragraphs: tuple[str, ...]
+    """Body paragraphs, already escaped so that Markdown keeps them as written."""
+
+    def front(self) -> dict[str, object]:
+        return {"title": self.title, "slug": self.slug, "issuer": self.issuer, "doc_type": self.doc_type,
+                "signed": self.signed.isoformat()}
+
+
+def laws(source: Path) -> Iterator[Law]:
+    """Every law of the unpacked corpus that has a date, in the order of their paths."""
     for path in sorted(source.rglob("*.md")):
         if path.parent == source:
             continue  # the corpus README
@@ -34,22 +54,31 @@ def convert(source: Path, target: Path) -> int:
         date = DATE.search(path.stem) or DATE.search(head)
         if not date:
             continue
-        y, m, d = (int(x) for x in date.groups())
         paragraphs = []
         for line in body.split("\n"):
             line = re.sub(r"^#+\s*", "", line).strip()
             if line:
                 paragraphs.append(re.sub(r"^(\d+)\.", r"\1\\.", line).replace(":::", "：："))
-        folder = path.parent.relative_to(source).parts
-        front = {
-            "title": title,
-            "slug": "law-" + hashlib.sha1(str(path.relative_to(source)).encode()).hexdigest()[:10],
-            "issuer": folder[-1],
-            "doc_type": next((t for t in TYPES if title.endswith(t)), "其他"),
-            "signed": f"{y:04d}-{m:02d}-{d:02d}",
-        }
-        text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
-        (docs / f"{front['slug']}.md").write_text(text + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        yield Law(title=title,
+                  slug="law-" + hashlib.sha1(str(path.relative_to(source)).encode()).hexdigest()[:10],
+                  issuer=path.parent.relative_to(source).parts[-1],
+                  doc_type=next((t for t in TYPES if title.endswith(t)), "其他"),
+                  signed=dt.date(*(int(x) for x in date.groups())),
+                  paragraphs=tuple(paragraphs))
+
+
+def document_text(front: Mapping[str, object], paragraphs: Sequence[str]) -> str:
+    """A content file: YAML front-matter in the given key order, then one paragraph per block."""
+    text = "---\n" + yaml.safe_dump(dict(front), allow_unicode=True, sort_keys=False) + "---\n\n"
+    return text + "\n\n".join(paragraphs) + "\n"
+
+
+def convert(source: Path, target: Path) -> int:
+    docs = target / "content" / "documents"
+    docs.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for law in laws(source):
+        (docs / f"{law.slug}.md").write_text(document_text(law.front(), law.paragraphs), encoding="utf-8")
         count += 1
     return count
 

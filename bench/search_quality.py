@@ -27,10 +27,8 @@ import functools
 import gzip
 import http.server
 import json
-import os
 import pickle
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +43,8 @@ from gongbao.config import load_settings  # noqa: E402
 from gongbao.problems import Problems  # noqa: E402
 from gongbao.search import SearchRecord, build_index, layout, matches, query_words  # noqa: E402
 from tests.browser import chromium, chromium_missing  # noqa: E402
+
+from measure import measure, pagefind_extended  # noqa: E402  (bench/, beside this script)
 
 AS_OF = dt.date(2025, 1, 1)
 
@@ -238,37 +238,6 @@ else new MutationObserver(function (_, obs) {
 """
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, float, int]:
-    """Wall time and peak summed RSS of the process tree of `cmd` (polled from /proc every 50 ms)."""
-    def tree_rss(root: int) -> int:
-        kids: dict[int, list[int]] = {}
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
-                try:
-                    with open(f"/proc/{pid}/stat") as f:
-                        kids.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
-                except OSError:
-                    pass
-        total, stack = 0, [root]
-        while stack:
-            p = stack.pop()
-            stack.extend(kids.get(p, []))
-            try:
-                with open(f"/proc/{p}/status") as f:
-                    total += next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:")), 0)
-            except OSError:
-                pass
-        return total
-
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
-        time.sleep(0.05)
-    return proc.returncode, time.perf_counter() - start, peak
-
-
 OUR_BUILD = """
 import pickle, sys
 from pathlib import Path
@@ -281,8 +250,7 @@ build_index(Path(sys.argv[3]), records)
 
 
 def build_cost(site: Path, work: Path, runs: int = 1) -> None:
-    import pagefind_bin_extended
-    extended = Path(pagefind_bin_extended.__file__).parent / "pagefind_extended"
+    extended = pagefind_extended()
     pages = work / "pages"
     shutil.copytree(site, pages, ignore=shutil.ignore_patterns("search"))
     # What the pipeline hands to the index build: the records, here read back from the site once.
@@ -294,13 +262,15 @@ def build_cost(site: Path, work: Path, runs: int = 1) -> None:
         for name in ("ours", "extended"):
             shutil.rmtree(work / name, ignore_errors=True)
         (work / "ours").mkdir()
-        rc1, t1, m1 = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(records), str(work / "ours")])
-        rc2, t2, m2 = measure([str(extended), "--site", str(pages), "--output-path", str(work / "extended")])
-        ratios.append((t1 / t2, m1 / m2))
+        ours = measure([sys.executable, "-c", OUR_BUILD, str(REPO), str(records), str(work / "ours")])
+        theirs = measure([str(extended), "--site", str(pages), "--output-path", str(work / "extended")])
+        t, m = ours.seconds / theirs.seconds, ours.peak_bytes / theirs.peak_bytes
+        ratios.append((t, m))
         label = f"run {run}: " if runs > 1 else ""
-        print(f"{label}index build   ours: {t1:6.1f} s  peak {m1 / 2**20:6.0f} MiB (rc {rc1})")
-        print(f"{' ' * len(label)}   Pagefind extended: {t2:6.1f} s  peak {m2 / 2**20:6.0f} MiB (rc {rc2}) on the same pages"
-              f"   ratio time {t1 / t2:.2f}, memory {m1 / m2:.2f}")
+        print(f"{label}index build   ours: {ours.seconds:6.1f} s  peak {ours.peak_bytes / 2**20:6.0f} MiB"
+              f" (rc {ours.returncode})")
+        print(f"{' ' * len(label)}   Pagefind extended: {theirs.seconds:6.1f} s  peak {theirs.peak_bytes / 2**20:6.0f} MiB"
+              f" (rc {theirs.returncode}) on the same pages   ratio time {t:.2f}, memory {m:.2f}")
     if runs > 1:
         print(f"ours / extended over {runs} runs: time {min(r[0] for r in ratios):.2f}-{max(r[0] for r in ratios):.2f}, "
               f"memory {min(r[1] for r in ratios):.2f}-{max(r[1] for r in ratios):.2f}")
