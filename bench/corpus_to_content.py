@@ -76,6 +76,8 @@ def document_text(front: Mapping[str, object], paragraphs: Sequence[str]) -> str
 def convert(source: Path, target: Path) -> int:
     docs = target / "content" / "documents"
     docs.mkdir(parents=True, exist_ok=True)
+    # gongbao needs a title of its own for every site; this one says what the project is.
+    (target / "gongbao.yaml").write_text("title: 法律法规测试库（基准测试用）\n", encoding="utf-8")
     count = 0
     for law in laws(source):
         (docs / f"{law.slug}.md").write_text(document_text(law.front(), law.paragraphs), encoding="utf-8")
