@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import docnumber
-from .text import DATE_RE, Line, ReviewNote, block_text, blocks, squash, title_text
+from .text import Line, ReviewNote, block_text, blocks, squash, title_text, to_date
 
 TOC_ENTRY_RE = re.compile(r"^(?P<title>.+?)(?:[.．…·]{2,})?\s*(?P<page>\d{1,3})$")
 LABEL_RE = re.compile(r"^(?P<label>[^：:]{1,20})[：:](?P<value>.*)$")
@@ -76,8 +77,10 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
             remark = t
     # Table of contents: section lines, then entries ending in their page number.
     toc: list[tuple[str, list[TocEntry]]] = []
-    toc_blocks = blocks([ln for ln in lines if texts and texts[toc_start].no <= ln.no < (
-        texts[board_start].no if board_start < len(texts) else 10**9)])
+    # No section line (a cover cut short) means no table of contents.
+    toc_from = texts[toc_start].no if toc_start < len(texts) else math.inf
+    toc_until = texts[board_start].no if board_start < len(texts) else math.inf
+    toc_blocks = blocks([ln for ln in lines if toc_from <= ln.no < toc_until])
     for block in toc_blocks:
         entries: list[list[Line]] = []
         for ln in block:
@@ -106,8 +109,8 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
             label = squash(m["label"])
             value = m["value"].strip().strip("<>")
             if label == "出版日期":
-                d = DATE_RE.match(value)
-                published = dt.date(int(d[1]), int(d[2]), int(d[3])) if d else None
+                published = to_date(value)
+                current = None  # a date does not run on over the next line
                 continue
             current = colophon if label.endswith(COLOPHON_LABELS) else board
             if label.endswith("网站"):
