@@ -82,7 +82,7 @@ def import_into(source: Path, content_dir: Path, *, force: bool = False) -> Impo
     cover = parse_cover(regions.cover, sections, notes)
     if missing := _missing_parts(cover, regions):
         raise ImportRefused(missing)
-    index = parse_index(regions.index, sections)
+    index = parse_index(regions.index, sections, notes)
     segs = [parse_segment(lines, notes) for lines in regions.documents]
     segs, non_docs = paginate(segs, cover, notes)
     check_index(index, segs, notes)

@@ -9,9 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import docnumber
-from .text import Line, ReviewNote, block_text, blocks, squash, title_text, to_date
+from .text import Block, Line, ReviewNote, block_text, blocks, squash, title_text, to_date
 
-TOC_ENTRY_RE = re.compile(r"^(?P<title>.+?)(?:[.．…·]{2,})?\s*(?P<page>\d{1,3})$")
+INDEX_ENTRY_RE = re.compile(r"^(?P<title>.+)[（(](?P<number>[^（）()]+〔\d{4}〕\d+号)[）)]$")
+#: An entry of the 文件索引 wraps over at most this many blocks.
+INDEX_ENTRY_BLOCKS = 4
+PAGE_RE = re.compile(r"\d{1,3}$")
+#: Characters of the leader between a table-of-contents title and its page.
+LEADER = ".．…·"
 LABEL_RE = re.compile(r"^(?P<label>[^：:]{1,20})[：:](?P<value>.*)$")
 #: Labels of the colophon (版权页); the other “label：value” lines after 编辑委员会 name its members.
 COLOPHON_LABELS = ("单位", "出版", "址", "话", "邮编", "编码", "网站", "网址", "传真", "邮箱", "印刷", "发行")
@@ -90,11 +95,11 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
                 entries[-1].append(ln)
         for entry in entries:
             text = squash("".join(ln.text.removeprefix("- ") for ln in entry))
-            m = TOC_ENTRY_RE.match(text)
-            if len(entry) == 1 and not m and len(text) <= 20:
+            found = _toc_entry(text)
+            if len(entry) == 1 and not found and len(text) <= 20:
                 toc.append((text, []))
-            elif m and toc:
-                toc[-1][1].append((m["title"], int(m["page"])))
+            elif found and toc:
+                toc[-1][1].append(found)
             else:
                 notes.append(ReviewNote(entry[0].no, "REVIEW-TOC", f"目录行“{text}”无法识别"))
     # Editorial board and colophon: “label：value” lines, a value may run on over the next lines.
@@ -123,6 +128,17 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
                  {k: _names(v) for k, v in board.items()}, colophon)
 
 
+def _toc_entry(text: str) -> tuple[str, int] | None:
+    """(title, page) of a table-of-contents entry: its title, a leader of two or more dots or none,
+    and the page (up to 3 digits). Found from the end, so a long leader costs no backtracking."""
+    page = PAGE_RE.search(text)
+    if page is None:
+        return None
+    head = text[:page.start()].rstrip()
+    title = head.rstrip(LEADER) if len(head) - len(head.rstrip(LEADER)) >= 2 else head
+    return (title, int(page[0])) if title else None
+
+
 def _names(value: str) -> str:
     """Names separated by spaces; a two-character name set as 徐 梅 is one name."""
     tokens = value.split()
@@ -149,26 +165,40 @@ def _is_cjk(ch: str) -> bool:
     return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
-def parse_index(lines: tuple[Line, ...], sections: set[str]) -> Index:
-    """The 文件索引 list: its title and, per section, (title, 文号, line)."""
+def parse_index(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewNote]) -> Index:
+    """The 文件索引 list: its title and, per section, (title, 文号, line).
+
+    An entry may wrap over a few blocks; blocks that make no entry within INDEX_ENTRY_BLOCKS (or
+    by the end) are reported, each run of them once, and not listed."""
     title = ""
     groups: list[tuple[str, list[IndexEntry]]] = []
-    pending = ""
-    pending_line = 0
+    pending: list[Block] = []
+    stray: list[Block] = []
     for block in blocks(lines)[1:]:
         text = block_text(block)
         if text in sections:
+            _report_stray(stray, notes)
             groups.append((text, []))
             continue
         if not groups and not pending:
             title = title_text(" ".join(ln.text for ln in block))
             continue
-        pending = pending + text if pending else text
-        pending_line = pending_line or block[0].no
-        m = re.match(r"^(?P<title>.+)[（(](?P<number>[^（）()]+〔\d{4}〕\d+号)[）)]$", pending)
+        if len(pending) == INDEX_ENTRY_BLOCKS:
+            stray += pending
+            pending = []
+        pending.append(block)
+        m = INDEX_ENTRY_RE.match("".join(map(block_text, pending)))
         if m:
-            if not groups:
-                groups.append(("", []))
-            groups[-1][1].append(IndexEntry(title_text(m["title"]), docnumber.normalize(m["number"]), pending_line))
-            pending, pending_line = "", 0
+            _report_stray(stray, notes)
+            groups[-1][1].append(IndexEntry(title_text(m["title"]), docnumber.normalize(m["number"]), pending[0][0].no))
+            pending = []
+    _report_stray(stray + pending, notes)
     return Index(title, tuple((section, tuple(entries)) for section, entries in groups))
+
+
+def _report_stray(stray: list[Block], notes: list[ReviewNote]) -> None:
+    """One note for a run of index blocks that are not entries; the run is then done with."""
+    if stray:
+        notes.append(ReviewNote(stray[0][0].no, "REVIEW-INDEX", f"文件索引第{stray[0][0].no}–{stray[-1][-1].no}行"
+                                                               "不是“标题（文号）”形式，未列入索引，请核对"))
+        stray.clear()
