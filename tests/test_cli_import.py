@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from conftest import FIXTURES, REPO
 from gongbao.cli import main
@@ -43,7 +43,7 @@ def test_import_says_which_encoding_a_source_not_in_utf8_was_read_in(tmp_path: P
     assert "已写入 13 个文件" in result.stdout and "源文本按 GB18030 解码" in result.stdout
 
 
-def _import(source: Path, out: Path):
+def _import(source: Path, out: Path) -> Result:
     return CliRunner().invoke(main, ["import", str(source), "--out", str(out)], catch_exceptions=False)
 
 

@@ -303,6 +303,14 @@ def test_garbled_table_of_contents_line_is_reported(tmp_path):
     assert {(n.line, n.code) for n in result.review} >= {(23, "REVIEW-TOC"), (76, "REVIEW-TOC")}
 
 
+def test_clause_copied_into_another_document_that_contradicts_it_is_refused(tmp_path):
+    """32号 replaces 武隆府办发〔2022〕76号; the same clause copied into 9号 would end it on two dates (E020)."""
+    outcome = _import(tmp_path, _with_copy(842, 843, 81))
+    assert isinstance(outcome, ImportRefused) and [e.code for e in outcome.errors] == ["I006"]
+    message = outcome.errors[0].message
+    assert "E020 武隆府办发〔2022〕76号" in message and "武隆府发〔2024〕9号 于 2024-06-13" in message
+
+
 def test_control_characters_are_dropped_and_reported_except_page_breaks(tmp_path, seed):
     lines = list(SEED_LINES)
     lines[79] = "\x07" + lines[79][:5] + "\x00\x1b" + lines[79][5:]

@@ -24,14 +24,14 @@ def save(files: tuple[ContentFile, ...], out_dir: Path, force: bool) -> tuple[tu
 
     Nothing is written outside `out_dir`. The files are written into a staging folder inside it and
     checked there; if `gongbao check` would reject any of them, ImportRefused (I006) and nothing is
-    written. Each file then replaces its target with one rename, so an interrupted import leaves
-    whole files or none, never half of one."""
+    written. Each file then replaces its target with one rename, so an interrupted import never
+    leaves half a file."""
     created = [d for d in (out_dir, *out_dir.parents) if not d.exists()]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     except OSError as exc:
-        raise ImportRefused([SourceError(0, "I008", f"无法在 {out_dir} 中写入：{exc}")]) from None
+        raise _unwritable(out_dir, exc) from None
     try:
         for file in files:
             (staging / file.path).parent.mkdir(parents=True, exist_ok=True)
@@ -41,8 +41,9 @@ def save(files: tuple[ContentFile, ...], out_dir: Path, force: bool) -> tuple[tu
             raise ImportRefused(refusals)
         return _move(files, staging, out_dir, force)
     except OSError as exc:
-        raise ImportRefused([SourceError(0, "I008", f"无法在 {out_dir} 中写入：{exc}")]) from None
+        raise _unwritable(out_dir, exc) from None
     finally:
+        # Only this import uses the staging folder, and one left behind (a vanished disk) is never read.
         shutil.rmtree(staging, ignore_errors=True)
         # Folders this import made stay only if they hold what it wrote.
         for folder in created:
@@ -50,8 +51,12 @@ def save(files: tuple[ContentFile, ...], out_dir: Path, force: bool) -> tuple[tu
                 folder.rmdir()
 
 
+def _unwritable(out_dir: Path, exc: OSError) -> ImportRefused:
+    return ImportRefused([SourceError(0, "I008", f"无法在 {out_dir} 中写入：{exc}")])
+
+
 def _check(staging: Path) -> list[SourceError]:
-    """What `gongbao check` would say is wrong with the staged files, as I007 errors."""
+    """What `gongbao check` would say is wrong with the staged files, as I006 errors."""
     problems = Problems(root=staging)
     build_library(load_content(staging, "", problems), default_as_of(), problems)
     return [SourceError(0, "I006", f"导入结果 {p} ——未写入任何文件；请据此修正源文本后重新导入") for p in problems.errors]
