@@ -450,7 +450,8 @@ def _edit(lines: list[str], edit: tuple) -> list[str]:
     raise AssertionError(kind)
 
 
-@settings(derandomize=True, max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(derandomize=True, database=None, max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(EDITS, min_size=1, max_size=6))
 def test_randomly_edited_issue_is_refused_or_imports_into_content_that_passes_check(tmp_path_factory, edits):
     lines = list(SEED_LINES)
