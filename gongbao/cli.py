@@ -166,18 +166,26 @@ def _ask(value: str | None, option: str, prompt: str) -> str:
 def import_(source: Path, out_dir: Path, force: bool) -> None:
     """把一期公报的提取文本（SOURCE.txt）转换为内容文件，并列出需人工核对之处。
 
-    已有文件若内容不同（例如已人工校对过），默认不覆盖，只列出来。
+    已有文件若内容不同（例如已人工校对过），默认不覆盖，只列出来。源文本不是一期公报、
+    或缺少必需的内容时，列出全部错误，不写入任何文件，退出码为 1。
     """
-    from .importer import import_into
+    from .importer import ImportRefused, import_into
 
-    result = import_into(source, out_dir, force=force)
+    try:
+        result = import_into(source, out_dir, force=force)
+    except ImportRefused as refused:
+        for error in refused.errors:
+            click.echo(f"{source}:{error.line}: {error.code} {error.message}" if error.line
+                       else f"{source}: {error.code} {error.message}", err=True)
+        click.secho(f"导入失败：{len(refused.errors)} 个错误，未写入任何文件", fg="red", err=True)
+        sys.exit(1)
     for note in result.review:
         click.echo(f"{source}:{note.line}: {note.code} {note.message}")
     for target in result.kept:
         click.echo(f"{target}: 已存在且内容不同，未覆盖（可能含人工校对；确需覆盖请加 --force）", err=True)
     click.echo(f"已写入 {len(result.written)} 个文件到 {out_dir}/；需人工核对 {len(result.review)} 处"
                + (f"；{len(result.kept)} 个文件未覆盖" if result.kept else "")
-               + (f"；源文本按 {result.encoding} 解码" if result.encoding != "UTF-8" else ""))
+               + f"；源文本按 {result.encoding} 解码")
 
 
 @main.command()

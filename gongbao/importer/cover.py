@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import docnumber
-from .text import DATE_RE, Line, ReviewNote, block_text, blocks, squash, title_text
+from .text import Block, Line, ReviewNote, block_text, blocks, squash, title_text, to_date
 
-TOC_ENTRY_RE = re.compile(r"^(?P<title>.+?)(?:[.．…·]{2,})?\s*(?P<page>\d{1,3})$")
+INDEX_ENTRY_RE = re.compile(r"^(?P<title>.+)[（(](?P<number>[^（）()]+〔\d{4}〕\d+号)[）)]$")
+#: An entry of the 文件索引 wraps over at most this many blocks.
+INDEX_ENTRY_BLOCKS = 4
+PAGE_RE = re.compile(r"\d{1,3}$")
+#: Characters of the leader between a table-of-contents title and its page.
+LEADER = ".．…·"
 LABEL_RE = re.compile(r"^(?P<label>[^：:]{1,20})[：:](?P<value>.*)$")
 #: Labels of the colophon (版权页); the other “label：value” lines after 编辑委员会 name its members.
 COLOPHON_LABELS = ("单位", "出版", "址", "话", "邮编", "编码", "网站", "网址", "传真", "邮箱", "印刷", "发行")
@@ -76,8 +82,10 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
             remark = t
     # Table of contents: section lines, then entries ending in their page number.
     toc: list[tuple[str, list[TocEntry]]] = []
-    toc_blocks = blocks([ln for ln in lines if texts and texts[toc_start].no <= ln.no < (
-        texts[board_start].no if board_start < len(texts) else 10**9)])
+    # No section line (a cover cut short) means no table of contents.
+    toc_from = texts[toc_start].no if toc_start < len(texts) else math.inf
+    toc_until = texts[board_start].no if board_start < len(texts) else math.inf
+    toc_blocks = blocks([ln for ln in lines if toc_from <= ln.no < toc_until])
     for block in toc_blocks:
         entries: list[list[Line]] = []
         for ln in block:
@@ -87,11 +95,11 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
                 entries[-1].append(ln)
         for entry in entries:
             text = squash("".join(ln.text.removeprefix("- ") for ln in entry))
-            m = TOC_ENTRY_RE.match(text)
-            if len(entry) == 1 and not m and len(text) <= 20:
+            found = _toc_entry(text)
+            if len(entry) == 1 and not found and len(text) <= 20:
                 toc.append((text, []))
-            elif m and toc:
-                toc[-1][1].append((m["title"], int(m["page"])))
+            elif found and toc:
+                toc[-1][1].append(found)
             else:
                 notes.append(ReviewNote(entry[0].no, "REVIEW-TOC", f"目录行“{text}”无法识别"))
     # Editorial board and colophon: “label：value” lines, a value may run on over the next lines.
@@ -106,8 +114,8 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
             label = squash(m["label"])
             value = m["value"].strip().strip("<>")
             if label == "出版日期":
-                d = DATE_RE.match(value)
-                published = dt.date(int(d[1]), int(d[2]), int(d[3])) if d else None
+                published = to_date(value)
+                current = None  # a date does not run on over the next line
                 continue
             current = colophon if label.endswith(COLOPHON_LABELS) else board
             if label.endswith("网站"):
@@ -118,6 +126,17 @@ def parse_cover(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewN
     return Cover(title, year, number, total_number, published, frequency, remark,
                  tuple((section, tuple(entries)) for section, entries in toc),
                  {k: _names(v) for k, v in board.items()}, colophon)
+
+
+def _toc_entry(text: str) -> tuple[str, int] | None:
+    """(title, page) of a table-of-contents entry: its title, a leader of two or more dots or none,
+    and the page (up to 3 digits). Found from the end, so a long leader costs no backtracking."""
+    page = PAGE_RE.search(text)
+    if page is None:
+        return None
+    head = text[:page.start()].rstrip()
+    title = head.rstrip(LEADER) if len(head) - len(head.rstrip(LEADER)) >= 2 else head
+    return (title, int(page[0])) if title else None
 
 
 def _names(value: str) -> str:
@@ -146,26 +165,40 @@ def _is_cjk(ch: str) -> bool:
     return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
-def parse_index(lines: tuple[Line, ...], sections: set[str]) -> Index:
-    """The 文件索引 list: its title and, per section, (title, 文号, line)."""
+def parse_index(lines: tuple[Line, ...], sections: set[str], notes: list[ReviewNote]) -> Index:
+    """The 文件索引 list: its title and, per section, (title, 文号, line).
+
+    An entry may wrap over a few blocks; blocks that make no entry within INDEX_ENTRY_BLOCKS (or
+    by the end) are reported, each run of them once, and not listed."""
     title = ""
     groups: list[tuple[str, list[IndexEntry]]] = []
-    pending = ""
-    pending_line = 0
+    pending: list[Block] = []
+    stray: list[Block] = []
     for block in blocks(lines)[1:]:
         text = block_text(block)
         if text in sections:
+            _report_stray(stray, notes)
             groups.append((text, []))
             continue
         if not groups and not pending:
             title = title_text(" ".join(ln.text for ln in block))
             continue
-        pending = pending + text if pending else text
-        pending_line = pending_line or block[0].no
-        m = re.match(r"^(?P<title>.+)[（(](?P<number>[^（）()]+〔\d{4}〕\d+号)[）)]$", pending)
+        if len(pending) == INDEX_ENTRY_BLOCKS:
+            stray += pending
+            pending = []
+        pending.append(block)
+        m = INDEX_ENTRY_RE.match("".join(map(block_text, pending)))
         if m:
-            if not groups:
-                groups.append(("", []))
-            groups[-1][1].append(IndexEntry(title_text(m["title"]), docnumber.normalize(m["number"]), pending_line))
-            pending, pending_line = "", 0
+            _report_stray(stray, notes)
+            groups[-1][1].append(IndexEntry(title_text(m["title"]), docnumber.normalize(m["number"]), pending[0][0].no))
+            pending = []
+    _report_stray(stray + pending, notes)
     return Index(title, tuple((section, tuple(entries)) for section, entries in groups))
+
+
+def _report_stray(stray: list[Block], notes: list[ReviewNote]) -> None:
+    """One note for a run of index blocks that are not entries; the run is then done with."""
+    if stray:
+        notes.append(ReviewNote(stray[0][0].no, "REVIEW-INDEX", f"文件索引第{stray[0][0].no}–{stray[-1][-1].no}行"
+                                                               "不是“标题（文号）”形式，未列入索引，请核对"))
+        stray.clear()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import replace
 
 from .items import Item, ItemKind, classify
-from .segment import Segment
+from .segment import Segment, date_lines
 from .text import CIRCLED, DECIMAL_RE, DUTY_RE, PAREN_RE, ReviewNote, concat, ends_sentence, numbering, squash, \
-    starts_item
+    starts_item, to_date
 
 #: A broken paragraph is at least this long; shorter unterminated lines (name pairs, …) are lines.
 MIN_BROKEN = 15
@@ -22,9 +23,25 @@ def repair(seg: Segment, notes: list[ReviewNote]) -> tuple[Item, ...]:
     items = _join(items)
     _check_ends(seg, items, notes)
     items = _check_figures(seg, items, notes)
-    if not any(item.kind is ItemKind.SIGNATURE for item in items):
-        notes.append(ReviewNote(seg.header_lines[1], "REVIEW-SIGNATURE", f"{seg.doc_number}: 未找到落款日期"))
     return tuple(items)
+
+
+def signing_date(seg: Segment, items: tuple[Item, ...], published: dt.date, notes: list[ReviewNote]) -> dt.date:
+    """成文日期: the signature's date. A signature that lost its organ line still has its date line;
+    when no date survived (or it names a day that does not exist), the issue's 出版日期 — the latest
+    day the document can have been signed — stands in until an editor corrects it."""
+    sig = next((i for i in items if i.kind is ItemKind.SIGNATURE), None)
+    if sig is not None and (signed := to_date(sig.rows[1])):
+        return signed
+    line = next((ln for ln in date_lines(seg.blocks) if to_date(ln.text)), None)
+    if sig is None and line is not None:
+        notes.append(ReviewNote(line.no, "REVIEW-SIGNATURE",
+                                f"{seg.doc_number}: 落款缺少发文机关一行；成文日期取自此行，发文机关取自标题，请核对纸质版"))
+        return to_date(line.text)
+    notes.append(ReviewNote(seg.header_lines[1], "REVIEW-SIGNATURE",
+                            f"{seg.doc_number}: 找不到落款日期（或日期不存在），成文日期暂填本期出版日期 {published}，"
+                            "请按纸质版改正"))
+    return published
 
 
 # ---------------------------------------------------------------- numbering

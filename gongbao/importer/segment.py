@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from .. import docnumber
@@ -13,6 +14,9 @@ from .text import (DATE_RE, DISCLOSURE_RE, DOC_TYPE_RE, ORGAN_SUFFIXES, PREV_PAG
 DOC_NUMBER_RE = re.compile(r"^\s*(?P<prefix>[\u3400-\u9fff]{2,12})〔(?P<year>\d{4})〕(?P<seq>\d+)号\s*$")
 HEADER_RE = re.compile(r"^\s*[\u3400-\u9fff]{2,40}文件\s*$")
 INDEX_TITLE_RE = re.compile(r"^文件(索引|检索)$")
+#: A repeated page: at least this many non-blank lines, with at least this many characters, as before.
+REPEAT_LINES = 3
+REPEAT_CHARS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +55,62 @@ class Segment:
         return re.search(r"印发|转发|批转", self.title) is not None
 
 
-def split_regions(lines: tuple[Line, ...]) -> Regions:
-    """A running header followed (after blank lines) by a 文号 opens a document; 文件索引 ends the last."""
+def split_regions(lines: tuple[Line, ...], notes: list[ReviewNote]) -> Regions:
+    """A running header followed (after blank lines) by a 文号 opens a document; 文件索引 ends the last.
+
+    A header and 文号 with nothing after them, or with a 文号 that opened a document already (a
+    page printed or extracted twice), open none: they are left as text of what comes before them."""
     nonblank = [ln for ln in lines if ln.text.strip()]
-    starts = [k for k in range(len(nonblank) - 1)
-              if HEADER_RE.match(nonblank[k].text) and DOC_NUMBER_RE.match(nonblank[k + 1].text)]
+
+    def opens(k: int) -> bool:
+        return k + 1 < len(nonblank) and bool(HEADER_RE.match(nonblank[k].text)
+                                              and DOC_NUMBER_RE.match(nonblank[k + 1].text))
+
+    starts: list[int] = []
+    opened: dict[str, int] = {}
+    for k in filter(opens, range(len(nonblank))):
+        number, at = docnumber.normalize(nonblank[k + 1].text), nonblank[k + 1].no
+        if number in opened:
+            notes.append(ReviewNote(at, "REVIEW-DUPLICATE", f"{number} 已在第{opened[number]}行开始过一件公文，"
+                                                            "此处疑为重复的页面；已作为前文的正文保留，请核对后删去"))
+        elif k + 2 == len(nonblank) or opens(k + 2) or INDEX_TITLE_RE.match(squash(nonblank[k + 2].text)):
+            notes.append(ReviewNote(at, "REVIEW-TITLE", f"{number} 之后没有标题和正文，不作为一件公文，"
+                                                        "已作为前文的正文保留，请核对纸质版"))
+        else:
+            opened[number] = at
+            starts.append(k)
     index_at = next((ln.no for ln in nonblank if INDEX_TITLE_RE.match(squash(ln.text))
                      and starts and ln.no > nonblank[starts[-1]].no), len(lines) + 1)
     bounds = [nonblank[k].no for k in starts] + [index_at]
     return Regions(lines[:bounds[0] - 1], tuple(lines[bounds[i] - 1:bounds[i + 1] - 1] for i in range(len(starts))),
                    lines[index_at - 1:], tuple(dict.fromkeys(nonblank[k].text.strip() for k in starts)))
+
+
+def drop_repeats(lines: tuple[Line, ...], notes: list[ReviewNote]) -> tuple[Line, ...]:
+    """The lines with the second copy of a repeated run blanked: a page printed (or extracted) twice.
+
+    Single lines repeat by right (主送, 落款, running headers), and so may two; a run of
+    REPEAT_LINES lines with REPEAT_CHARS characters does not. Blanking keeps every line's number."""
+    nonblank = [ln for ln in lines if ln.text.strip()]
+    texts = [squash(ln.text) for ln in nonblank]
+    first: dict[tuple[str, ...], int] = {}
+    dropped: set[int] = set()
+    i = 0
+    while i + REPEAT_LINES <= len(texts):
+        key = tuple(texts[i:i + REPEAT_LINES])
+        j = first.setdefault(key, i)
+        if j + REPEAT_LINES > i or len("".join(key)) < REPEAT_CHARS:
+            i += 1
+            continue
+        n = REPEAT_LINES
+        while i + n < len(texts) and j + n < i and texts[j + n] == texts[i + n]:
+            n += 1
+        notes.append(ReviewNote(nonblank[i].no, "REVIEW-DUPLICATE",
+                                f"第{nonblank[i].no}–{nonblank[i + n - 1].no}行与第{nonblank[j].no}–"
+                                f"{nonblank[j + n - 1].no}行相同，疑为重复的页面，已删去这一份，请核对"))
+        dropped.update(ln.no for ln in nonblank[i:i + n])
+        i += n
+    return tuple(Line(ln.no, "") if ln.no in dropped else ln for ln in lines)
 
 
 def find_signature(body: tuple[Block, ...], start: int = 0) -> tuple[int, int] | None:
@@ -75,6 +125,11 @@ def find_signature(body: tuple[Block, ...], start: int = 0) -> tuple[int, int] |
             if j == 0 and i > start and _is_organ_line(body[i - 1][-1].text) and len(body[i - 1]) == 1:
                 return i - 1, i
     return None
+
+
+def date_lines(body: tuple[Block, ...]) -> Iterator[Line]:
+    """Lines that are only a date: the date of a signature, whether or not its organ line survived."""
+    return (line for block in body for line in block if DATE_RE.match(line.text))
 
 
 def _is_organ_line(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,6 +56,15 @@ ORGAN_SUFFIXES = ("政府", "办公室", "办公厅", "委员会", "委", "局",
 
 
 # ---------------------------------------------------------------- lines and blocks
+
+
+def to_date(text: str) -> dt.date | None:
+    """The date a line such as 2024年6月13日 is; None when it is not one, or names a day that does not exist."""
+    m = DATE_RE.match(text)
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        return None
 
 
 def blocks(lines: Iterable[Line]) -> list[Block]:

@@ -15,7 +15,7 @@ from ..slugs import slug_for_doc_number
 from .cover import Cover, Index, TocEntry
 from .items import Item, ItemKind
 from .segment import Segment
-from .text import DATE_RE, DISCLOSURE_RE, DOC_TYPE_RE
+from .text import DISCLOSURE_RE, DOC_TYPE_RE
 
 _CITATION = r"《[^《》]+》[（(][^（）()]*?〔\d{4}〕\d+号[）)]"
 CITATION_RE = re.compile(r"《(?P<title>[^《》]+)》[（(](?P<number>[^（）()]*?〔\d{4}〕\d+号)[）)]")
@@ -33,15 +33,15 @@ class ContentFile:
     text: str
 
 
-def gazette_id(cover: Cover, source: Path) -> str:
-    """2024-02 from the cover's 年 and 期; the source's name when the cover does not say."""
-    return f"{cover.year}-{cover.number:02d}" if cover.year and cover.number else source.stem
+def gazette_id(cover: Cover) -> str:
+    """2024-02 from the cover's 年 and 期 (never from the source's name, which may be anything)."""
+    return f"{cover.year}-{cover.number:02d}"
 
 
-def document_file(gazette: str, n: int, seg: Segment, items: tuple[Item, ...]) -> ContentFile:
+def document_file(gazette: str, n: int, seg: Segment, items: tuple[Item, ...], signed: dt.date) -> ContentFile:
     """The n-th document of the issue, named by its place in the issue and its 文号."""
     path = Path(load.DOCUMENTS_DIR, gazette, f"{n:02d}-{slug_for_doc_number(seg.doc_number)}.md")
-    return ContentFile(path, _with_front_matter(_front_matter(seg, items, gazette), _markdown(items)))
+    return ContentFile(path, _with_front_matter(_front_matter(seg, items, gazette, signed), _markdown(items)))
 
 
 def gazette_file(gazette: str, cover: Cover, sections: Iterable[str],
@@ -49,23 +49,6 @@ def gazette_file(gazette: str, cover: Cover, sections: Iterable[str],
     """The issue record: the cover's metadata in front matter, the 文件索引 as its body."""
     return ContentFile(Path(load.GAZETTES_DIR, f"{gazette}.md"),
                        _with_front_matter(_gazette_front_matter(cover, sections, non_docs), _index_markdown(index)))
-
-
-def write_files(files: Iterable[ContentFile], out_dir: Path, force: bool) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """(written, kept): every file goes under `out_dir`, except one that is already there with other
-    content — an editor may have corrected it, and a new import must not undo that — unless `force`."""
-    written: list[Path] = []
-    kept: list[Path] = []
-    for file in files:
-        target = out_dir / file.path
-        data = file.text.encode("utf-8")
-        if not force and target.exists() and target.read_bytes() != data:
-            kept.append(target)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        written.append(target)
-    return tuple(written), tuple(kept)
 
 
 # ---------------------------------------------------------------- Markdown
@@ -141,7 +124,10 @@ def _relations(items: tuple[Item, ...]) -> dict[str, list[dict[str, str]]]:
     for m in REPEAL_RE.finditer(text):
         kind = "replaces" if m["old"] or m["verb"] == "同时废止" else "repeals"
         for c in CITATION_RE.finditer(m["cited"]):
-            out.setdefault(kind, []).append({"doc_number": docnumber.normalize(c["number"]), "title": c["title"]})
+            relation = {"doc_number": docnumber.normalize(c["number"]), "title": c["title"]}
+            # A clause printed twice (a duplicated page) declares nothing new.
+            if relation["doc_number"] not in (r["doc_number"] for r in out.get(kind, [])):
+                out.setdefault(kind, []).append(relation)
     return out
 
 
@@ -163,16 +149,15 @@ def _attachments(items: tuple[Item, ...]) -> list[dict[str, object]]:
     return out
 
 
-def _front_matter(seg: Segment, items: tuple[Item, ...], gazette: str) -> dict[str, object]:
+def _front_matter(seg: Segment, items: tuple[Item, ...], gazette: str, signed: dt.date) -> dict[str, object]:
     sig = next((i for i in items if i.kind is ItemKind.SIGNATURE), None)
     disclosure = next((i for i in items if i.kind is ItemKind.DISCLOSURE), None)
     doc_type = DOC_TYPE_RE.search(seg.title)
-    issuer = sig.rows[0] if sig else seg.title.split("关于", 1)[0]
+    # Without a signature the organ is named before 关于 in the title, or else by the running header.
+    issuer = sig.rows[0] if sig else seg.title.split("关于", 1)[0] or seg.section.removesuffix("文件")
     data: dict[str, object] = {"title": seg.title, "doc_number": seg.doc_number, "issuer": issuer,
                                "doc_type": doc_type[1] if doc_type else "通知"}
-    if sig:
-        m = DATE_RE.match(sig.rows[1])
-        data["signed"] = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    data["signed"] = signed
     data["gazette"] = gazette
     if seg.page is not None:
         data["page"] = seg.page
