@@ -10,6 +10,7 @@ import click
 
 from . import build as pipeline
 from .config import Settings, default_as_of, load_settings
+from .output import OutputFault
 from .problems import ContentError, Problems
 from .search import SearchIndexError
 
@@ -65,6 +66,10 @@ def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | No
     except SearchIndexError as exc:
         _report(problems, None)
         click.secho(f"构建失败：搜索索引未能生成（{exc}），{problems.show(out)}/ 保持原样", fg="red", err=True)
+        sys.exit(1)
+    except OutputFault as exc:
+        _report(problems, None)
+        click.secho(f"构建失败：{exc}；{problems.show(out)}/ 保持原样", fg="red", err=True)
         sys.exit(1)
     _report(problems, None)
     if strict and problems.warnings:
@@ -167,6 +172,10 @@ def bundle(project: Path, as_of: str | None) -> None:
     except SearchIndexError as exc:
         _report(problems, None)
         click.secho(f"打包失败：搜索索引未能生成（{exc}）", fg="red", err=True)
+        sys.exit(1)
+    except OutputFault as exc:
+        _report(problems, None)
+        click.secho(f"打包失败：{exc}", fg="red", err=True)
         sys.exit(1)
     _report(problems, None)
     size = path.stat().st_size

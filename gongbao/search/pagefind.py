@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from typing import TextIO
 
 from . import cbor
 from .layout import MAX_PARTS
-from .parallel import process_map
+from .parallel import die_with_parent_hook, process_map
 from .record import SearchIndexError
 
 
@@ -60,17 +61,27 @@ def page(source: Path, part: int) -> Iterator[TextIO]:
         f.write(_SENTINEL + _PAGE_TAIL)
 
 
+#: Pagefind is stopped as hung after this many seconds, plus TIMEOUT_PER_MB for each MB of its pages:
+#: about ten times what it takes on a 2-core machine.
+TIMEOUT_BASE = 60.0
+TIMEOUT_PER_MB = 1.0
+
+
 class Indexer:
     """Pagefind indexing the pages under `source` into `output` in a child process, from creation
-    to `finish()`."""
+    to `finish()`; it never outlives the `with` block, nor the build's process."""
 
     def __init__(self, source: Path, output: Path):
         self.output = output
-        self.log = tempfile.TemporaryFile()
-        self.done = False
+        size = sum(p.stat().st_size for p in source.iterdir())
+        self.timeout = TIMEOUT_BASE + TIMEOUT_PER_MB * size / 1e6
+        self.deadline = time.monotonic() + self.timeout
+        # beside the pages, not in TMPDIR: the build's own disk is the one it checks
+        self.log = tempfile.TemporaryFile(dir=source.parent)
         cmd = [str(pagefind_executable()), "--site", str(source), "--output-path", str(output)]
         try:
-            self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+                                         preexec_fn=die_with_parent_hook())
         except OSError as exc:
             self.log.close()
             raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
@@ -79,25 +90,19 @@ class Indexer:
         return self
 
     def __exit__(self, *_: object) -> None:
-        if not self.done:  # the build failed elsewhere: stop Pagefind, keep nothing
+        if self.proc.poll() is None:  # the build failed or was interrupted meanwhile, or Pagefind hung
             self.proc.kill()
-            self.proc.wait()
-            self.log.close()
+        self.proc.wait()
+        self.log.close()
 
     def finish(self) -> Path:
         """Wait for Pagefind; the folder it wrote."""
-        self.done = True
         try:
-            try:
-                code = self.proc.wait(timeout=3600)
-            except subprocess.TimeoutExpired as exc:
-                self.proc.kill()
-                self.proc.wait()
-                raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
-            self.log.seek(0)
-            detail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-        finally:
-            self.log.close()
+            code = self.proc.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise SearchIndexError(f"Pagefind did not finish within {self.timeout:.0f} s and was stopped") from None
+        self.log.seek(0)
+        detail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
         if code != 0 or not (self.output / SCRIPT).is_file():
             raise SearchIndexError(f"Pagefind failed (exit {code}): " + " | ".join(detail))
         return self.output
