@@ -10,7 +10,7 @@ import click
 
 from . import build as pipeline
 from .config import Settings, default_as_of, load_settings
-from .output import OutputFault
+from .output import OutputFault, check_output
 from .problems import ContentError, Problems
 from .search import SearchIndexError
 
@@ -99,6 +99,7 @@ def check(project: Path, as_of: str | None, strict: bool) -> None:
     """只检查内容，不生成网站。"""
     problems = Problems(root=project.resolve())
     settings = _settings(project, problems)
+    check_output(settings, settings.output_path, problems)
     try:
         lib = pipeline.check(settings, _as_of(as_of), problems)
     except ContentError:
