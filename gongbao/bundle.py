@@ -18,6 +18,8 @@ from .search import make_offline
 
 #: How to open the bundle, in its top folder: every bundle has it.
 NOTE = "打开方法.txt"
+#: The bundle is made in dist/.bundle-build-XXXXXXXX (see output.leftovers).
+_SCRATCH = "bundle"
 #: Every entry gets this timestamp, so the same content always gives the same bytes.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -72,9 +74,6 @@ def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
                 shutil.rmtree(scratch, ignore_errors=True)
     except OSError as exc:
         raise disk_fault(exc, dist) from exc
-
-
-_SCRATCH = "bundle"
 
 
 def _bundle_in(scratch: Path, settings: Settings, as_of: dt.date, problems: Problems) -> Path:

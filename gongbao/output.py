@@ -26,15 +26,13 @@ STAMP_TEXT = ("此文件夹由 gongbao 生成，每次构建都会整个替换�
 #: A site built before the stamp existed has all of these; nothing else has.
 _UNSTAMPED_SITE = ("index.html", "api/documents.json", "search/meta.gb")
 
-#: Less free space than this where a build writes, and a failure there is put down to a full disk.
-_NEARLY_FULL = 1 << 20
-
 
 class OutputFault(Exception):
     """The output could not be written (permissions, a read-only or full disk); the message names the cause."""
 
 
 def made_by_gongbao(folder: Path) -> bool:
+    """Whether `folder` holds a site gongbao built (with its stamp, or from before the stamp existed)."""
     return (folder / STAMP).is_file() or all((folder / name).is_file() for name in _UNSTAMPED_SITE)
 
 
@@ -72,7 +70,13 @@ def check_output(settings: Settings, output: Path, problems: Problems) -> None:
         what = f"符号链接（指向 {output.resolve()}）" if output.is_symlink() else "挂载点"
         problems.error(output, 0, "E042", f"{output.absolute()} 是{what}，gongbao 无法整体替换它；"
                                           "请改用其中的一个子文件夹作为输出目录")
-    elif output.is_dir() and any(output.iterdir()) and not made_by_gongbao(output):
+        return
+    try:
+        foreign = output.is_dir() and any(output.iterdir()) and not made_by_gongbao(output)
+    except OSError as exc:
+        problems.error(output, 0, "E043", f"无法查看文件夹 {output.resolve()} 中有什么（{exc}），gongbao 不会动它")
+        return
+    if foreign:
         problems.error(output, 0, "E043", f"文件夹 {output.resolve()} 不是空的，也不是 gongbao 生成的（其中没有 "
                                           f"{STAMP}）；每次构建都会整个替换输出目录，所以 gongbao 不会动它。"
                                           "请另选输出目录；若确认其中的内容都可删除，请自行删除该文件夹后再构建")
@@ -126,20 +130,14 @@ def leftovers(folder: Path, name: str) -> list[Path]:
 
 def disk_fault(exc: OSError, folder: Path) -> OutputFault:
     """`exc`, raised while writing into `folder`, in the words of its cause."""
-    cause = _CAUSES.get(exc.errno or 0, exc.strerror or type(exc).__name__)
-    return OutputFault(f"无法写入 {folder}：{cause}（{exc}）")
-
-
-def full_disk(folder: Path, exc: Exception) -> OutputFault | None:
-    """A failure while writing into `folder` put down to its full disk, if it is nearly full: a tool
-    such as Pagefind may report a full disk only as a file it could not write or read back."""
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return None
-    if free >= _NEARLY_FULL:
-        return None
-    return OutputFault(f"无法写入 {folder}：磁盘空间已满（剩余 {free} 字节；{exc}）")
+    code, detail = exc.errno, str(exc)
+    if isinstance(exc, shutil.Error) and exc.args and exc.args[0]:
+        # copytree gathers (source, target, reason) of each file it could not copy, as text
+        detail = str(exc.args[0][0][-1])
+        number = re.match(r"\[Errno (\d+)\]", detail)
+        code = int(number.group(1)) if number else None
+    cause = _CAUSES.get(code or 0, os.strerror(code) if code else type(exc).__name__)
+    return OutputFault(f"无法写入 {folder}：{cause}（{detail}）")
 
 
 _CAUSES = {

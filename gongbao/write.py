@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .output import STAMP, STAMP_TEXT, disk_fault, full_disk, locked, recover
-from .search import SearchIndexError
+from .output import STAMP, STAMP_TEXT, disk_fault, locked, recover
 
 
 @contextmanager
@@ -39,11 +38,6 @@ def publishing(output: Path) -> Iterator[Path]:
                 discard(staged)
     except OSError as exc:
         raise disk_fault(exc, output.parent) from exc
-    except SearchIndexError as exc:
-        full = full_disk(output.parent, exc)
-        if full is None:
-            raise
-        raise full from exc
 
 
 def replace_dir(staged: Path, output: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import itertools
@@ -10,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -65,6 +65,8 @@ def page(source: Path, part: int) -> Iterator[TextIO]:
 #: about ten times what it takes on a 2-core machine.
 TIMEOUT_BASE = 60.0
 TIMEOUT_PER_MB = 1.0
+#: Pagefind leaving empty files behind with less free space than this on their disk filled it up.
+_NEARLY_FULL = 1 << 20
 
 
 class Indexer:
@@ -76,14 +78,12 @@ class Indexer:
         size = sum(p.stat().st_size for p in source.iterdir())
         self.timeout = TIMEOUT_BASE + TIMEOUT_PER_MB * size / 1e6
         self.deadline = time.monotonic() + self.timeout
-        # beside the pages, not in TMPDIR: the build's own disk is the one it checks
-        self.log = tempfile.TemporaryFile(dir=source.parent)
         cmd = [str(pagefind_executable()), "--site", str(source), "--output-path", str(output)]
         try:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-                                         preexec_fn=die_with_parent_hook())
+            # its report is a few lines, read when it ends (a pipe needs no disk, which may be full)
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent_hook())
         except OSError as exc:
-            self.log.close()
             raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
 
     def __enter__(self) -> "Indexer":
@@ -92,19 +92,23 @@ class Indexer:
     def __exit__(self, *_: object) -> None:
         if self.proc.poll() is None:  # the build failed or was interrupted meanwhile, or Pagefind hung
             self.proc.kill()
-        self.proc.wait()
-        self.log.close()
+        self.proc.communicate()
 
     def finish(self) -> Path:
         """Wait for Pagefind; the folder it wrote."""
         try:
-            code = self.proc.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+            report, _ = self.proc.communicate(timeout=max(0.0, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             raise SearchIndexError(f"Pagefind did not finish within {self.timeout:.0f} s and was stopped") from None
-        self.log.seek(0)
-        detail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-        if code != 0 or not (self.output / SCRIPT).is_file():
-            raise SearchIndexError(f"Pagefind failed (exit {code}): " + " | ".join(detail))
+        detail = report.decode("utf-8", "replace").strip().splitlines()[-5:]
+        if self.proc.returncode != 0 or not (self.output / SCRIPT).is_file():
+            raise SearchIndexError(f"Pagefind failed (exit {self.proc.returncode}): " + " | ".join(detail))
+        # Pagefind 1.5 does not report a write that failed: it leaves the file empty and ends as if it had not.
+        empty = [p for p in self.output.rglob("*") if p.is_file() and p.stat().st_size == 0]
+        if empty and shutil.disk_usage(self.output).free < _NEARLY_FULL:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.output))
+        if empty:
+            raise SearchIndexError(f"Pagefind left {len(empty)} files empty, such as {empty[0].name}")
         return self.output
 
 
