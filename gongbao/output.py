@@ -148,4 +148,5 @@ _CAUSES = {
     errno.EDQUOT: "超出了磁盘配额",
     errno.EBUSY: "文件夹正被占用（可能是挂载点，或正被其他程序使用）",
     errno.ENOTDIR: "路径中有一段是文件而不是文件夹",
+    errno.EEXIST: "路径中有一段是文件而不是文件夹",  # what mkdir(exist_ok=True) says of a file in the way
 }
