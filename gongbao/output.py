@@ -93,14 +93,16 @@ def locked(folder: Path) -> Iterator[None]:
     """Hold the lock of `folder`, where outputs are staged and swapped: a second build there waits for
     the first. The lock is the folder's own (flock), so the kernel drops it when its holder dies,
     however it dies, and no lock file is ever left behind."""
+    if fcntl is None:
+        yield
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                print(f"另一个 gongbao 正在向 {folder} 写入，等它完成后再继续……", file=sys.stderr, flush=True)
-                fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"另一个 gongbao 正在向 {folder} 写入，等它完成后再继续……", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
