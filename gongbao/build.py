@@ -10,11 +10,12 @@ from pathlib import Path
 from . import urls
 from .config import Settings
 from .load import load_content
+from .output import check_output
 from .problems import ContentError, Problems
 from .relations import Library, build_library, status_changes
 from .render import render_site
 from .search import SearchIndexError, SearchRecord, build_index
-from .write import discard, replace_dir, staging_dir
+from .write import publishing
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,26 +39,23 @@ def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path |
     """Build the site into `output` (default: the settings' output folder).
 
     Everything is written into a staging folder first; the previous site is replaced only
-    when every stage succeeded, so a failed build never leaves a half-written site.
+    when every stage succeeded, so a failed build never leaves a half-written site. A folder
+    gongbao did not make is never replaced (output.check_output).
     """
     output = output or settings.output_path
+    check_output(settings, output, problems)
     library = check(settings, as_of, problems)
-    staged = staging_dir(output)
-    try:
+    with publishing(output) as staged:
         rendered = render_site(library, settings, staged, problems, explicit_index=explicit_index)
         if rendered is None or problems.errors:
             raise ContentError(problems)
         try:
             build_index(staged, search_records(library, rendered.body_texts))
-        except SearchIndexError:
+        except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
             raise
         except Exception as exc:  # any other failure around the external indexer ends the build cleanly
             raise SearchIndexError(str(exc) or type(exc).__name__) from exc
         pages = sum(1 for _ in staged.rglob("*.html"))
-        replace_dir(staged, output)
-    except BaseException:
-        discard(staged)
-        raise
     return BuildResult(output, library, pages)
 
 

@@ -11,10 +11,15 @@ from pathlib import Path
 
 from . import build as pipeline
 from .config import Settings
-from .problems import Problems
+from .output import STAMP, check_dist, disk_fault, leftovers, locked
+from .problems import ContentError, Problems
 from .render import cn_date
 from .search import make_offline
 
+#: How to open the bundle, in its top folder: every bundle has it.
+NOTE = "打开方法.txt"
+#: The bundle is made in dist/.bundle-build-XXXXXXXX (see output.leftovers).
+_SCRATCH = "bundle"
 #: Every entry gets this timestamp, so the same content always gives the same bytes.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -48,24 +53,66 @@ def bundle_name(settings: Settings, newest: dt.date) -> str:
 
 
 def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
-    """Build an offline copy of the site and zip it under dist/; returns the zip's path."""
-    with tempfile.TemporaryDirectory(prefix="gongbao-bundle-") as tmp:
-        result = pipeline.build(settings, as_of, problems, output=Path(tmp) / "site", explicit_index=True)
-        site = result.output
-        make_offline(site)
-        documents = result.library.documents.values()
-        newest = max((d.signed for d in documents), default=as_of)
-        name = bundle_name(settings, newest)
-        (site / "打开方法.txt").write_text(
-            HOW_TO_OPEN.format(title=settings.title, newest=cn_date(newest),
-                               count=len(documents), as_of=as_of.isoformat()),
-            encoding="utf-8", newline="\r\n")
-        settings.dist_path.mkdir(parents=True, exist_ok=True)
-        target = settings.dist_path / f"{name}.zip"
-        partial = target.with_suffix(".zip.part")
-        write_zip(site, name, partial)
-        os.replace(partial, target)
+    """Build an offline copy of the site and zip it under dist/; returns the zip's path.
+
+    Only that zip is written into dist/, and a file of that name is replaced only if it is a bundle
+    too. Everything else happens in a folder inside dist/, removed at the end, or by the next bundle
+    if this one is killed."""
+    dist = settings.dist_path
+    check_dist(settings, problems)
+    if problems.errors:
+        raise ContentError(problems)
+    try:
+        dist.mkdir(parents=True, exist_ok=True)
+        with locked(dist):
+            for left in leftovers(dist, _SCRATCH):
+                shutil.rmtree(left)
+            scratch = Path(tempfile.mkdtemp(prefix=f".{_SCRATCH}-build-", dir=dist))
+            try:
+                return _bundle_in(scratch, settings, as_of, problems)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    except OSError as exc:
+        raise disk_fault(exc, dist) from exc
+
+
+def _bundle_in(scratch: Path, settings: Settings, as_of: dt.date, problems: Problems) -> Path:
+    result = pipeline.build(settings, as_of, problems, output=scratch / "site", explicit_index=True)
+    site = result.output
+    make_offline(site)
+    documents = result.library.documents.values()
+    newest = max((d.signed for d in documents), default=as_of)
+    name = bundle_name(settings, newest)
+    target = settings.dist_path / f"{name}.zip"
+    check_bundle_file(target, name, problems)
+    if problems.errors:
+        raise ContentError(problems)
+    (site / NOTE).write_text(
+        HOW_TO_OPEN.format(title=settings.title, newest=cn_date(newest),
+                           count=len(documents), as_of=as_of.isoformat()),
+        encoding="utf-8", newline="\r\n")
+    (site / STAMP).unlink()  # the unzipped folder is the reader's, not a site gongbao replaces
+    partial = scratch / target.name
+    write_zip(site, name, partial)
+    os.replace(partial, target)
     return target
+
+
+def check_bundle_file(target: Path, top: str, problems: Problems) -> None:
+    """Report if `target` exists and is not a bundle (E043), which writing the bundle would replace."""
+    if os.path.lexists(target) and not is_bundle(target, top):
+        problems.error(target, 0, "E043", f"{target.resolve()} 已存在，且不是 gongbao 生成的离线包，gongbao 不会"
+                                          "覆盖它；请移走它，或在 gongbao.yaml 的 dist_dir 中另选文件夹")
+
+
+def is_bundle(path: Path, top: str) -> bool:
+    """Whether the zip at `path` is a bundle whose one top folder is `top`."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return f"{top}/{NOTE}" in names and all(n.startswith(f"{top}/") for n in names)
 
 
 def write_zip(folder: Path, top: str, target: Path) -> None:

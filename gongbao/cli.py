@@ -10,6 +10,7 @@ import click
 
 from . import build as pipeline
 from .config import Settings, default_as_of, load_settings
+from .output import OutputFault, check_output
 from .problems import ContentError, Problems
 from .publish import WITHOUT_BASE_URL
 from .search import SearchIndexError
@@ -67,6 +68,10 @@ def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | No
         _report(problems, None)
         click.secho(f"构建失败：搜索索引未能生成（{exc}），{problems.show(out)}/ 保持原样", fg="red", err=True)
         sys.exit(1)
+    except OutputFault as exc:
+        _report(problems, None)
+        click.secho(f"构建失败：{exc}；{problems.show(out)}/ 保持原样", fg="red", err=True)
+        sys.exit(1)
     _report(problems, None)
     if strict and problems.warnings:
         click.secho(f"--strict：{len(problems.warnings)} 个警告视为失败（网站已生成）", fg="red", err=True)
@@ -95,6 +100,7 @@ def check(project: Path, as_of: str | None, strict: bool) -> None:
     """只检查内容，不生成网站。"""
     problems = Problems(root=project.resolve())
     settings = _settings(project, problems)
+    check_output(settings, settings.output_path, problems)
     try:
         lib = pipeline.check(settings, _as_of(as_of), problems)
     except ContentError:
@@ -205,6 +211,10 @@ def bundle(project: Path, as_of: str | None) -> None:
     except SearchIndexError as exc:
         _report(problems, None)
         click.secho(f"打包失败：搜索索引未能生成（{exc}）", fg="red", err=True)
+        sys.exit(1)
+    except OutputFault as exc:
+        _report(problems, None)
+        click.secho(f"打包失败：{exc}", fg="red", err=True)
         sys.exit(1)
     _report(problems, None)
     size = path.stat().st_size

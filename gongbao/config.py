@@ -175,7 +175,8 @@ def load_settings(project_dir: Path, problems: Problems, **overrides: Any) -> Se
         for name, entry in entries.items()}
     if not values.get("title"):
         problems.error(path, 0, "E050", f"缺少刊名：在 {SETTINGS_FILE} 中写上 title: 某某人民政府公报（{INIT_HINT}）")
-    settings = replace(settings, **{k: v for k, v in (values | overrides).items() if v is not None})
+    values.update({k: v for k, v in overrides.items() if v is not None})  # an unset option keeps the file's value
+    settings = replace(settings, **{k: v for k, v in values.items() if v is not None})
     if not settings.description:
         settings = replace(settings, description=f"{settings.title}的网络版：历期公报、规范性文件及其效力状态。")
     _check_identity(settings, _key_lines(node), reader)

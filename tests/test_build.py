@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from conftest import REPO, overlay, run, write_project
 from gongbao.cli import main
+from gongbao.output import STAMP, STAMP_TEXT
 from gongbao.serve import make_server
 from gongbao.slugs import slug_for_doc_number
 from gongbao.urls import relative
@@ -91,6 +92,7 @@ def test_successful_build_replaces_the_whole_site(project: Path) -> None:
     site = project / "site"
     site.mkdir()
     (site / "stale.html").write_text("old page", encoding="utf-8")
+    (site / STAMP).write_text(STAMP_TEXT, encoding="utf-8")  # made by gongbao: the build may replace it
     result = run(project, "build")
     assert result.exit_code == 0, result.output
     assert not (site / "stale.html").exists()

@@ -1,14 +1,35 @@
-"""map() on other processes, for the two steps of the index build that are many independent jobs."""
+"""Other processes for the build: map() on a pool for the index's many independent jobs, and children
+that die with the build."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process: be killed as soon as the build's process ends, even by SIGKILL (Linux)."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the build ended before the line above: nothing would kill this child
+            os._exit(1)
+
+
+def die_with_parent_hook() -> Callable[[], None]:
+    """die_with_parent for the process about to start, as subprocess's preexec_fn."""
+    parent = os.getpid()
+    return lambda: die_with_parent(parent)
 
 
 def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1) -> Generator[R, None, None]:
@@ -18,5 +39,5 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksi
     if len(items) < at_least or workers < 2:
         yield from map(fn, items)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(fn, items, chunksize=chunksize)

@@ -44,7 +44,8 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
         (out / folder).mkdir(parents=True)
     facets = _Facets.of(records)
     parts = _parts(records, part_chars)
-    with tempfile.TemporaryDirectory(prefix="gongbao-pagefind-") as tmp:
+    # in the site being built, not in TMPDIR: on the disk the build writes anyway, and removed with it
+    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=site_dir) as tmp:
         source = Path(tmp) / "site"
         source.mkdir()
         docs, doc_chars, doc_title_chars = _write_pages(source, records, parts, facets)

@@ -1,0 +1,73 @@
+"""`python paused_build.py POINT gongbao-args…`: `gongbao build` that stops at POINT, prints `PAUSED POINT`
+and goes on when a line (or the end) arrives on stdin, so that a test can kill it, or start another, there.
+
+The points, in the order a build meets them:
+  recover   holding the output's lock, before cleaning up after earlier builds
+  render    in the staging folder, before the pages are written
+  tokens    in a pool worker, computing the first document's search tokens
+  pagefind  with Pagefind running
+  swap      the staged site complete, before it replaces the old one
+  swapped   the new site in place, the old one not yet removed
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import gongbao.build
+import gongbao.search.writer
+import gongbao.write
+from gongbao.cli import main
+from gongbao.search.pagefind import Indexer
+
+
+def pause(point: str) -> None:
+    print(f"PAUSED {point}", flush=True)
+    sys.stdin.readline()
+
+
+def before(point: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        pause(point)
+        return fn(*args, **kwargs)
+    return paused
+
+
+def after(point: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        pause(point)
+        return result
+    return paused
+
+
+def tokens_paused(record: Any) -> Any:
+    """In a pool worker (the pool pickles this by name; forked workers have this module as __main__)."""
+    pause("tokens")
+    return _document_tokens(record)
+
+
+_document_tokens = gongbao.search.writer.document_tokens
+
+if __name__ == "__main__":
+    point, args = sys.argv[1], sys.argv[2:]
+    if point == "recover":
+        gongbao.write.recover = before(point, gongbao.write.recover)
+    elif point == "render":
+        gongbao.build.render_site = before(point, gongbao.build.render_site)
+    elif point == "tokens":
+        gongbao.search.writer.document_tokens = tokens_paused
+    elif point == "pagefind":
+        Indexer.__init__ = after(point, Indexer.__init__)  # type: ignore[method-assign]
+    elif point == "swap":
+        gongbao.write.replace_dir = before(point, gongbao.write.replace_dir)
+    elif point == "swapped":
+        gongbao.write.discard = before(point, gongbao.write.discard)
+    else:
+        raise SystemExit(f"unknown point {point!r}")
+    main(["build", *args])
