@@ -115,6 +115,9 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
         assets = settings.templates_path / ASSETS_DIR
         if assets.is_dir():
             shutil.copytree(assets, out_dir / ASSETS_DIR, dirs_exist_ok=True)
+        for g in lib.gazettes.values():  # the printed originals, beside their issue's page
+            if g.pdf:
+                shutil.copyfile(g.pdf, out_dir / urls.gazette_file(g.id, g.pdf.name))
         return Rendered({key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()})
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or settings.templates_path / (exc.name or "?"), exc.lineno, "E025",

@@ -24,6 +24,10 @@ class GazetteRef:
     url: str
     page: int | None
     """Printed start page, when the document has one."""
+    published: dt.date
+    """The issue's 出版日期."""
+    pdf_url: str | None
+    """The printed issue as a PDF, when the gazette has one (a page links it at `#page=<page>`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,10 @@ class DocumentView:
     gazette: GazetteRef | None
     section: str | None
     disclosure: str | None
+    index_number: str | None
+    """索引号"""
+    topics: tuple[str, ...]
+    """主题分类"""
     status: StatusView
     attachments: tuple[Attachment, ...]
     relations: tuple[Relation, ...]
@@ -154,6 +162,8 @@ class Issue:
     colophon: tuple[tuple[str, str], ...]
     body_html: str
     document_count: int
+    pdf_url: str | None
+    """The printed issue as a PDF (gazette/<id>/<file>), when the gazette has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +269,8 @@ class EndedPage:
 class SearchPage:
     template: ClassVar[str] = "search.html"
     facets: SearchFacets
+    example_number: str | None
+    """The newest 文号, shown as an example of how to type one."""
 
 
 @dataclass(frozen=True, slots=True)
