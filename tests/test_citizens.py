@@ -245,6 +245,39 @@ def test_a_wide_table_scrolls_in_its_box_and_keeps_years_and_words_whole(base: s
     assert box == [True, "more", '"表格较宽，请左右滑动查看 →"', True]
 
 
+#: The focused element, its outline, and the colour behind it (the ring is drawn outside the element).
+FOCUSED = """
+var el = document.activeElement, s = getComputedStyle(el), e = el.parentElement, behind = 'rgb(255, 255, 255)';
+for (; e; e = e.parentElement) {
+  var c = getComputedStyle(e).backgroundColor;
+  if (c !== 'rgba(0, 0, 0, 0)') { behind = c; break; }
+}
+return [el.outerHTML.slice(0, 60), s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor, behind];
+"""
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(rgb: str) -> float:
+        channels = [int(x) / 255 for x in re.findall(r"\d+", rgb)[:3]]
+        r, g, b_ = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_focus_ring_is_visible_on_every_control_a_keyboard_reaches_first(base: str, desktop) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    open_page(desktop, base + PAGES["document"])
+    rings = []
+    for _ in range(20):  # the skip link, the masthead, the breadcrumb, the print button, the outline, ...
+        ActionChains(desktop).send_keys(Keys.TAB).perform()
+        rings.append(desktop.execute_script(FOCUSED))
+    assert len({r[0] for r in rings}) > 15
+    faint = [r for r in rings if r[1] != "solid" or r[2] < 3 or _contrast(r[3], r[4]) < 3]
+    assert faint == []
+
+
 # --- the 字号 control -------------------------------------------------------------------------------
 
 BODY_TEXT = "return parseFloat(getComputedStyle(document.querySelector('.doc-body p')).fontSize);"
