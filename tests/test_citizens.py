@@ -5,6 +5,7 @@ the metadata of government portals; the printed original of an issue."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import re
 import shutil
@@ -22,9 +23,10 @@ from gongbao import build as pipeline
 from gongbao.bundle import make_bundle
 from gongbao.config import load_settings
 from gongbao.problems import Problems
+from gongbao.render import cn_date
 from tests.browser import chromium, served
 
-AS_OF = "2025-01-01"
+AS_OF = dt.date(2025, 1, 1)
 BASE_URL = "https://gongbao.example.gov.cn/wulong/"
 #: Stands in for a printed issue: the site only copies and links it, nothing opens it.
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -61,12 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = _bundled_gazette_with_every_field(tmp_path_factory.mktemp("citizens"))
     problems = Problems()
     out = project / "www" / urlsplit(BASE_URL).path.strip("/")
-    return pipeline.build(load_settings(project, problems), _as_of(), problems, output=out).output
-
-
-def _as_of():  # type: ignore[no-untyped-def]
-    import datetime as dt
-    return dt.date.fromisoformat(AS_OF)
+    return pipeline.build(load_settings(project, problems), AS_OF, problems, output=out).output
 
 
 def _bundled_gazette_with_every_field(root: Path) -> Path:
@@ -300,7 +297,7 @@ def test_largest_font_makes_body_text_13_times_larger_and_is_kept_on_the_next_pa
 
 def test_font_size_is_remembered_between_pages_opened_from_disk(tmp_path: Path) -> None:
     problems = Problems()
-    offline = pipeline.build(load_settings(REPO, problems), _as_of(), problems, output=tmp_path / "offline",
+    offline = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "offline",
                              explicit_index=True).output
     with chromium(tmp_path / "profile") as driver:
         driver.get((offline / PAGES["document"] / "index.html").as_uri())
@@ -321,7 +318,7 @@ def test_a_printed_document_names_the_site_its_number_status_date_and_address(ba
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     flat = re.sub(r"\s+", "", text)
     for expected in ["重庆市武隆区人民政府公报", "武隆府办发〔2024〕20号", "现行有效", "效力状态按2025年1月1日计算",
-                     "网址：" + BASE_URL + PAGES["document"], "打印日期："]:
+                     "网址：" + BASE_URL + PAGES["document"], "打印日期：" + cn_date(dt.date.today())]:
         assert re.sub(r"\s+", "", expected) in flat, expected
     for absent in ["目录（", "跳到正文", "历期公报"]:
         assert absent not in text, absent
@@ -331,7 +328,7 @@ def test_a_printed_document_names_the_site_its_number_status_date_and_address(ba
 PRINTED = """
 function shown(sel) { var el = document.querySelector(sel); return !!el && getComputedStyle(el).display !== 'none'; }
 return {masthead: shown('.masthead'), outline: shown('.outline'), tools: shown('.doc-tools'), head: shown('.print-head'),
-        banner: shown('.banner'), breakAfter: getComputedStyle(document.querySelector('.doc-body h3')).breakAfter};
+        banner: shown('.banner'), breakAfter: getComputedStyle(document.querySelector(arguments[0])).breakAfter};
 """
 
 
@@ -339,11 +336,11 @@ def test_print_hides_navigation_and_outline_keeps_the_banner_and_headings_with_t
     open_page(desktop, base + "docs/wlff-2023-18/")  # ended: it has a banner
     desktop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
-        assert desktop.execute_script(PRINTED.replace(".doc-body h3", "h1")) == {
+        assert desktop.execute_script(PRINTED, "h1") == {
             "masthead": False, "outline": False, "tools": False, "head": True, "banner": True, "breakAfter": "avoid"}
-        open_page(desktop, base + PAGES["document"])
-        assert desktop.execute_script(PRINTED)["breakAfter"] == "avoid"
-        assert desktop.execute_script(PRINTED)["outline"] is False
+        open_page(desktop, base + PAGES["document"])  # it has an outline, and headings in its body
+        printed = desktop.execute_script(PRINTED, ".doc-body h3")
+        assert printed["breakAfter"] == "avoid" and printed["outline"] is False
     finally:
         desktop.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
@@ -388,7 +385,7 @@ def test_the_bundle_carries_the_printed_original(tmp_path: Path) -> None:
     project = write_project(tmp_path / "proj", {
         "content/gazettes/2024-01.md": BASE_GAZETTE_WITH_PDF, "content/gazettes/2024-01.pdf": PDF.decode()})
     problems = Problems()
-    target = make_bundle(load_settings(project, problems), _as_of(), problems)
+    target = make_bundle(load_settings(project, problems), AS_OF, problems)
     with zipfile.ZipFile(target) as zf:
         names = [n for n in zf.namelist() if n.endswith("/gazette/2024-01/2024-01.pdf")]
         assert len(names) == 1 and zf.read(names[0]) == PDF
