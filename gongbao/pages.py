@@ -106,7 +106,8 @@ class SiteViews:
             title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers, doc_type=doc.doc_type,
             signed=doc.signed, published=doc.published, effective=doc.effective, expires=doc.expires,
             gazette=self.gazette_ref(doc), section=doc.section, disclosure=doc.disclosure,
-            index_number=doc.index_number, topics=doc.topics, status=self.status(doc.key), attachments=doc.attachments, relations=self.relations(doc.key),
+            index_number=doc.index_number, topics=doc.topics, status=self.status(doc.key),
+            attachments=doc.attachments, relations=self.relations(doc.key),
             lineage=self.lineage(doc.key), outline=tuple(outline), body_html=body.html,
             previous=self.summary(same[i - 1].key) if i > 0 else None,
             next=self.summary(same[i + 1].key) if i + 1 < len(same) else None)
