@@ -295,6 +295,21 @@ def test_largest_font_makes_body_text_13_times_larger_and_is_kept_on_the_next_pa
     assert phone.execute_script(BODY_TEXT) == text
 
 
+def test_the_browsers_own_font_size_scales_every_text_too(base: str, desktop) -> None:  # type: ignore[no-untyped-def]
+    sizes = ("return ['body', '.doc-meta', '.site-nav a', '.breadcrumb', 'h1'].map(function (s) {"
+             " return parseFloat(getComputedStyle(document.querySelector(s)).fontSize); });")
+    open_page(desktop, base + PAGES["ended"])
+    _choose_size(desktop, "standard")
+    before = desktop.execute_script(sizes)
+    desktop.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 24}})  # a reader's setting: 150 %
+    try:
+        desktop.refresh()
+        after = desktop.execute_script(sizes)
+    finally:
+        desktop.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 16}})
+    assert [round(a / b, 2) for a, b in zip(after, before)] == [1.5] * len(before)
+
+
 def test_font_size_is_remembered_between_pages_opened_from_disk(tmp_path: Path) -> None:
     problems = Problems()
     offline = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "offline",
