@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import urls
+from . import docnumber, urls
 from .config import Settings
 from .load import load_content
 from .output import check_output
@@ -60,15 +60,23 @@ def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path |
 
 
 def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:
-    """What the search stage indexes: every document of the collection, newest first, with its body's text."""
+    """What the search stage indexes, newest first: every document of the collection with its body's text,
+    and every document known only from a relation (未收录全文), by its 文号 and its title as cited, so
+    that a citizen finds an ended document and is led to what ended it."""
     out = []
-    for key in sorted(library.documents, key=library.sort_key, reverse=True):
-        doc = library.documents[key]
+    for key in sorted([*library.documents, *library.referenced], key=library.sort_key, reverse=True):
+        status = library.status[key].label
+        changes = tuple((day.isoformat(), s.label) for day, s in status_changes(library, key))
+        doc = library.documents.get(key)
+        if doc is None:
+            out.append(SearchRecord(
+                url=urls.document(library.slug_of(key)), title=library.title_of(key), doc_number=key, issuers=(),
+                doc_type=None, date=None, year=docnumber.year_of(key), status=status, status_changes=changes,
+                gazette=None, text="", in_collection=False))
+            continue
         out.append(SearchRecord(
             url=urls.document(doc.slug), title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers,
-            doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year,
-            status=library.status[key].label,
-            status_changes=tuple((day.isoformat(), s.label) for day, s in status_changes(library, key)),
-            gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
+            doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year, status=status,
+            status_changes=changes, gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
             text=body_texts[key]))
     return tuple(out)

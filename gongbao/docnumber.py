@@ -32,6 +32,12 @@ def parse(text: str) -> tuple[str, int, int] | None:
     return (m["prefix"], int(m["year"]), int(m["seq"])) if m else None
 
 
+def year_of(text: str) -> int | None:
+    """The year of a canonical 文号: all that is known of the date of a document only cited."""
+    parsed = parse(text)
+    return parsed[1] if parsed else None
+
+
 def pattern(number: str) -> str | None:
     """A regular expression for one canonical 文号 as it may be typed in a body (any brackets, spaces)."""
     parsed = parse(number)

@@ -119,6 +119,19 @@ def _issuers(value: Any, node: yaml.Node) -> tuple[str, ...]:
     return issuers
 
 
+def _topics(value: Any, node: yaml.Node) -> tuple[str, ...]:
+    """主题分类: a list, or one topic written as text."""
+    return tuple(_str(v, node) for v in (value if isinstance(value, list) else [value]))
+
+
+def _pdf_name(value: Any, node: yaml.Node) -> str:
+    """A file name beside the gazette file: the site copies it under the issue's URL, so no folder."""
+    text = _str(value, node)
+    if "/" in text or "\\" in text or text.startswith(".") or not text.lower().endswith(".pdf"):
+        raise FieldError(f"{text!r} 须为与公报文件同一文件夹中的 .pdf 文件名（不含路径）", "E071")
+    return text
+
+
 def _slug(value: Any, node: yaml.Node) -> str:
     text = _name(value, node)
     if not SLUG_RE.match(text):
@@ -251,6 +264,8 @@ DOCUMENT_FIELDS: dict[str, Field] = {
     "page": Field(_positive_int, False, "页码"),
     "section": Field(_str, False, "栏目"),
     "disclosure": Field(_str, False, "公开属性"),
+    "index_number": Field(_str, False, "索引号"),
+    "topics": Field(_topics, False, "主题分类"),
     "attachments": Field(_list_of(_attachment), False, "附件"),
     "repeals": Field(_list_of(_relation), False, "废止"),
     "replaces": Field(_list_of(_relation), False, "替代"),
@@ -268,6 +283,7 @@ GAZETTE_FIELDS: dict[str, Field] = {
     "sections": Field(_sections, True, "栏目"),
     "editorial_board": Field(_labelled, False, "编辑委员会"),
     "colophon": Field(_labelled, False, "版权信息"),
+    "pdf": Field(_pdf_name, False, "PDF 原件"),
 }
 
 
@@ -367,6 +383,8 @@ def load_document(path: Path, problems: Problems) -> Document | None:
         page=data.get("page"),
         section=data.get("section"),
         disclosure=data.get("disclosure"),
+        index_number=data.get("index_number"),
+        topics=data.get("topics", ()),
         attachments=data.get("attachments", ()),
         relations=relations,
         body=raw.body,
@@ -394,6 +412,10 @@ def load_gazette(path: Path, default_title: str, problems: Problems) -> Gazette 
     if not SLUG_RE.match(path.stem):
         problems.error(path, 0, "E016", f"公报文件名 {path.stem!r} 将用作网址，只能包含小写字母、数字和连字符（如 2024-02.md）")
         return None
+    pdf = path.parent / data["pdf"] if "pdf" in data else None
+    if pdf is not None and not pdf.is_file():
+        problems.error(path, raw.fields["pdf"][2], "E070", f"pdf: 找不到 {pdf.name}（须放在 {path.name} 旁边）")
+        return None
     return Gazette(
         id=path.stem,
         path=problems.show(path),
@@ -407,6 +429,7 @@ def load_gazette(path: Path, default_title: str, problems: Problems) -> Gazette 
         sections=data["sections"],
         editorial_board=data.get("editorial_board", ()),
         colophon=data.get("colophon", ()),
+        pdf=pdf,
         body=raw.body,
         body_line=raw.body_line,
     )

@@ -66,6 +66,8 @@ class BodyRenderer:
         for name in CONTAINERS:
             md.use(container_plugin, name=name)
         md.core.ruler.push("gongbao_citations", self._link_citations)
+        md.add_render_rule("table_open", _table_open)
+        md.add_render_rule("table_close", _table_close)
         self.md = md
 
     def render(self, body: str, href: Callable[[str], str], self_key: str | None) -> RenderedBody:
@@ -80,6 +82,8 @@ class BodyRenderer:
                 tok.attrSet("id", anchor)
                 text = "".join(c.content for c in tokens[i + 1].children or [] if c.type == "text")
                 outline.append(Heading(int(tok.tag[1]), text, anchor))
+            elif tok.type in ("th_open", "td_open") and len(tokens[i + 1].content) <= SHORT_CELL:
+                tok.attrJoin("class", "short")
             elif tok.type == "inline":
                 lines.append("".join(
                     c.content if c.type in ("text", "code_inline") else "\n" if c.type in ("softbreak", "hardbreak") else ""
@@ -144,6 +148,23 @@ class BodyRenderer:
             if key and key != self_key:
                 out.append((m.start("num"), m.end("num"), key))
         return out
+
+
+#: A table cell of at most this many characters (序号, 2024 年, 改（扩）建) is kept on one line; a longer
+#: one wraps between characters, never inside a number or a Latin word (see style.css).
+SHORT_CELL = 8
+
+
+def _table_open(renderer: Any, tokens: list[Token], idx: int, options: Any, env: MutableMapping[str, Any]) -> str:
+    """A table in a box of its own that scrolls sideways on a phone: a focusable region, so that a
+    keyboard can scroll it too, named by its place among the body's tables (names must differ)."""
+    env["tables"] = env.get("tables", 0) + 1
+    return (f'<div class="table-wrap" role="region" tabindex="0" aria-label="表格{env["tables"]}">\n'
+            + renderer.renderToken(tokens, idx, options, env))
+
+
+def _table_close(renderer: Any, tokens: list[Token], idx: int, options: Any, env: MutableMapping[str, Any]) -> str:
+    return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 def _text(content: str) -> Token:

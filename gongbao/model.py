@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 RelationKind = Literal["repeals", "replaces", "amends"]
@@ -93,6 +94,10 @@ class Document:
     """栏目 in that issue."""
     disclosure: str | None
     """公开属性, e.g. 此件公开发布."""
+    index_number: str | None
+    """索引号, the government information disclosure catalogue's number, shown first in the metadata."""
+    topics: tuple[str, ...]
+    """主题分类, e.g. 综合政务、城乡建设; empty when not given."""
     attachments: tuple[Attachment, ...]
     relations: tuple[RelationDecl, ...]
     body: str
@@ -146,6 +151,8 @@ class Gazette:
     sections: tuple[Section, ...]
     editorial_board: tuple[tuple[str, str], ...]
     colophon: tuple[tuple[str, str], ...]
+    pdf: Path | None
+    """The printed issue as a PDF file beside the gazette file; the site links it and ships a copy."""
     body: str
     body_line: int
 

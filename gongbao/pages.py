@@ -74,10 +74,9 @@ class SiteViews:
         if key not in self._summaries:
             doc = self.lib.documents.get(key)
             if doc is None:
-                parsed = docnumber.parse(key)
                 self._summaries[key] = Summary(
                     url=self.url_of(key), title=self.lib.title_of(key), doc_number=key, signed=None,
-                    year=parsed[1] if parsed else None, in_collection=False, status=self.status(key), gazette=None)
+                    year=docnumber.year_of(key), in_collection=False, status=self.status(key), gazette=None)
             else:
                 self._summaries[key] = Summary(
                     url=self.url_of(key), title=doc.title, doc_number=doc.doc_number, signed=doc.signed,
@@ -88,7 +87,7 @@ class SiteViews:
         if not doc.gazette:
             return None
         g = self.lib.gazettes[doc.gazette]
-        return GazetteRef(g.label, g.full_label, urls.gazette(g.id), doc.page, g.number, g.published)
+        return GazetteRef(g.label, g.full_label, urls.gazette(g.id), doc.page, g.number, g.published, _pdf_url(g))
 
     def status(self, key: str) -> StatusView:
         changes = tuple(StatusChange(day, self._status_view(s, ())) for day, s in status_changes(self.lib, key))
@@ -114,7 +113,8 @@ class SiteViews:
             title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers, doc_type=doc.doc_type,
             signed=doc.signed, published=doc.published, effective=doc.effective, expires=doc.expires,
             gazette=self.gazette_ref(doc), section=doc.section, disclosure=doc.disclosure,
-            status=self.status(doc.key), attachments=doc.attachments, relations=self.relations(doc.key),
+            index_number=doc.index_number, topics=doc.topics, status=self.status(doc.key),
+            attachments=doc.attachments, relations=self.relations(doc.key),
             lineage=self.lineage(doc.key), outline=tuple(outline), body_html=body.html,
             previous=self.summary(same[i - 1].key) if i > 0 else None,
             next=self.summary(same[i + 1].key) if i + 1 < len(same) else None)
@@ -143,7 +143,8 @@ class SiteViews:
         return Issue(
             url=page_url, title=g.title, label=g.label, full_label=g.full_label, total_number=g.total_number,
             published=g.published, frequency=g.frequency, remark=g.remark, sections=tuple(sections),
-            editorial_board=g.editorial_board, colophon=g.colophon, body_html=body.html, document_count=len(docs))
+            editorial_board=g.editorial_board, colophon=g.colophon, body_html=body.html, document_count=len(docs),
+            pdf_url=_pdf_url(g))
 
     def _toc_entry(self, doc: Document) -> TocEntry:
         return TocEntry(doc.title, doc.page, self.url_of(doc.key), doc.doc_number, self.status(doc.key))
@@ -185,7 +186,8 @@ class SiteViews:
         ended = sorted((k for k, s in lib.status.items() if not s.in_force),
                        key=lambda k: (lib.status[k].since or dt.date.min, k), reverse=True)
         yield Page(urls.ENDED, EndedPage(self._summaries_of(ended)), self.modified(ended) or everything)
-        yield Page(urls.SEARCH, SearchPage(self.search_facets()), everything)
+        example = next((d.doc_number for k in docs_newest if (d := lib.documents[k]).doc_number), None)
+        yield Page(urls.SEARCH, SearchPage(self.search_facets(), example), everything)
         yield Page(NOT_FOUND, NotFoundPage(), None)
 
     def modified(self, keys: list[str], published: dt.date | None = None) -> dt.date | None:
@@ -230,17 +232,23 @@ class SiteViews:
                       gazettes=len(self.lib.gazettes), ended=sum(not s.in_force for s in self.lib.status.values()))
 
     def search_facets(self) -> SearchFacets:
-        docs = self.lib.documents.values()
-        # A status a document takes after the build is a choice too: the page filters by the day it is read.
-        codes = {s.code for k in self.lib.documents
-                 for s in (self.lib.status[k], *(s for _, s in status_changes(self.lib, k)))}
+        """Every value the index holds: referenced documents are searched too, so their statuses and the
+        years of their 文号 are choices as well. A status a document takes after the build is a choice
+        too: the page filters by the day it is read."""
+        keys = [*self.lib.documents, *self.lib.referenced]
+        codes = {s.code for k in keys for s in (self.lib.status[k], *(s for _, s in status_changes(self.lib, k)))}
+        years = {self.summary(k).year for k in keys}
         return SearchFacets(
             issuers=tuple(self.issuer_slugs),
-            years=tuple(str(y) for y in sorted({d.signed.year for d in docs}, reverse=True)),
+            years=tuple(str(y) for y in sorted((y for y in years if y), reverse=True)),
             doc_types=tuple(self.type_slugs),
             statuses=tuple(label for code, label in STATUS_LABELS.items() if code in codes),
             gazettes=tuple(g.label for g in sorted(self.lib.gazettes.values(), key=lambda g: (g.year, g.number),
                                                    reverse=True)))
+
+
+def _pdf_url(g: Gazette) -> str | None:
+    return urls.gazette_file(g.id, g.pdf.name) if g.pdf else None
 
 
 def _citations(lib: Library) -> Citations:

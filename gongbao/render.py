@@ -143,6 +143,9 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         catalogue.write_text(renderer.catalogue(), encoding="utf-8")
         copy_assets(settings, out_dir)
+        for g in lib.gazettes.values():  # the printed originals, beside their issue's page
+            if g.pdf:
+                shutil.copyfile(g.pdf, out_dir / urls.gazette_file(g.id, g.pdf.name))
         return Rendered({key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()})
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or exc.name or "?", exc.lineno, "E025",

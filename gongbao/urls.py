@@ -22,6 +22,11 @@ def gazette(gazette_id: str) -> str:
     return f"gazette/{gazette_id}/"
 
 
+def gazette_file(gazette_id: str, name: str) -> str:
+    """A file that belongs to an issue, e.g. its printed PDF, beside the issue's page."""
+    return f"{gazette(gazette_id)}{name}"
+
+
 def year(y: int) -> str:
     return f"archive/{y}/"
 

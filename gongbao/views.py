@@ -28,6 +28,8 @@ class GazetteRef:
     """期号 within the year."""
     published: dt.date
     """The issue's 出版日期."""
+    pdf_url: str | None
+    """The printed issue as a PDF, when the gazette has one (a page links it at `#page=<page>`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,10 @@ class DocumentView:
     gazette: GazetteRef | None
     section: str | None
     disclosure: str | None
+    index_number: str | None
+    """索引号"""
+    topics: tuple[str, ...]
+    """主题分类"""
     status: StatusView
     attachments: tuple[Attachment, ...]
     relations: tuple[Relation, ...]
@@ -169,6 +175,8 @@ class Issue:
     colophon: tuple[tuple[str, str], ...]
     body_html: str
     document_count: int
+    pdf_url: str | None
+    """The printed issue as a PDF (gazette/<id>/<file>), when the gazette has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +282,8 @@ class EndedPage:
 class SearchPage:
     template: ClassVar[str] = "search.html"
     facets: SearchFacets
+    example_number: str | None
+    """The newest 文号, shown as an example of how to type one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,7 @@ def test_offline_pages_and_links_work_from_disk(unzipped: Path, tmp_path: Path) 
         driver.get(root_url + "index.html")
         assert "重庆市武隆区人民政府公报" in driver.title
         assert driver.execute_script(
-            "return getComputedStyle(document.querySelector('.masthead')).backgroundColor") == "rgb(179, 38, 30)"
+            "return getComputedStyle(document.querySelector('.masthead')).backgroundColor") == "rgb(140, 29, 24)"
         seen = set(_resources(driver))
 
         driver.find_element(By.CSS_SELECTOR, ".latest-gazette h2 a").click()

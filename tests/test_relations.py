@@ -74,7 +74,7 @@ def test_referenced_document_gets_a_page_marked_not_collected(tmp_path: Path) ->
     assert "未收录全文" in page
     assert "<h1>重庆市武隆区人民政府办公室关于印发实施方案的通知</h1>" in page
     assert '<div class="banner banner-repealed" role="alert">' in page
-    assert "2024年第1期（总第164期）</a>，第2页" in page
+    assert '，刊载于<a href="../../gazette/2024-01/">2024年第1期（总第164期）第2页</a>' in page  # the ending one
     ended = (project / "site/archive/ended/index.html").read_text(encoding="utf-8")
     assert "武隆府办发〔2017〕60号" in ended and "武隆府发〔2024〕9号" in ended
 

@@ -209,6 +209,7 @@ def found(driver, query: str) -> list[tuple[str, str]]:  # type: ignore[no-untyp
 
 def test_the_page_normalises_every_character_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
     driver, _ = browser
+    _ready(driver)  # normalize() folds traditional characters once meta.gb is read
     # Every character Python's Unicode data assigns (an unassigned one may be assigned in the
     # browser's newer data), alone and inside a query word, where a space-like one splits it.
     chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in ("Cn", "Co", "Cs")]
@@ -223,6 +224,7 @@ def test_the_page_normalises_every_character_as_python_does(browser) -> None:  #
 
 def test_the_page_normalises_and_spells_tricky_strings_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
     driver, _ = browser
+    _ready(driver)
     texts = [*TRICKY, "超充\U00020000\U0010fffd" + chr(tokens.SHORT_CODES - 1) + chr(tokens.SHORT_CODES)]
     got = driver.execute_script("var s = gongbaoSearch; return arguments[0].map(function (t) {"
                                 " return [s.normalize(t), s.queryWords(t), s.spell(s.normalize(t))]; });", texts)
@@ -356,3 +358,111 @@ def test_documents_are_split_into_parts_of_about_equal_size() -> None:
     parts = writer._parts(records, part_chars=35)
     assert len(parts) == 3 and [n for p in parts for n in p] == list(range(7))
     assert writer._parts(records[:1], part_chars=1) == [range(0, 1)]
+
+
+# --- citizens: ended and cited documents, traditional characters, the page's help -------------
+
+def _ready(driver) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page has read meta.gb, whose folding table normalize() applies."""
+    assert driver.execute_async_script("var cb = arguments[arguments.length - 1];"
+                                       "gongbaoSearch.ready().then(cb, function (e) { cb('ERROR ' + e); });") is True
+
+
+def test_search_records_hold_documents_only_cited_with_their_number_title_and_status(site: Path) -> None:
+    problems = Problems()
+    library = pipeline.check(load_settings(REPO, problems), AS_OF, problems)
+    records = pipeline.search_records(library, {k: "正文" for k in library.documents})
+    cited = {r.doc_number: r for r in records if not r.in_collection}
+    assert set(cited) == set(library.referenced)
+    old = cited["武隆府办发〔2017〕60号"]
+    assert (old.url, old.status, old.text, old.year, old.date, old.issuers) == (
+        "docs/wlfbf-2017-60/", "已废止", "", 2017, None, ())
+    assert "科学素质" in old.title
+
+
+@pytest.mark.parametrize("query, url, status", [
+    ("武隆府发〔2023〕18号", "docs/wlff-2023-18/", "已被替代"),
+    ("武隆府发[2023]18号", "docs/wlff-2023-18/", "已被替代"),
+    ("武隆府办发[2017]60号", "docs/wlfbf-2017-60/", "已废止"),
+    ("武隆府办发（2017）60号", "docs/wlfbf-2017-60/", "已废止"),
+])
+def test_an_ended_document_only_cited_is_found_first_by_its_number(browser, query: str, url: str,  # type: ignore[no-untyped-def]
+                                                                  status: str) -> None:
+    driver, _ = browser
+    first = driver.execute_async_script(ALL_RESULTS, query, {})[0]
+    assert (first["url"], first["status"], first["in_collection"]) == (url, status, False)
+    assert f"〔{first['date']}〕" in first["doc_number"] and first["doc_type"] is None  # no date but its year
+
+
+def test_a_word_of_a_cited_title_finds_the_repealed_document(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    assert "docs/wlfbf-2017-60/" in urls(driver, "科学素质")
+    repealed = urls(driver, "科学素质", {"filters": {"status": "已废止", "year": "2017"}})
+    assert repealed == ["docs/wlfbf-2017-60/"]
+
+
+def test_traditional_characters_find_what_simplified_ones_find(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    simplified = urls(driver, "营商环境")
+    assert len(simplified) == 2 and urls(driver, "營商環境") == simplified
+    assert urls(driver, "森林防火 禁火令") == urls(driver, "森林防火 禁火令".translate(str.maketrans("禁", "禁")))
+
+
+def test_folding_is_one_character_to_one_and_changes_nothing_twice() -> None:
+    from gongbao.search import fold
+    table = fold.table()
+    assert table[ord("營")] == ord("营") and table[ord("環")] == ord("环") and ord("营") not in table
+    traditional = "".join(map(chr, table))
+    assert len(normalize(traditional)) == len(traditional)
+    assert normalize(normalize(traditional)) == normalize(traditional)
+    assert normalize("營商環境") == normalize("营商环境") == "营商环境"
+    text = "重慶市武隆區優化營商環境\n二"
+    assert tokens._folded_codes(text).tolist() == [ord(c) for c in tokens.normalize_lines(text)]
+    assert matches(record("docs/a/", "优化营商环境", ""), "營商環境")
+
+
+def test_the_page_folds_traditional_characters_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
+    from gongbao.search import fold
+    driver, _ = browser
+    _ready(driver)
+    chars = "".join(chr(c) + chr(s) for c, s in fold.table().items())
+    got = driver.execute_script("return gongbaoSearch.normalize(arguments[0]);", chars)
+    assert got == normalize(chars)
+
+
+def test_the_status_filter_lists_every_status_the_index_holds(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    driver, base = browser
+    driver.get(base + "search/index.html")
+    options = [o.get_attribute("value") for o in driver.find_elements("css selector", "select[name=status] option")]
+    held = {r.status for r in _records(site)}
+    assert options[0] == "" and set(options[1:]) == held and {"已废止", "已被替代", "现行有效"} <= held
+
+
+def test_the_page_has_one_search_box_and_says_what_was_searched(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, base = browser
+    driver.get(base + "search/index.html?q=科学素质")
+    _wait_done(driver)
+    assert len(driver.find_elements("css selector", "[role=search], input[type=search]")) == 2  # a form, its box
+    assert "科学素质" in driver.title
+    results = driver.find_elements("css selector", ".gb-result:not([hidden])")
+    titles = [[m.text for m in r.find_elements("css selector", "h2 mark")] for r in results
+              if "科学素质" in r.find_element("css selector", "h2").text]
+    assert titles and all(t == ["科学素质"] for t in titles)
+    cited = next(r for r in results if "2017" in r.find_element("css selector", ".doc-number").text)
+    assert "未收录全文" in cited.text and "已废止" in cited.text
+    issued = next(r for r in results if r is not cited)
+    assert issued.find_element("css selector", ".gb-issuer").text == "重庆市武隆区人民政府"
+    driver.get(base + "search/index.html")
+
+
+def test_a_search_that_finds_nothing_says_what_to_try(browser) -> None:  # type: ignore[no-untyped-def]
+    driver, base = browser
+    driver.get(base + "search/index.html?q=没有这样的词语&status=已废止")
+    _wait_done(driver)
+    advice = driver.find_element("css selector", ".gb-advice")
+    assert advice.is_displayed() and driver.find_elements("css selector", ".gb-result") == []
+    assert all(hint in advice.text for hint in ("去掉筛选条件", "文号", "空格"))
+    driver.get(base + "search/index.html?q=营商环境")
+    _wait_done(driver)
+    assert not driver.find_element("css selector", ".gb-advice").is_displayed()
+    driver.get(base + "search/index.html")

@@ -43,6 +43,8 @@ only when the start does not decide).
 
 The modules, in the order the build uses them: `record` (what the stage is given), `tokens`
 (normalisation and the spelled bigrams; search.js holds the same rules, tested for agreement),
+`fold` (the traditional → simplified table of the normalisation, from OpenCC's data; meta.gb
+carries it to search.js),
 `layout` (the files), `writer` (build_index), `pagefind` (everything that knows Pagefind 1.5:
 running it, its pages and output format, the re-cut, the version check; `cbor` decodes its
 files; `parallel` shares the token and re-cut work out to other processes), `offline`

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 # the columns it reads.
 
 #: Raised whenever a change below changes what the files hold.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 #: Under the site root.
 SEARCH_DIR = "search"
-#: Under SEARCH_DIR: the regions, parts, facets and dates of every document, and this description.
+#: Under SEARCH_DIR: the regions, parts, facets and dates of every document, the folding table of the
+#: normalisation (fold.py), and this description.
 META = "meta.gb"
 #: Under SEARCH_DIR: Pagefind's own output, re-cut (see pagefind.py).
 PAGEFIND_DIR = "pagefind"
@@ -38,7 +39,7 @@ class Shards:
 
 
 NAMES_PER_SHARD = 64
-#: names/<n>.gb: [url, title, 文号] of NAMES_PER_SHARD documents from n * NAMES_PER_SHARD on.
+#: names/<n>.gb: [url, title, 文号, in the collection] of NAMES_PER_SHARD documents from n * NAMES_PER_SHARD on.
 NAMES = Shards("names")
 
 #: chars/<code point % CHAR_SHARDS, hex>.gb: {character: [documents holding it, those holding it
@@ -62,7 +63,9 @@ TF_BUCKETS = (2, 4, 10)
 
 #: meta.gb's per-document columns: bigrams (the size of the document's region in its part's
 #: Pagefind page), tf<t> (body offsets where tf drops below t), number and title (bigrams of the
-#: 文号 and of the rest of the title, written before the body), then date and facet numbers.
+#: 文号 and of the rest of the title, written before the body), then date (ISO; just the year of the
+#: 文号 for a document only cited) and facet numbers (-1: none; a doc_type of -1 marks a document only
+#: cited, which the page ranks after the collection's documents of its tier).
 META_COLUMNS = ("bigrams", *(f"tf{t}" for t in TF_BUCKETS), "number", "title",
                 "date", "issuers", "doc_type", "status", "gazette")
 

@@ -18,11 +18,12 @@ class SearchRecord:
     title: str
     doc_number: str | None
     issuers: tuple[str, ...]
-    doc_type: str
-    """文种"""
-    date: str
-    """成文日期, ISO yyyy-mm-dd"""
-    year: int
+    doc_type: str | None
+    """文种; None for a document known only from a relation"""
+    date: str | None
+    """成文日期, ISO yyyy-mm-dd; None for a document known only from a relation"""
+    year: int | None
+    """of the 成文日期, or of the 文号 when that is all that is known"""
     status: str
     """现行有效 / 已废止 / 已被替代 / 已修改 / 已失效"""
     gazette: str | None
@@ -32,3 +33,6 @@ class SearchRecord:
     status_changes: tuple[tuple[str, str], ...] = ()
     """(day, status) for each status it takes after the build's as-of date, oldest first: the page
     shows the one of the day it is read (see templates/assets/status.js)"""
+    in_collection: bool = True
+    """False for a document cited by a relation but not in the collection (未收录全文): it is found by
+    its 文号 and its title as cited, and shown with its status"""

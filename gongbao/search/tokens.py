@@ -7,19 +7,22 @@ import unicodedata
 
 import numpy as np
 
+from . import fold
 from .layout import TF_BUCKETS
 from .record import SearchRecord
 
 
 def normalize(text: str) -> str:
-    """The form both sides of a match are compared in: NFKC, lower case, letters and digits only.
+    """The form both sides of a match are compared in: NFKC, lower case, letters and digits only,
+    traditional characters folded to simplified (fold.py).
 
-    Dropping punctuation and spaces is what makes 〔2024〕, [2024], (2024) and 【2024】 the same.
-    search.js implements the identical rule; test_search checks that the two agree on every
-    character and on strings whose form depends on context.
+    Dropping punctuation and spaces is what makes 〔2024〕, [2024], (2024) and 【2024】 the same;
+    folding one character to one keeps a match a literal substring of the folded text.
+    search.js implements the identical rule (with the folding table from meta.gb); test_search
+    checks that the two agree on every character and on strings whose form depends on context.
     """
     # str.isalnum() is exactly Unicode categories L* and N*, which is what [\W_] removes.
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower()).translate(fold.table())
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -95,7 +98,8 @@ class _NormTable(dict[int, "str | None"]):
     def __missing__(self, code: int) -> str | None:
         c = chr(code)
         nfkc = unicodedata.normalize("NFKC", c)
-        value = self[code] = (_NOT_ALNUM.sub("", nfkc.lower()) or None) if _context_free(c, nfkc) else "\0"
+        value = self[code] = ((_NOT_ALNUM.sub("", nfkc.lower()).translate(fold.table()) or None)
+                              if _context_free(c, nfkc) else "\0")
         return value
 
 

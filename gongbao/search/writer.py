@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import layout, pagefind
+from . import fold, layout, pagefind
 from .layout import CHAR_SHARDS, CHARS, DOC, DOC_REST, MAX_PARTS, META, META_COLUMNS, NAMES, NAMES_PER_SHARD
 from .parallel import process_map
 from .record import SearchRecord
@@ -59,12 +59,15 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
             _write_chars(out, doc_chars, doc_title_chars)
             for n in range(0, len(records), NAMES_PER_SHARD):
                 _write_gz_json(out / NAMES.name(n // NAMES_PER_SHARD),
-                               [[r.url, r.title, r.doc_number] for r in records[n:n + NAMES_PER_SHARD]])
+                               [[r.url, r.title, r.doc_number, r.in_collection]
+                                for r in records[n:n + NAMES_PER_SHARD]])
             written = indexer.finish()
         pages = pagefind.finalise(written, len(parts))
         shutil.move(written, out / layout.PAGEFIND_DIR)
     _write_gz_json(out / META, {
         "layout": layout.for_browser(),
+        # the normalisation's traditional → simplified table, which the page applies as tokens.py does
+        "fold": fold.for_browser(),
         "facets": facets.names(),
         # Pagefind's page id of each part -> the part's first document
         "pages": {page: part.start for page, part in zip(pages, parts)},
@@ -87,13 +90,15 @@ class _Facets:
 
     @staticmethod
     def of(records: Sequence[SearchRecord]) -> _Facets:
-        return _Facets(_numbered(i for r in records for i in r.issuers), _numbered(r.doc_type for r in records),
+        return _Facets(_numbered(i for r in records for i in r.issuers),
+                       _numbered(r.doc_type for r in records if r.doc_type),
                        _numbered(s for r in records for s in (r.status, *(s for _, s in r.status_changes))),
                        _numbered(r.gazette for r in records if r.gazette))
 
     def row(self, record: SearchRecord) -> list[object]:
-        """The date and facet columns of a document (see META_COLUMNS); -1: in no gazette."""
-        return [record.date, [self.issuers[i] for i in record.issuers], self.doc_types[record.doc_type],
+        """The date and facet columns of a document (see META_COLUMNS); -1: no 文种, in no gazette."""
+        return [record.date or str(record.year or ""), [self.issuers[i] for i in record.issuers],
+                self.doc_types[record.doc_type] if record.doc_type else -1,
                 self.statuses[record.status], self.gazettes[record.gazette] if record.gazette else -1]
 
     def names(self) -> dict[str, list[str]]:
@@ -184,7 +189,8 @@ def _split_text(text: str) -> tuple[str, str]:
 def _display(record: SearchRecord) -> dict[str, object]:
     return {"url": record.url, "title": record.title, "doc_number": record.doc_number,
             "issuers": list(record.issuers), "doc_type": record.doc_type, "date": record.date,
-            "year": record.year, "status": record.status, "gazette": record.gazette}
+            "year": record.year, "status": record.status, "gazette": record.gazette,
+            "in_collection": record.in_collection}
 
 
 def _write_gz_json(path: Path, value: object) -> None:

@@ -23,8 +23,21 @@
 
   /* ---------- tokens: the rules of gongbao/search/tokens.py (test_search checks they agree) ---------- */
   var KEEP = /[\p{L}\p{N}]/u, DROP = /[^\p{L}\p{N}]+/gu;
+  /* Traditional -> simplified, one character to one (gongbao/search/fold.py): meta.gb carries the
+   * table, so a text is folded as Python folds it once meta.gb is read (rank waits for it). */
+  var FOLD = new Map();
+  function setFold(pairs) {
+    var cs = Array.from(pairs);
+    for (var i = 0; i + 1 < cs.length; i += 2) FOLD.set(cs[i], cs[i + 1]);
+  }
+  function fold(s) {
+    if (!FOLD.size) return s;
+    var out = "";
+    for (var c of s) out += FOLD.get(c) || c;
+    return out;
+  }
   function normalize(s) {
-    return s.normalize("NFKC").toLowerCase().replace(DROP, "");
+    return fold(s.normalize("NFKC").toLowerCase().replace(DROP, ""));
   }
   /* Python's str.isspace(), where query_words splits: JavaScript's \s differs (U+001C-1F, U+0085, U+FEFF). */
   var SPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
@@ -187,6 +200,8 @@
       metaReady = loadJson(META).then(function (m) {
         var c = m.columns, missing = COLUMNS.filter(function (k) { return !(k in c); });
         if (missing.length) throw new Error("the index has no column " + missing.join(", "));
+        if (typeof m.fold !== "string") throw new Error("the index has no folding table");
+        setFold(m.fold);
         var keys = Object.keys(c), n = c.bigrams.length, start = 0, sum = 0;
         m.docs = new Array(n);
         m.starts = new Int32Array(n + 1);
@@ -264,10 +279,9 @@
   /* 文号 match first (the query is the document's 文号: its bigrams are exactly the 文号's),
    * then title match (every word's bigrams, or its character, in the title), then BM25. */
   function rank(query) {
-    var words = queryWords(query);
-    if (!words.length) return Promise.resolve({ words: words, ids: [], meta: null });
+    if (!queryWords(query).length) return Promise.resolve({ words: [], ids: [], meta: null });
     return meta().then(function (m) {
-      var terms = [], perWord = [];
+      var words = queryWords(query), terms = [], perWord = [];
       words.forEach(function (w) {
         var bg = bigrams(w), ts = bg.length ? bg : [w];
         perWord.push(ts.map(function (t) {
@@ -304,8 +318,11 @@
           scores.set(d, s);
           tiers.set(d, isNumber(d) ? 0 : inTitle(d) ? 1 : 2);
         });
+        /* In its tier a document only cited (doc_type -1: no text, only its cited title) comes after
+         * the documents of the collection: its short record would win on length alone. */
+        var cited = function (d) { return m.docs[d].doc_type < 0 ? 1 : 0; };
         var ids = Array.from(hits).sort(function (x, y) {
-          return (tiers.get(x) - tiers.get(y)) || (scores.get(y) - scores.get(x)) || (x - y);
+          return (tiers.get(x) - tiers.get(y)) || (cited(x) - cited(y)) || (scores.get(y) - scores.get(x)) || (x - y);
         });
         return { words: words, ids: ids, meta: m };
       });
@@ -375,13 +392,15 @@
     });
   }
 
+  /* A document only cited (未收录全文) has no date but the year of its 文号, and no 文种. */
   function record(m, d, name) {
     var doc = m.docs[d], F = m.facets;
     return {
-      url: name[0], title: name[1], doc_number: name[2],
-      issuers: doc.issuers.map(function (i) { return F.issuers[i]; }), doc_type: F.doc_types[doc.doc_type],
-      date: doc.date, year: Number(doc.date.slice(0, 4)), status: F.statuses[doc.status],
-      gazette: doc.gazette >= 0 ? F.gazettes[doc.gazette] : null
+      url: name[0], title: name[1], doc_number: name[2], in_collection: name[3],
+      issuers: doc.issuers.map(function (i) { return F.issuers[i]; }),
+      doc_type: doc.doc_type >= 0 ? F.doc_types[doc.doc_type] : null,
+      date: doc.date, year: doc.date ? Number(doc.date.slice(0, 4)) : null,
+      status: F.statuses[doc.status], gazette: doc.gazette >= 0 ? F.gazettes[doc.gazette] : null
     };
   }
 
@@ -397,6 +416,8 @@
     });
   };
   window.gongbaoSearch.normalize = normalize;
+  /* Resolves once meta.gb (and so the folding table) is read: normalize() folds from then on. */
+  window.gongbaoSearch.ready = function () { return meta().then(function () { return true; }); };
   window.gongbaoSearch.queryWords = queryWords;
   window.gongbaoSearch.spell = spell;
 
@@ -406,37 +427,32 @@
     var chars = [], idx = [], i = 0;
     for (var c of text) {
       for (var n of c.normalize("NFKC").toLowerCase()) {
-        if (KEEP.test(n)) { chars.push(n); idx.push(i); }
+        if (KEEP.test(n)) { chars.push(fold(n)); idx.push(i); }
       }
       i += c.length;
     }
     return { norm: chars.join(""), idx: idx };
   }
-  function snippet(doc, words, el) {
-    var paras = doc.text.split("\n"), best = null;
-    for (var k = 0; k < paras.length && !best; k++) {
-      var flat = normalize(paras[k]);  /* cheap: only the paragraph shown is indexed */
-      if (words.some(function (w) { return flat.indexOf(w) >= 0; })) best = { text: paras[k], ix: indexed(paras[k]) };
-    }
-    if (!best) { el.textContent = doc.text.slice(0, 100); return; }
-    var ranges = [], norm = best.ix.norm, cps = Array.from(best.text);
-    var cpIndex = []; var u = 0;
+  /* Where the words lie in `text`, as [start, end) code point ranges, in order. */
+  function matchRanges(text, words) {
+    var ix = indexed(text), norm = ix.norm, cps = Array.from(text), cpIndex = [], u = 0, ranges = [];
     cps.forEach(function (c, i) { cpIndex[u] = i; u += c.length; });
     words.forEach(function (w) {
       var wl = Array.from(w).length, from = 0, at;
       while ((at = norm.indexOf(w, from)) >= 0) {
         var startCp = Array.from(norm.slice(0, at)).length;
-        var s = cpIndex[best.ix.idx[startCp]], e = cpIndex[best.ix.idx[startCp + wl - 1]] + 1;
-        ranges.push([s, e]); from = at + w.length;
+        ranges.push([cpIndex[ix.idx[startCp]], cpIndex[ix.idx[startCp + wl - 1]] + 1]);
+        from = at + w.length;
       }
     });
-    ranges.sort(function (a, b) { return a[0] - b[0]; });
-    var first = ranges.length ? ranges[0][0] : 0;
-    var lo = Math.max(0, first - 40), hi = Math.min(cps.length, first + 80);
+    return { cps: cps, ranges: ranges.sort(function (a, b) { return a[0] - b[0]; }) };
+  }
+  /* el gets text[lo, hi) with the matches marked, and "…" where the text is cut. */
+  function fillMarked(el, found, lo, hi) {
+    var cps = found.cps, cur = lo;
     el.textContent = "";
     if (lo > 0) el.appendChild(document.createTextNode("…"));
-    var cur = lo;
-    ranges.forEach(function (r) {
+    found.ranges.forEach(function (r) {
       if (r[0] < cur || r[0] >= hi) return;
       el.appendChild(document.createTextNode(cps.slice(cur, r[0]).join("")));
       var mark = document.createElement("mark");
@@ -447,11 +463,22 @@
     el.appendChild(document.createTextNode(cps.slice(cur, hi).join("")));
     if (hi < cps.length) el.appendChild(document.createTextNode("…"));
   }
+  function snippet(doc, words, el) {
+    var paras = doc.text.split("\n"), best = null;
+    for (var k = 0; k < paras.length && best === null; k++) {
+      var flat = normalize(paras[k]);  /* cheap: only the paragraph shown is indexed */
+      if (words.some(function (w) { return flat.indexOf(w) >= 0; })) best = paras[k];
+    }
+    if (best === null) { el.textContent = doc.text.slice(0, 100); return; }
+    var found = matchRanges(best, words), first = found.ranges.length ? found.ranges[0][0] : 0;
+    fillMarked(el, found, Math.max(0, first - 40), Math.min(found.cps.length, first + 80));
+  }
 
   /* ---------- page: the form and the results ---------- */
   var form = app.querySelector("form"), input = app.querySelector("[name=q]");
   var list = app.querySelector(".gb-results"), statusEl = app.querySelector(".gb-status");
-  var more = app.querySelector(".gb-more");
+  var more = app.querySelector(".gb-more"), advice = app.querySelector(".gb-advice");
+  var PAGE_TITLE = document.title;
   var FILTERS = ["issuer", "year", "doc_type", "status", "gazette"];
   var state = { token: 0, ids: [], shown: 0, words: [], meta: null };
 
@@ -477,8 +504,14 @@
     var p = iso.split("-");
     return p.length === 3 ? p[0] + "年" + Number(p[1]) + "月" + Number(p[2]) + "日" : iso;
   }
-  function badgeClass(status) {
-    return status === "现行有效" ? "in-force" : status === "已修改" ? "amended" : "ended";
+  /* The site's badge classes (templates/_macros.html), so a status looks the same everywhere. */
+  var STATUS_CODES = { "现行有效": "in_force", "已修改": "amended", "已废止": "repealed", "已被替代": "replaced",
+    "已失效": "expired" };
+  function span(parent, className, text) {
+    var el = document.createElement("span");
+    el.className = className; el.textContent = text;
+    parent.appendChild(el);
+    return el;
   }
   function renderMore(token) {
     var m = state.meta, batch = state.ids.slice(state.shown, state.shown + PAGE_SIZE);
@@ -488,49 +521,59 @@
     return Promise.all(batch.map(function (d) { return loadDoc(m, d, state.words); })).then(function (docs) {
       if (token !== state.token) return;
       batch.forEach(function (d, i) {
-        var doc = docs[i], rec = record(m, d, [doc.url, doc.title, doc.doc_number]);
+        var doc = docs[i], rec = record(m, d, [doc.url, doc.title, doc.doc_number, doc.in_collection]);
         var li = document.createElement("li");
         li.className = "gb-result";
         var h = document.createElement("h2"), a = document.createElement("a");
-        a.href = href(rec.url); a.textContent = rec.title; h.appendChild(a); li.appendChild(h);
+        a.href = href(rec.url);
+        fillMarked(a, matchRanges(rec.title, state.words), 0, Array.from(rec.title).length);
+        h.appendChild(a); li.appendChild(h);
         var info = document.createElement("p"); info.className = "gb-info";
-        if (rec.doc_number) {
-          var num = document.createElement("span"); num.className = "gb-number"; num.textContent = rec.doc_number;
-          info.appendChild(num);
-        }
-        var date = document.createElement("time"); date.dateTime = rec.date; date.textContent = cnDate(rec.date);
-        info.appendChild(date);
-        var badge = document.createElement("span");
-        badge.className = "gb-badge " + badgeClass(rec.status); badge.textContent = rec.status;
-        info.appendChild(badge);
+        if (rec.doc_number) span(info, "doc-number", rec.doc_number);
+        if (rec.issuers.length) span(info, "gb-issuer", rec.issuers.join("、"));
+        if (rec.date.length > 4) {
+          var date = document.createElement("time"); date.dateTime = rec.date; date.textContent = cnDate(rec.date);
+          info.appendChild(date);
+        } else if (rec.year) span(info, "gb-year", rec.year + "年");
+        if (!rec.in_collection) span(info, "badge not-collected", "未收录全文");
+        span(info, "gb-badge badge status-" + (STATUS_CODES[rec.status] || "expired"), rec.status);
         li.appendChild(info);
         var snip = document.createElement("p"); snip.className = "gb-snippet"; li.appendChild(snip);
         list.appendChild(li);
-        if (containsAll(doc, state.words)) snippet(doc, state.words, snip);
-        else li.hidden = true;  // all its bigrams, but not the words themselves
+        if (!containsAll(doc, state.words)) li.hidden = true;  // all its bigrams, but not the words themselves
+        else if (rec.in_collection) snippet(doc, state.words, snip);
+        else snip.textContent = "本站未收录此文件的全文：点开标题可查看它的效力状态，以及废止或替代它的文件。";
       });
     });
+  }
+  /* No result: say so, with what to try (the advice is in the page, shown only then). */
+  function noResults(q) {
+    statusEl.textContent = "没有找到包含“" + q.trim() + "”的公文。";
+    advice.hidden = false;
   }
   function run() {
     var token = ++state.token, q = input.value;
     syncUrl();
-    list.textContent = ""; more.hidden = true;
+    list.textContent = ""; more.hidden = true; advice.hidden = true;
+    document.title = q.trim() ? "“" + q.trim() + "”的搜索结果 - " + PAGE_TITLE : PAGE_TITLE;
     if (!queryWords(q).length) { statusEl.textContent = ""; return Promise.resolve(); }
     statusEl.textContent = "正在搜索…";
     return rank(q).then(function (r) {
       if (token !== state.token) return;
       state.ids = applyOptions(r, currentOptions()); state.shown = 0;
       state.words = r.words; state.meta = r.meta;
-      var none = "没有找到包含“" + q.trim() + "”的公文";
-      statusEl.textContent = state.ids.length ? "找到约 " + state.ids.length + " 件公文" : none;
-      if (state.ids.length) return renderMore(token);
+      if (!state.ids.length) return noResults(q);
+      statusEl.textContent = "找到约 " + state.ids.length + " 件公文";
+      return renderMore(token);
     }).then(function () {
       if (token !== state.token) return;
       app.setAttribute("data-state", "done");
       /* The exact count needs every candidate's text: fetched after the first results are shown. */
       if (state.ids.length && state.ids.length <= EXACT_COUNT_UP_TO) {
         verify(state.meta, state.ids, state.words).then(function (exact) {
-          if (token === state.token) statusEl.textContent = exact.length ? "找到 " + exact.length + " 件公文" : "没有找到包含“" + q.trim() + "”的公文";
+          if (token !== state.token) return;
+          if (exact.length) statusEl.textContent = "找到 " + exact.length + " 件公文";
+          else noResults(q);
         });
       }
     }).catch(function (e) {

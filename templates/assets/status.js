@@ -53,10 +53,11 @@
     el.insertBefore(latest.content.cloneNode(true), el.firstChild);
   }
 
-  var stamp = document.querySelector("time.status-as-of");
-  if (stamp) {
-    stamp.setAttribute("datetime", day);
-    stamp.textContent = cnDate(day);
-    stamp.title = "本页生成于" + cnDate(asOf) + "；此后发布的文件须重新生成网站后才会显示";
+  // The footer's date, and on paper the print head's.
+  var stamps = document.querySelectorAll("time.status-as-of");
+  for (var i = 0; i < stamps.length; i++) {
+    stamps[i].setAttribute("datetime", day);
+    stamps[i].textContent = cnDate(day);
+    stamps[i].title = "本页生成于" + cnDate(asOf) + "；此后发布的文件须重新生成网站后才会显示";
   }
 })();
