@@ -76,7 +76,7 @@ def _typed(number: str) -> str | None:
 #: whole 机关代字 (号〔2019〕2号 right after another 文号's 号).
 NUMBERS = ["武隆府发〔2024〕9号", "府发〔2024〕9号", "发〔2024〕9号", "武隆府发〔2024〕90号", "武隆府办发〔2017〕60号",
            "武隆府办发〔2017〕1号", "渝府令〔2019〕329号", "发〔2019〕07号", "发〔2019〕7号", "号〔2019〕2号",
-           "ABC〔2020〕1号", "BC〔2020〕1号", "武隆府发〔0999〕1号"]
+           "号发〔2024〕9号", "ABC〔2020〕1号", "BC〔2020〕1号", "武隆府发〔0999〕1号"]
 #: Titles that are prefixes and suffixes of each other, titles with 《 or 》 inside, and an empty one.
 TITLES = ["实施方案", "关于印发实施方案的通知", "印发实施方案", "关于印发《实施方案》的通知", "关于印发《实施方案",
           "实施方案》的通知", "A》B》C", "A》B", "A", "《", "》", ""]
@@ -84,6 +84,8 @@ KEYS = ["k1", "k2", "k3", *NUMBERS[:4]]
 SPACES = ["", "", "", " ", "\u3000", "\t", "\xa0", "\x1c", "\n"]
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 NOISE = ["根据", "决定对", "《", "》", "（", "）", "(", ")", "〔", "〕", "[", "号", "2024", "9", "、", "A", "B", " ", "予以废止。"]
+#: What makes a 文号 of the 号 that ends the one before it.
+TAILS = ["〔2019〕2号", "发〔2024〕9号", "〔2024〕9号"]
 
 
 @st.composite
@@ -103,9 +105,10 @@ def typed_number(draw: st.DrawFn) -> str:
 piece = st.one_of(
     typed_number(),
     st.sampled_from(TITLES).map(lambda t: f"《{t}》"),
-    st.tuples(st.sampled_from(TITLES), st.sampled_from("（("), typed_number(), st.sampled_from(SPACES),
-              st.sampled_from("）)")).map(lambda p: f"《{p[0]}》{p[1]}{p[2]}{p[3]}{p[4]}"),
+    st.tuples(st.sampled_from(TITLES), st.sampled_from(SPACES[:4]), st.sampled_from("（("), st.sampled_from(SPACES),
+              typed_number(), st.sampled_from(SPACES), st.sampled_from("）)")).map(lambda p: f"《{p[0]}》{''.join(p[1:])}"),
     st.sampled_from(NOISE + SPACES),
+    st.sampled_from(TAILS),
 )
 collection = st.tuples(
     st.lists(st.sampled_from(NUMBERS), min_size=1, unique=True).map(lambda ns: {n: KEYS[i % len(KEYS)] for i, n in enumerate(ns)}),
