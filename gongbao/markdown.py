@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,26 +42,110 @@ class Citations:
     numbers: Mapping[str, str]
     titles: Mapping[str, tuple[str, ...]]
 
-    def pattern(self) -> re.Pattern[str] | None:
-        alternatives = [p for n in sorted(self.numbers, key=len, reverse=True) if (p := docnumber.pattern(n))]
-        number_re = "|".join(alternatives)
-        title_re = "|".join(re.escape(t) for t in sorted(self.titles, key=len, reverse=True))
-        parts = []
-        if title_re:
-            # A title followed by its 文号 in brackets: the 文号 decides which edition is meant.
-            tail = f"(?:[（(]\\s*(?P<tnum>{number_re})\\s*[）)])?" if number_re else ""
-            parts.append(f"《(?P<title>{title_re})》{tail}")
-        if number_re:
-            parts.append(f"(?P<num>{number_re})")
-        return re.compile("|".join(parts)) if parts else None
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """A citation in running text; spans are (start, end) offsets into the text."""
+
+    start: int
+    end: int
+    title: tuple[int, int] | None
+    """Inside 《》, when a title is cited."""
+    number: tuple[int, int] | None
+    """The 文号: cited alone, or in brackets after the title to say which edition."""
 
 
-class BodyRenderer:
-    """Renders bodies; one instance per build, since the citation pattern depends on the whole library."""
+#: The brackets around the 文号 that may follow a cited title, with the spaces inside them.
+_OPENING = re.compile(r"[（(]\s*")
+_CLOSING = re.compile(r"\s*[）)]")
+
+
+class CitationFinder:
+    """Finds cited titles and 文号 left to right, each the leftmost citation after the previous one
+    and, at its place, the longest known title or 机关代字.
+
+    It reads each 《 and each bracketed year once and looks what it finds up in a dict, so the work
+    grows with the text, not with how many titles and 文号 may be cited.
+    """
 
     def __init__(self, citations: Citations):
         self.citations = citations
-        self._pattern = citations.pattern()
+        self._numbers = docnumber.KnownNumbers(citations.numbers)
+        # A title with 》 inside (关于印发《…》的通知) goes on past the first 》 after its start.
+        self._title_heads = {t[:i] for t in citations.titles for i, c in enumerate(t) if c == "》"}
+        self._longest_title = max(map(len, citations.titles), default=0)
+
+    def links(self, text: str, self_key: str | None) -> list[tuple[int, int, str]]:
+        """(start, end, key) of each link in `text`, in order; never a link to the page itself."""
+        return [link for cited in self._find(text) for link in self._links_for(text, cited, self_key)]
+
+    def _find(self, text: str) -> Iterator[Cited]:
+        # The next title and the next 文号 each stay the next one of their kind until the text they
+        # start in is taken by a citation before them: a title is a title wherever the scan starts, and
+        # so is a 文号 that starts after the citation taken.
+        title, number = self._title(text, 0), self._number(text, 0)
+        while title is not None or number is not None:
+            cited = min((c for c in (title, number) if c is not None), key=lambda c: c.start)
+            yield cited
+            if title is not None and title.start < cited.end:
+                title = self._title(text, cited.end)
+            if number is not None and number.start < cited.end:
+                number = self._number(text, cited.end)
+
+    def _number(self, text: str, pos: int) -> Cited | None:
+        span = self._numbers.search(text, pos)
+        return Cited(span[0], span[1], None, span) if span else None
+
+    def _title(self, text: str, pos: int) -> Cited | None:
+        """The first cited title at or after `pos`, with the 文号 in brackets after it if there is one."""
+        if not self._longest_title:
+            return None
+        while (start := text.find("《", pos)) != -1:
+            end, close, limit = None, start, start + self._longest_title + 2
+            while (close := text.find("》", close + 1, limit)) != -1:
+                name = text[start + 1:close]
+                if name in self.citations.titles:
+                    end = close
+                if name not in self._title_heads:
+                    break
+            if end is not None:
+                return self._with_number(text, Cited(start, end + 1, (start + 1, end), None))
+            pos = start + 1
+        return None
+
+    def _with_number(self, text: str, cited: Cited) -> Cited:
+        """《title》 followed by （文号）: the 文号 decides which edition is meant."""
+        opening = _OPENING.match(text, cited.end)
+        end = self._numbers.match(text, opening.end()) if opening else None
+        closing = _CLOSING.match(text, end) if end is not None else None
+        if opening is None or end is None or closing is None:
+            return cited
+        return Cited(cited.start, closing.end(), cited.title, (opening.end(), end))
+
+    def _links_for(self, text: str, cited: Cited, self_key: str | None) -> list[tuple[int, int, str]]:
+        """(start, end, key) of each link inside one citation; none to the page itself."""
+        out: list[tuple[int, int, str]] = []
+        number = text[slice(*cited.number)] if cited.number else None
+        number_key = self.citations.numbers.get(docnumber.normalize(number)) if number else None
+        if cited.title is not None:
+            title = text[slice(*cited.title)]
+            if not title:  # 《》, when some title is empty: it links nothing, not even the 文号 after it
+                return out
+            candidates = [k for k in self.citations.titles[title] if k != self_key]
+            title_key = number_key if number_key else (candidates[0] if len(candidates) == 1 else None)
+            if title_key and title_key != self_key:
+                out.append((*cited.title, title_key))
+        if cited.number is not None and number_key and number_key != self_key:
+            out.append((*cited.number, number_key))
+        return out
+
+
+class BodyRenderer:
+    """Renders bodies; one instance per build, since what a body may cite depends on the whole library."""
+
+    def __init__(self, citations: Citations):
+        self.citations = citations
+        self.finder = CitationFinder(citations)
         md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
         for name in CONTAINERS:
             md.use(container_plugin, name=name)
@@ -95,59 +179,30 @@ class BodyRenderer:
 
     def _link_citations(self, state: StateCore) -> None:
         href = state.env.get("href")
-        if self._pattern is None or href is None:
+        if href is None:
             return
         for block in state.tokens:
             if block.type != "inline" or not block.children:
                 continue
             out: list[Token] = []
             for tok in block.children:
-                if tok.type != "text":
-                    out.append(tok)
-                    continue
-                out.extend(self._split(tok.content, state.env, href))
+                links = self.finder.links(tok.content, state.env["self_key"]) if tok.type == "text" else []
+                out.extend(_split(tok.content, links, href) if links else [tok])
             block.children = out
 
-    def _split(self, text: str, env: MutableMapping[str, Any], href: Callable[[str], str]) -> list[Token]:
-        tokens: list[Token] = []
-        pos = 0
-        assert self._pattern is not None
-        for m in self._pattern.finditer(text):
-            pieces = self._links_for(m, env["self_key"])
-            if not pieces:
-                continue
-            if m.start() > pos:
-                tokens.append(_text(text[pos:m.start()]))
-            cursor = m.start()
-            for start, end, key in pieces:
-                if start > cursor:
-                    tokens.append(_text(text[cursor:start]))
-                tokens.extend(_link(text[start:end], href(key)))
-                cursor = end
-            if m.end() > cursor:
-                tokens.append(_text(text[cursor:m.end()]))
-            pos = m.end()
-        if pos < len(text):
-            tokens.append(_text(text[pos:]))
-        return tokens
 
-    def _links_for(self, m: re.Match[str], self_key: str | None) -> list[tuple[int, int, str]]:
-        """(start, end, key) of each link inside one match; never a link to the page itself."""
-        out: list[tuple[int, int, str]] = []
-        if m.groupdict().get("title"):
-            tnum = m.groupdict().get("tnum")
-            number_key = self.citations.numbers.get(docnumber.normalize(tnum)) if tnum else None
-            candidates = [k for k in self.citations.titles[m["title"]] if k != self_key]
-            title_key = number_key if number_key else (candidates[0] if len(candidates) == 1 else None)
-            if title_key and title_key != self_key:
-                out.append((m.start("title"), m.end("title"), title_key))
-            if number_key and number_key != self_key:
-                out.append((m.start("tnum"), m.end("tnum"), number_key))
-        elif m.groupdict().get("num"):
-            key = self.citations.numbers.get(docnumber.normalize(m["num"]))
-            if key and key != self_key:
-                out.append((m.start("num"), m.end("num"), key))
-        return out
+def _split(text: str, links: list[tuple[int, int, str]], href: Callable[[str], str]) -> list[Token]:
+    """Text with (start, end, key) links in it, as text and link tokens."""
+    tokens: list[Token] = []
+    pos = 0
+    for start, end, key in links:
+        if start > pos:
+            tokens.append(_text(text[pos:start]))
+        tokens.extend(_link(text[start:end], href(key)))
+        pos = end
+    if pos < len(text):
+        tokens.append(_text(text[pos:]))
+    return tokens
 
 
 #: A table cell of at most this many characters (序号, 2024 年, 改（扩）建) is kept on one line; a longer
