@@ -6,15 +6,17 @@ import datetime as dt
 import json
 import shutil
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
 
 from . import urls
 from .config import Settings
+from .markdown import BodyCache
 from .pages import NOT_FOUND, Page, SiteViews
 from .problems import Problems
 from .relations import Library
@@ -22,10 +24,25 @@ from .views import SiteContext, template_context
 
 ASSETS_DIR = "assets"
 
+T = TypeVar("T")
+#: progress(label, items) yields the items, showing on a terminal how far it got.
+Progress = Callable[[str, Sequence[T]], Iterable[T]]
+
 
 def cn_date(value: dt.date | None) -> str:
     """2024-06-13 → 2024年6月13日, the way the gazette prints dates."""
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reuse:
+    """What a build gives the render stage from the builds before it."""
+
+    bodies: BodyCache
+    templates: jinja2.BytecodeCache
+    """Compiled templates, by name and source."""
+    kept: Callable[[Page], bool]
+    """Whether the previous build's file of a page stands for it (then it is not rendered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +55,12 @@ class Rendered:
 class SiteRenderer:
     """Turns the pages' views into files, every link relative to the page that holds it."""
 
-    def __init__(self, lib: Library, settings: Settings, explicit_index: bool = False):
+    def __init__(self, lib: Library, settings: Settings, explicit_index: bool = False, reuse: Reuse | None = None):
         self.lib = lib
         self.settings = settings
-        self.views = SiteViews(lib, explicit_index)
+        self.views = SiteViews(lib, explicit_index, reuse.bodies if reuse else None)
         self.env = jinja2.Environment(
+            bytecode_cache=reuse.templates if reuse else None,
             loader=jinja2.FileSystemLoader(str(settings.templates_path)),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -100,12 +118,17 @@ class SiteRenderer:
                           ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems,
-                explicit_index: bool = False) -> Rendered | None:
-    """Write every page into `out_dir`; template errors are reported as problems, not raised."""
+def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool = False,
+                reuse: Reuse | None = None, progress: Progress = lambda label, items: items) -> Rendered | None:
+    """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised."""
     try:
-        renderer = SiteRenderer(lib, settings, explicit_index)
-        for page in renderer.views.pages():
+        renderer = SiteRenderer(lib, settings, explicit_index, reuse)
+        # Bodies first, each rendered once for its pages and its search text: on a first build they are the long part.
+        for doc in progress("正文", list(lib.documents.values())):
+            renderer.views.body_of(doc)
+        for page in progress("页面", list(renderer.views.pages())):
+            if reuse and reuse.kept(page):
+                continue
             target = out_dir / urls.page_file(page.url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(renderer.render_page(page), encoding="utf-8")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from .cache import Written
 
 
 def staging_dir(output: Path) -> Path:
@@ -14,24 +17,143 @@ def staging_dir(output: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{output.name}-build-", dir=output.parent))
 
 
-def replace_dir(staged: Path, output: Path) -> None:
-    """Swap `staged` in as `output`. The old site is only removed once the new one is in place."""
+def replace_dir(staged: Path, output: Path, keep_old: Path | None = None) -> None:
+    """Swap `staged` in as `output`. The old site is only removed once the new one is in place, or
+    moved to `keep_old` (replacing what was there) for the next build to recycle."""
     old = None
     if output.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}-old-", dir=output.parent))
-        os.rename(output, old / output.name)
+        if keep_old is not None and keep_old.exists():
+            shutil.rmtree(keep_old)
+        old = keep_old or Path(tempfile.mkdtemp(prefix=f".{output.name}-old-", dir=output.parent)) / output.name
+        os.rename(output, old)
     try:
         os.rename(staged, output)
     except OSError:
         if old is not None:
-            os.rename(old / output.name, output)
-            shutil.rmtree(old, ignore_errors=True)
+            os.rename(old, output)
+            if keep_old is None:
+                shutil.rmtree(old.parent, ignore_errors=True)
         raise
     # mkdtemp makes 0700 folders; a published site must be readable by a web server.
     os.chmod(output, 0o755)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    if old is not None and keep_old is None:
+        shutil.rmtree(old.parent, ignore_errors=True)
 
 
 def discard(staged: Path) -> None:
     shutil.rmtree(staged, ignore_errors=True)
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file in `folder`, as paths relative to it."""
+    out = []
+    for top, _, names in os.walk(folder):
+        prefix = Path(top).relative_to(folder)
+        out += [(prefix / name).as_posix() for name in names]
+    return out
+
+
+def link_files(source: Path, target: Path, names: Iterable[str]) -> set[str]:
+    """Put the files `names` of `source` at the same places under `target`: by hard link, which writes
+    no data and keeps each file the one a later build recognises, or by copy where links are refused
+    (another file system). Returns the names that were copied."""
+    made: set[Path] = set()
+    copied = set()
+    for name in names:
+        dest = target / name
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
+        try:
+            os.link(source / name, dest)
+        except OSError:
+            shutil.copy2(source / name, dest)
+            copied.add(name)
+    return copied
+
+
+class Staging:
+    """The folder a build is written into before it replaces the site, and the record of its files.
+
+    It is a new empty folder, or the site before last (kept by `replace_dir`) recycled. Recycled, only
+    what changed since that site is touched: filling a new folder would cost a link per file of the
+    site, and removing the old site an unlink per file, far more than rendering the few pages that
+    changed. A file is never rewritten in place, since it may be linked to a file of the live site:
+    its name is unlinked first.
+    """
+
+    def __init__(self, output: Path, live: Mapping[str, Written], spare: Path | None = None,
+                 spare_files: Mapping[str, Written] | None = None):
+        """`live`: the files of the site now in `output`; `spare_files`: those of the site before, in `spare`."""
+        self.output = output
+        self.live = live
+        self.path = staging_dir(output)
+        self.files: dict[str, Written] = {}
+        """What this build has put in the folder."""
+        self._left: dict[str, Written] = {}
+        """Files of the recycled site this build has not claimed yet."""
+        if spare is not None and spare_files and _moved(spare, self.path):
+            for name in files_under(self.path):
+                if name in spare_files:
+                    self._left[name] = spare_files[name]
+                else:  # not written by a build (or always written anew, as the catalogue): it goes
+                    os.unlink(self.path / name)
+
+    def keep(self, name: str, fingerprint: bytes) -> bool:
+        """Put the file with this fingerprint at `name` if the recycled site or the live one has it.
+        False: the caller writes it, and the place is clear."""
+        left = self._left.pop(name, None)
+        if left is not None:
+            if left.fingerprint == fingerprint and left.intact(self.path / name):
+                self.files[name] = left
+                return True
+            os.unlink(self.path / name)
+        live = self.live.get(name)
+        if live is None or live.fingerprint != fingerprint or not live.intact(self.output / name):
+            return False
+        copied = link_files(self.output, self.path, [name])
+        self.files[name] = Written.of(fingerprint, self.path / name) if copied else live
+        return True
+
+    def add(self, name: str, fingerprint: bytes) -> None:
+        """A file the caller has just written (or moved) into the folder."""
+        self._left.pop(name, None)
+        self.files[name] = Written.of(fingerprint, self.path / name)
+
+    def drop(self, name: str) -> None:
+        """Take back a file this build put in the folder."""
+        del self.files[name]
+        os.unlink(self.path / name)
+
+    def finish(self) -> dict[str, Written]:
+        """Remove the recycled files no longer wanted (deleted pages, a replaced index); the record of the rest."""
+        folders = set()
+        for name in self._left:
+            os.unlink(self.path / name)
+            folders.update(Path(name).parents)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            if folder.parts:
+                try:
+                    (self.path / folder).rmdir()
+                except OSError:  # not empty: other files live there
+                    pass
+        self._left = {}
+        return self.files
+
+
+def _moved(source: Path, target: Path) -> bool:
+    try:
+        os.rename(source, target)
+        return True
+    except OSError:  # gone, or on another file system: start from an empty folder
+        return False
+
+
+def move_into(source: Path, target: Path) -> None:
+    """Move everything in `source` into `target`, merging folders: one rename per entry, nothing copied."""
+    for entry in os.scandir(source):
+        dest = target / entry.name
+        if entry.is_dir(follow_symlinks=False) and dest.is_dir():
+            move_into(Path(entry.path), dest)
+        else:
+            os.replace(entry.path, dest)
