@@ -18,7 +18,6 @@ from . import urls
 from .cache import (PREVIOUS_SITE, State, Written, code_version, digest, fingerprint, load_content_cached, load_state,
                     save_state)
 from .config import DEFAULT_TEMPLATES, Settings
-from .load import load_content
 from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library
@@ -59,12 +58,18 @@ class BuildStats:
     files: int
     files_parsed: int
     """Content files read again because their bytes changed (the others were taken as they were)."""
-    bodies: int
-    bodies_rendered: int
-    pages_rendered: int
+    bodies: int = 0
+    bodies_rendered: int = 0
+    pages_rendered: int = 0
     """Pages whose view or templates changed; the others are the previous build's files."""
-    index: str
+    index: str = ""
     """"built", "kept" (the search records did not change) or "deferred" (see Builder.follow_index)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    library: Library
+    stats: BuildStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +86,13 @@ class BuildResult:
 
 def check(settings: Settings, as_of: dt.date, problems: Problems) -> Library:
     """Load and validate everything; raise ContentError if any error was found."""
-    content = load_content(settings.content_path, settings.title, problems)
-    library = build_library(content, as_of, problems)
-    if problems.errors:
-        raise ContentError(problems)
-    return library
+    return Builder().check(settings, as_of, problems).library
 
 
 def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
-          explicit_index: bool = False) -> BuildResult:
+          explicit_index: bool = False, strict: bool = False) -> BuildResult:
     """Build the site into `output` (default: the settings' output folder) from nothing."""
-    return Builder().build(settings, as_of, problems, output, explicit_index)
+    return Builder().build(settings, as_of, problems, output, explicit_index, strict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,23 +133,41 @@ class Builder:
         previous index, and `follow_index` builds the new one.
         """
         output = output or settings.output_path
+        clock = _Clock(self.display)
         with self._lock:
             if self._state is None:
-                self._state = load_state(self.cache_dir, code_version())
+                with clock("读取"):
+                    self._state = load_state(self.cache_dir, code_version())
             self._generation += 1
-            return self._build(self._state, settings, as_of, problems, output, explicit_index, strict, defer_index)
+            return self._build(self._state, settings, as_of, problems, output, explicit_index, strict, defer_index,
+                               clock)
 
-    def _build(self, state: State, settings: Settings, as_of: dt.date, problems: Problems, output: Path,
-               explicit_index: bool, strict: bool, defer_index: bool) -> BuildResult:
-        clock = _Clock(self.display)
+    def check(self, settings: Settings, as_of: dt.date, problems: Problems, strict: bool = False) -> Checked:
+        """Load and validate everything, parsing only the files changed since the cache's build (a check
+        writes nothing, not even the cache); raise ContentError if any error (or with `strict`, any
+        warning) was found."""
+        with self._lock:
+            clock = _Clock(self.display)
+            with clock("读取"):
+                state = self._state or load_state(self.cache_dir, code_version(), sources_only=True)
+            return self._check(state, settings, as_of, problems, strict, clock)
+
+    def _check(self, state: State, settings: Settings, as_of: dt.date, problems: Problems, strict: bool,
+               clock: _Clock) -> Checked:
         with clock("读取"):
             before = dict(state.files)
             content = load_content_cached(settings.content_path, settings.title, problems, state)
-            parsed = sum(1 for path, loaded in state.files.items() if before.get(path) is not loaded)
         with clock("关系"):
             library = build_library(content, as_of, problems)
         if problems.errors or (strict and problems.warnings):
             raise ContentError(problems)
+        parsed = sum(1 for path, loaded in state.files.items() if before.get(path) is not loaded)
+        return Checked(library, BuildStats(clock.seconds(), len(state.files), parsed))
+
+    def _build(self, state: State, settings: Settings, as_of: dt.date, problems: Problems, output: Path,
+               explicit_index: bool, strict: bool, defer_index: bool, clock: _Clock) -> BuildResult:
+        checked = self._check(state, settings, as_of, problems, strict, clock)
+        library = checked.library
         site = fingerprint((state.version, settings, as_of, explicit_index, _templates_digest(settings)))
         known = state.written_to(output)
         spare = self._spare(output) if known else None
@@ -185,8 +204,8 @@ class Builder:
                 self._deferred, self._index_generation = None, self._generation
             if self.cache_dir is not None:
                 save_state(self.cache_dir, state)
-        stats = BuildStats(clock.seconds(), len(state.files), parsed, len(state.bodies.used), state.bodies.rendered,
-                           len(pages.fresh), how)
+        stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
+                           state.bodies.rendered, len(pages.fresh), how)
         return BuildResult(output, library, len(state.pages), stats)
 
     def _spare(self, output: Path) -> Path | None:

@@ -47,10 +47,11 @@ def bundle_name(settings: Settings, newest: dt.date) -> str:
     return f"{settings.title}-离线版-{newest.isoformat()}"
 
 
-def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
+def make_bundle(settings: Settings, as_of: dt.date, problems: Problems, strict: bool = False) -> Path:
     """Build an offline copy of the site and zip it under dist/; returns the zip's path."""
     with tempfile.TemporaryDirectory(prefix="gongbao-bundle-") as tmp:
-        result = pipeline.build(settings, as_of, problems, output=Path(tmp) / "site", explicit_index=True)
+        result = pipeline.build(settings, as_of, problems, output=Path(tmp) / "site", explicit_index=True,
+                                strict=strict)
         site = result.output
         make_offline(site)
         documents = result.library.documents.values()

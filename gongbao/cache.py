@@ -19,7 +19,9 @@ from .problems import Problem, Problems
 
 #: The project's cache folder for `gongbao build`; deleting it only makes the next build a full one.
 CACHE_DIR = ".gongbao-cache"
-_STATE_FILE = "state.pickle"
+#: What loading content gave (small: `check` reads it), and the rest (rendered bodies, files written).
+_SOURCES_FILE = "sources.pickle"
+_BUILD_FILE = "build.pickle"
 #: The site before the last build, in the cache folder: the next build recycles it (see write.Staging).
 PREVIOUS_SITE = "previous-site"
 _MAGIC = b"gongbao-cache 1\n"
@@ -144,33 +146,47 @@ class State:
         return self.output == str(output.resolve())
 
 
-def load_state(folder: Path | None, version: str) -> State:
-    """The state saved in `folder`, or a new one if there is none or it can't be trusted."""
-    path = folder / _STATE_FILE if folder else None
+def load_state(folder: Path | None, version: str, sources_only: bool = False) -> State:
+    """The state saved in `folder` (with `sources_only`, only what loading content needs), or a new one
+    for whatever part is missing or can't be trusted."""
+    state = _read(folder / _BUILD_FILE, version) if folder and not sources_only else None
+    state = state if isinstance(state, State) else State(version)
+    sources = _read(folder / _SOURCES_FILE, version) if folder else None
+    if isinstance(sources, tuple) and len(sources) == 2:
+        state.root, state.files = sources
+    return state
+
+
+def save_state(folder: Path, state: State, sources_only: bool = False) -> None:
+    """Write the state for the next build (in two files: `check` reads only the small one)."""
+    _write(folder / _SOURCES_FILE, state.version, (state.root, state.files))
+    if not sources_only:
+        _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}))
+
+
+def _read(path: Path, version: str) -> object | None:
+    """What `_write` wrote with this version, or None if it is absent, damaged or from another gongbao."""
     try:
-        if path is None or not path.is_file():
-            return State(version)
         data = path.read_bytes()
         head = _MAGIC + version.encode() + b"\n"
         payload = memoryview(data)[len(head) + _DIGEST_SIZE:]
         if not data.startswith(head) or data[len(head):len(head) + _DIGEST_SIZE] != digest(payload):
-            return State(version)
-        state = pickle.loads(payload)
-        return state if isinstance(state, State) and state.version == version else State(version)
-    except Exception:  # unreadable, truncated or from a gongbao that pickled other classes: start afresh
-        return State(version)
+            return None
+        return pickle.loads(payload)
+    except Exception:  # unreadable, truncated, or classes this gongbao does not have: start afresh
+        return None
 
 
-def save_state(folder: Path, state: State) -> None:
-    """Write the state for the next build, whole or not at all; a cache that can't be written is no error."""
+def _write(path: Path, version: str, value: object) -> None:
+    """Whole or not at all; a cache that can't be written is no error, the next build is just a full one."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        partial = folder / f"{_STATE_FILE}.part"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        partial = path.with_suffix(".part")
         with partial.open("wb") as f:
-            f.write(_MAGIC + state.version.encode() + b"\n" + digest(payload))
+            f.write(_MAGIC + version.encode() + b"\n" + digest(payload))
             f.write(payload)
-        os.replace(partial, folder / _STATE_FILE)
+        os.replace(partial, path)
     except OSError:
         pass
 

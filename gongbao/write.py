@@ -93,11 +93,15 @@ class Staging:
         self._left: dict[str, Written] = {}
         """Files of the recycled site this build has not claimed yet."""
         if spare is not None and spare_files and _moved(spare, self.path):
-            for name in files_under(self.path):
-                if name in spare_files:
-                    self._left[name] = spare_files[name]
-                else:  # not written by a build (or always written anew, as the catalogue): it goes
-                    os.unlink(self.path / name)
+            try:
+                for name in files_under(self.path):
+                    if name in spare_files:
+                        self._left[name] = spare_files[name]
+                    else:  # not written by a build (or always written anew, as the catalogue): it goes
+                        os.unlink(self.path / name)
+            except BaseException:
+                discard(self.path)
+                raise
 
     def keep(self, name: str, fingerprint: bytes) -> bool:
         """Put the file with this fingerprint at `name` if the recycled site or the live one has it.

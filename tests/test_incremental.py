@@ -152,17 +152,19 @@ def test_a_title_edit_renders_the_pages_that_show_the_title(project: Path) -> No
 
 
 @pytest.mark.usefixtures("fake_index")
-def test_a_corrupt_or_foreign_cache_is_ignored(project: Path, tmp_path: Path) -> None:
+def test_a_damaged_or_foreign_cache_is_ignored(project: Path, tmp_path: Path) -> None:
     cache = project / CACHE_DIR
     _build(project, Builder(cache))
-    state = cache / "state.pickle"
-    state.write_bytes(state.read_bytes()[:-100])
+    for part in ("sources.pickle", "build.pickle"):
+        (cache / part).write_bytes((cache / part).read_bytes()[:-100])
     _body(project)
-    result = _build(project, Builder(cache))
-    assert result.stats.files_parsed == result.stats.files
+    stats = _build(project, Builder(cache)).stats
+    assert (stats.files_parsed, stats.bodies_rendered) == (stats.files, stats.bodies)
     assert _snapshot(project / "site") == _full(project, tmp_path)
-    state.write_bytes(b"not a cache")
-    assert _build(project, Builder(cache)).stats.files_parsed == result.stats.files
+    for part in ("sources.pickle", "build.pickle"):
+        (cache / part).write_bytes(b"not a cache")
+    stats = _build(project, Builder(cache)).stats
+    assert (stats.files_parsed, stats.bodies_rendered) == (stats.files, stats.bodies)
 
 
 @pytest.mark.usefixtures("fake_index")
