@@ -1,10 +1,11 @@
-"""The `gongbao` command: build, check, serve, import, bundle."""
+"""The `gongbao` command: build, check, serve, import, bundle, new."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from .cache import CACHE_DIR
 from .config import Settings, default_as_of, load_settings
 from .problems import ContentError, Problems
 from .report import Report
+
+if TYPE_CHECKING:
+    from .newfile import NewFile
 from .search import SearchIndexError
 
 
@@ -169,6 +173,83 @@ def bundle(project: Path, as_of: str | None, strict: bool, quiet: bool, verbose:
         report.fail(problems, f"打包失败：搜索索引未能生成（{exc}）")
     size = path.stat().st_size
     report.succeed(problems, f"{problems.show(path)}  {size / 1024 / 1024:.1f} MB（{size} 字节）")
+
+
+@main.group()
+def new() -> None:
+    """新建一件公文或一期公报的内容文件：前言按给出的值填好并经过检查，放在导入时会放的位置，不覆盖已有文件。"""
+
+
+def _write_new(settings: Settings, made: NewFile | None, as_of: dt.date, problems: Problems, strict: bool,
+               report: Report) -> None:
+    """Check the new file against the content; write it only when it brings no error (nor, with --strict, warning)."""
+    from .newfile import check_new, write_new
+
+    if made is not None:
+        check_new(settings, made, as_of, problems)
+    where = problems.show(made.path) if made else problems.show(settings.content_path)
+    if made is None or problems.errors or (strict and problems.warnings):
+        report.fail(problems, f"未写入 {where}")
+    try:
+        write_new(made)
+    except FileExistsError:
+        problems.error(made.path, 0, "E080", "文件已存在；gongbao new 不覆盖已有文件")
+        report.fail(problems, f"未写入 {where}")
+    report.succeed(problems, f"已写入 {where}")
+
+
+def _date(value: str | None) -> dt.date:
+    return _as_of(value) if value else dt.date.today()
+
+
+@new.command("document")
+@project_option
+@as_of_option
+@click.option("--title", required=True, help="标题")
+@click.option("--doc-number", help="文号，如 武隆府发〔2024〕9号")
+@click.option("--issuer", "issuers", multiple=True, required=True, help="发文机关（联合发文时重复此项）")
+@click.option("--doc-type", required=True, help="文种：通告、决定、通知……")
+@click.option("--signed", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
+@click.option("--gazette", metavar="ID", help="刊登的公报期号，如 2024-02（文件放在 content/documents/ID/ 下）")
+@click.option("--page", type=int, help="在该期中的起始页码")
+@click.option("--section", help="在该期中的栏目")
+@click.option("--slug", help="网址（没有文号时必须给出）")
+@click.option("--disclosure", help="公开属性，如 此件公开发布")
+@strict_option
+@report_options
+def new_document(project: Path, as_of: str | None, title: str, doc_number: str | None, issuers: tuple[str, ...], doc_type: str,
+                 signed: str | None, gazette: str | None, page: int | None, section: str | None, slug: str | None,
+                 disclosure: str | None, strict: bool, quiet: bool, verbose: bool) -> None:
+    """新建一件公文：content/documents/[期号/]NN-网址.md。"""
+    from .newfile import NewDocument, document_file
+
+    report = Report(quiet, verbose)
+    problems = Problems(root=project.resolve())
+    settings = _settings(project, problems, report)
+    document = NewDocument(title, doc_number, issuers, doc_type, _date(signed), gazette, page, section, slug,
+                           disclosure)
+    _write_new(settings, document_file(settings, document, problems), _as_of(as_of), problems, strict, report)
+
+
+@new.command("gazette")
+@project_option
+@as_of_option
+@click.argument("issue", metavar="YEAR-NN")
+@click.option("--published", metavar="YYYY-MM-DD", help="出版日期（默认今天）")
+@click.option("--total-number", type=int, help="总期号（默认：上一期的总期号加一，若上一期紧接在前）")
+@click.option("--section", "sections", multiple=True, help="栏目，按印刷顺序重复此项（默认沿用上一期的栏目）")
+@strict_option
+@report_options
+def new_gazette(project: Path, as_of: str | None, issue: str, published: str | None, total_number: int | None, sections: tuple[str, ...],
+                strict: bool, quiet: bool, verbose: bool) -> None:
+    """新建一期公报：content/gazettes/YEAR-NN.md。"""
+    from .newfile import gazette_file
+
+    report = Report(quiet, verbose)
+    problems = Problems(root=project.resolve())
+    settings = _settings(project, problems, report)
+    made = gazette_file(settings, issue, _date(published), total_number, sections, problems)
+    _write_new(settings, made, _as_of(as_of), problems, strict, report)
 
 
 if __name__ == "__main__":
