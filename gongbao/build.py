@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -15,8 +16,8 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from . import urls
-from .cache import (PREVIOUS_SITE, State, Written, code_version, digest, fingerprint, load_content_cached, load_state,
-                    save_state)
+from .cache import (PREVIOUS_SITE, Fingerprints, State, Written, code_version, digest, fingerprint, load_content_cached,
+                    load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
 from .pages import Page
 from .problems import ContentError, Problems
@@ -168,7 +169,9 @@ class Builder:
                explicit_index: bool, strict: bool, defer_index: bool, clock: _Clock) -> BuildResult:
         checked = self._check(state, settings, as_of, problems, strict, clock)
         library = checked.library
-        site = fingerprint((state.version, settings, as_of, explicit_index, _templates_digest(settings)))
+        # The project folder as resolved: named "." or by its full path, it is the same site.
+        site = fingerprint((state.version, dataclasses.replace(settings, project_dir=settings.project_dir.resolve()),
+                            as_of, explicit_index, _templates_digest(settings)))
         known = state.written_to(output)
         spare = self._spare(output) if known else None
         staging = Staging(output, state.live() if known else {}, spare, state.spare)
@@ -275,13 +278,14 @@ class _Pages:
     def __init__(self, site: bytes, staging: Staging):
         self.site = site
         self.staging = staging
+        self.digests = Fingerprints()
         self.fingerprints: dict[str, bytes] = {}
         self.fresh: list[str] = []
         """The pages render_site writes."""
 
     def kept(self, page: Page) -> bool:
         name = urls.page_file(page.url)
-        self.fingerprints[name] = wanted = fingerprint((self.site, page))
+        self.fingerprints[name] = wanted = self.digests.of((self.site, page))
         if self.staging.keep(name, wanted):
             return True
         self.fresh.append(name)

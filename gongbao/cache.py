@@ -6,6 +6,10 @@ import hashlib
 import io
 import os
 import pickle
+import zlib
+import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -13,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from .load import content_files, load_content, load_document, load_gazette
-from .markdown import BodyCache
+from .markdown import BodyCache, BodyKey, CachedBody
 from .model import Content, Document, Gazette
 from .problems import Problem, Problems
 
@@ -22,34 +26,77 @@ CACHE_DIR = ".gongbao-cache"
 #: What loading content gave (small: `check` reads it), and the rest (rendered bodies, files written).
 _SOURCES_FILE = "sources.pickle"
 _BUILD_FILE = "build.pickle"
+#: Rendered bodies, in shards by their text's digest: an edit rewrites one shard, not all of them.
+_BODIES_DIR = "bodies"
+_BODY_SHARDS = 64
 #: The site before the last build, in the cache folder: the next build recycles it (see write.Staging).
 PREVIOUS_SITE = "previous-site"
 _MAGIC = b"gongbao-cache 1\n"
-_DIGEST_SIZE = 16
 
 
 def digest(data: bytes | memoryview) -> bytes:
-    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+    """Of content, to tell whether it changed (SHA-1: the fastest here; the cache is no security boundary)."""
+    return hashlib.sha1(data).digest()
+
+
+class Fingerprints:
+    """Digests of values that are the same for equal values however they were built, and cheap when
+    values share parts (one document's summary is on many pages): each frozen dataclass is digested
+    once, then stands in by its digest. Parts are known by identity, so one instance serves one build.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[int, bytes] = {}
+        self._alive: list[object] = []
+        """The parts digested: their ids stay theirs while they live."""
+
+    def of(self, value: object) -> bytes:
+        out = io.BytesIO()
+        # Without the pickler's memo: with it, a string met twice is written once, so equal values
+        # would pickle differently depending on which of their strings happen to be the same object.
+        pickler = _PartsPickler(out, self)
+        pickler.fast = True
+        pickler.dump(value)
+        return digest(out.getbuffer())
+
+    def part(self, value: object, fields: Callable[[object], object]) -> bytes:
+        known = self._parts.get(id(value))
+        if known is None:
+            known = self._parts[id(value)] = self.of((type(value).__qualname__, fields(value)))
+            self._alive.append(value)
+        return known
+
+
+class _PartsPickler(pickle.Pickler):
+    def __init__(self, out: io.BytesIO, parts: Fingerprints):
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.parts = parts
+
+    def reducer_override(self, obj: object) -> object:
+        fields = _frozen_fields(type(obj))
+        return NotImplemented if fields is None else (bytes, (self.parts.part(obj, fields),))
+
+
+@functools.cache
+def _frozen_fields(kind: type) -> Callable[[object], object] | None:
+    """What makes up a frozen dataclass's value; None for any other type."""
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        return None
+    names = [f.name for f in dataclasses.fields(kind)]
+    return lambda value: tuple(getattr(value, name) for name in names)
 
 
 def fingerprint(value: object) -> bytes:
-    """A digest of a value that is the same for equal values, however they were built.
-
-    Pickle without its memo: with it, a string met twice is written once, so two equal views would
-    pickle differently depending on which of their strings happen to be the same object.
-    """
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump(value)
-    return digest(out.getbuffer())
+    """A digest of one value (see Fingerprints)."""
+    return Fingerprints().of(value)
 
 
 def code_version() -> str:
     """gongbao's version and a digest of its own code: a cache is never trusted by another gongbao,
     not even by a development copy edited since."""
     package = Path(__file__).parent
-    h = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    h = hashlib.sha1()
     for path in sorted(package.rglob("*.py")):
         h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return f"{metadata.version('gongbao')}+{h.hexdigest()}"
@@ -85,17 +132,17 @@ class Written:
     """Size, modification time and inode: the file is still the one written as long as they are unchanged."""
 
     @staticmethod
-    def of(fingerprint: bytes, path: Path) -> Written:
+    def of(fingerprint: bytes, path: Path | str) -> Written:
         return Written(fingerprint, _stat(path))
 
-    def intact(self, path: Path) -> bool:
+    def intact(self, path: Path | str) -> bool:
         try:
             return _stat(path) == self.stat
         except OSError:
             return False
 
 
-def _stat(path: Path) -> tuple[int, int, int]:
+def _stat(path: Path | str) -> tuple[int, int, int]:
     s = os.stat(path)
     return s.st_size, s.st_mtime_ns, s.st_ino
 
@@ -123,7 +170,7 @@ class State:
     root: str = ""
     """The folder problem paths are shown relative to: kept records and problems carry such paths."""
     files: dict[str, Loaded] = field(default_factory=dict)
-    """Content file path → what loading it gave."""
+    """Content file (its path under content/) → what loading it gave."""
     bodies: BodyCache = field(default_factory=BodyCache)
     output: str = ""
     """The site folder the files below were written to."""
@@ -135,6 +182,8 @@ class State:
     """The other files (catalogue, assets), written anew by every build; their fingerprint is their bytes'."""
     spare: dict[str, Written] = field(default_factory=dict)
     """The pages and index files of the site before, kept in the cache folder for the next build to recycle."""
+    body_shards: dict[int, int] = field(default_factory=dict)
+    """The shards of rendered bodies saved with this state, each with its checksum (any other file is stale)."""
     templates: CompiledTemplates = field(default_factory=CompiledTemplates)
 
     def live(self) -> dict[str, Written]:
@@ -151,44 +200,71 @@ def load_state(folder: Path | None, version: str, sources_only: bool = False) ->
     for whatever part is missing or can't be trusted."""
     state = _read(folder / _BUILD_FILE, version) if folder and not sources_only else None
     state = state if isinstance(state, State) else State(version)
+    for shard, written in state.body_shards.items():
+        entries = _read(folder / _BODIES_DIR / f"{shard:02x}.pickle", version, written) if folder else None
+        if isinstance(entries, dict):
+            state.bodies.entries.update(entries)
     sources = _read(folder / _SOURCES_FILE, version) if folder else None
     if isinstance(sources, tuple) and len(sources) == 2:
         state.root, state.files = sources
     return state
 
 
-def save_state(folder: Path, state: State, sources_only: bool = False) -> None:
-    """Write the state for the next build (in two files: `check` reads only the small one)."""
+def save_state(folder: Path, state: State) -> None:
+    """Write the state for the next build: what loading content gave (`check` reads only that), the bodies
+    in shards, of which only those that changed are written again, and the rest."""
     _write(folder / _SOURCES_FILE, state.version, (state.root, state.files))
-    if not sources_only:
-        _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}))
+    bodies = state.bodies
+    shards: dict[int, dict[BodyKey, CachedBody]] = {}
+    for key, entry in bodies.entries.items():
+        shards.setdefault(_shard(key), {})[key] = entry
+    changed = {_shard(key) for key in bodies.changed} | (state.body_shards.keys() ^ shards.keys())
+    for shard in changed:
+        written = _write(folder / _BODIES_DIR / f"{shard:02x}.pickle", state.version, shards.get(shard, {}))
+        if written is None:  # the shard on disk is not what this state holds: a later build must not read it
+            state.body_shards.pop(shard, None)
+        else:
+            state.body_shards[shard] = written
+    bodies.changed = set()
+    kept = BodyCache()
+    kept.citations = bodies.citations
+    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept))
 
 
-def _read(path: Path, version: str) -> object | None:
-    """What `_write` wrote with this version, or None if it is absent, damaged or from another gongbao."""
+def _shard(key: BodyKey) -> int:
+    return key[0][0] % _BODY_SHARDS
+
+
+def _read(path: Path, version: str, written: int | None = None) -> object | None:
+    """What `_write` wrote with this version (and, if given, returned as `written`), or None if it is absent,
+    damaged or from another gongbao."""
     try:
         data = path.read_bytes()
         head = _MAGIC + version.encode() + b"\n"
-        payload = memoryview(data)[len(head) + _DIGEST_SIZE:]
-        if not data.startswith(head) or data[len(head):len(head) + _DIGEST_SIZE] != digest(payload):
+        payload = memoryview(data)[len(head) + 4:]
+        check = int.from_bytes(data[len(head):len(head) + 4], "big")
+        if not data.startswith(head) or check != zlib.crc32(payload) or written not in (None, check):
             return None
         return pickle.loads(payload)
     except Exception:  # unreadable, truncated, or classes this gongbao does not have: start afresh
         return None
 
 
-def _write(path: Path, version: str, value: object) -> None:
-    """Whole or not at all; a cache that can't be written is no error, the next build is just a full one."""
+def _write(path: Path, version: str, value: object) -> int | None:
+    """Whole or not at all; returns the payload's checksum, or None if it can't be written (no error: the
+    next build just does more work)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        check = zlib.crc32(payload)
         partial = path.with_suffix(".part")
         with partial.open("wb") as f:
-            f.write(_MAGIC + version.encode() + b"\n" + digest(payload))
+            f.write(_MAGIC + version.encode() + b"\n" + check.to_bytes(4, "big"))
             f.write(payload)
         os.replace(partial, path)
+        return check
     except OSError:
-        pass
+        return None
 
 
 def load_content_cached(content_dir: Path, site_title: str, problems: Problems, state: State) -> Content:
@@ -208,12 +284,13 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
             data = b""
         key = digest(data if gazette_title is None else data + b"\0" + gazette_title.encode())
         text = data.decode("utf-8-sig", errors="replace")
-        loaded = state.files.get(str(path))
+        name = path.relative_to(content_dir).as_posix()  # the same however the project folder was named
+        loaded = state.files.get(name)
         if loaded is None or loaded.digest != key:
             loaded, record = _load(path, key, text, problems, gazette_title)
         else:
             record = loaded.restore(text)
-        files[str(path)] = loaded
+        files[name] = loaded
         problems.items.extend(loaded.problems)
         if record is not None:
             records.append(record)

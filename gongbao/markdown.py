@@ -189,26 +189,34 @@ class BodyCache:
         self.used: set[BodyKey] = set()
         self.rendered = 0
         """Bodies rendered (not taken from the cache) since `start`."""
+        self.changed: set[BodyKey] = set()
+        """Entries added or dropped since the cache was last saved (it saves only their part)."""
 
     def start(self, citations: Citations) -> None:
         """A new build with this citation table: forget what it would render differently."""
         changed = citations.changed_since(self.citations)
         if changed is not None:
             # Citations are found in text tokens, and a body's plain text holds each one's content unbroken.
-            self.entries = {k: e for k, e in self.entries.items() if not changed.search(e.body.text)}
+            self._keep(lambda key, entry: not changed.search(entry.body.text))
         self.citations = citations
         self.used = set()
         self.rendered = 0
 
     def finish(self) -> None:
         """Keep only what this build used: deleted and edited bodies go."""
-        self.entries = {k: e for k, e in self.entries.items() if k in self.used}
+        self._keep(lambda key, entry: key in self.used)
+
+    def _keep(self, wanted: Callable[[BodyKey, CachedBody], bool]) -> None:
+        dropped = [key for key, entry in self.entries.items() if not wanted(key, entry)]
+        for key in dropped:
+            del self.entries[key]
+        self.changed.update(dropped)
 
     def render(self, renderer: BodyRenderer, body: str, self_key: str | None, page_url: str, explicit_index: bool,
                url_of: Callable[[str], str], link: Callable[[str], str]) -> RenderedBody:
         """`renderer.render(body, …)` or its kept result; `url_of(key)` is a document's URL,
         `link(url)` the link to it from the page at `page_url`."""
-        key = (hashlib.blake2b(body.encode(), digest_size=16).digest(), page_url, self_key, explicit_index)
+        key = (hashlib.sha1(body.encode()).digest(), page_url, self_key, explicit_index)
         self.used.add(key)
         kept = self.entries.get(key)
         if kept is not None and all(_url_or_none(url_of, k) == url for k, url in kept.links):
@@ -221,6 +229,7 @@ class BodyCache:
 
         rendered = renderer.render(body, href, self_key)
         self.entries[key] = CachedBody(rendered, tuple(sorted(links.items())))
+        self.changed.add(key)
         self.rendered += 1
         return rendered
 

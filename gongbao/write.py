@@ -45,11 +45,12 @@ def discard(staged: Path) -> None:
 
 
 def files_under(folder: Path) -> list[str]:
-    """Every file in `folder`, as paths relative to it."""
+    """Every file in `folder`, as paths relative to it (strings, not Paths: a site has thousands)."""
     out = []
-    for top, _, names in os.walk(folder):
-        prefix = Path(top).relative_to(folder)
-        out += [(prefix / name).as_posix() for name in names]
+    root = str(folder)
+    for top, _, names in os.walk(root):
+        prefix = top[len(root) + 1:].replace(os.sep, "/")
+        out += [f"{prefix}/{name}" if prefix else name for name in names]
     return out
 
 
@@ -88,6 +89,7 @@ class Staging:
         self.output = output
         self.live = live
         self.path = staging_dir(output)
+        self._here, self._there = f"{self.path}/", f"{output}/"  # the hot paths join strings, not Paths
         self.files: dict[str, Written] = {}
         """What this build has put in the folder."""
         self._left: dict[str, Written] = {}
@@ -98,7 +100,7 @@ class Staging:
                     if name in spare_files:
                         self._left[name] = spare_files[name]
                     else:  # not written by a build (or always written anew, as the catalogue): it goes
-                        os.unlink(self.path / name)
+                        os.unlink(self._here + name)
             except BaseException:
                 discard(self.path)
                 raise
@@ -108,12 +110,12 @@ class Staging:
         False: the caller writes it, and the place is clear."""
         left = self._left.pop(name, None)
         if left is not None:
-            if left.fingerprint == fingerprint and left.intact(self.path / name):
+            if left.fingerprint == fingerprint and left.intact(self._here + name):
                 self.files[name] = left
                 return True
-            os.unlink(self.path / name)
+            os.unlink(self._here + name)
         live = self.live.get(name)
-        if live is None or live.fingerprint != fingerprint or not live.intact(self.output / name):
+        if live is None or live.fingerprint != fingerprint or not live.intact(self._there + name):
             return False
         copied = link_files(self.output, self.path, [name])
         self.files[name] = Written.of(fingerprint, self.path / name) if copied else live
@@ -133,7 +135,7 @@ class Staging:
         """Remove the recycled files no longer wanted (deleted pages, a replaced index); the record of the rest."""
         folders = set()
         for name in self._left:
-            os.unlink(self.path / name)
+            os.unlink(self._here + name)
             folders.update(Path(name).parents)
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
             if folder.parts:
