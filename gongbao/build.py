@@ -343,7 +343,7 @@ def _run_index(site: Path, records: tuple[SearchRecord, ...]) -> None:
 
 def _templates_digest(settings: Settings) -> bytes:
     """Of every file templates can read: the project's and the theme's (assets too, a template may include one)."""
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.sha1()
     for folder in dict.fromkeys((settings.templates_path, DEFAULT_TEMPLATES)):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file() and "__pycache__" not in path.parts:
