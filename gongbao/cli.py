@@ -56,7 +56,8 @@ def main() -> None:
 
 
 def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | None = None,
-               report: Report = Report(), cache: bool = True) -> pipeline.BuildResult:
+               report: Report | None = None, cache: bool = True) -> pipeline.BuildResult:
+    report = report or Report()  # made now: it times the command from its start
     problems = Problems(root=project.resolve())
     settings = _settings(project, problems, report)
     out = output or settings.output_path
