@@ -201,6 +201,8 @@ class Builder:
             state.output = str(output.resolve())
             state.pages, state.index, state.extras = (
                 {name: files[name] for name in group} for group in (pages.fingerprints, index, extras))
+            if how == "built" and spare is not None:
+                self._catch_up(state, output, spare)
             if how == "deferred":
                 self._deferred = _IndexJob(self._generation, output, records, wanted)
             else:
@@ -264,8 +266,29 @@ class Builder:
         state.pages, state.index, state.extras = (
             {name: files[name] for name in group} for group in (state.pages, index, state.extras))
         self._index_generation = job.generation
+        if spare is not None:
+            self._catch_up(state, job.output, spare)
         if self.cache_dir is not None:
             save_state(self.cache_dir, state)
+
+    @staticmethod
+    def _catch_up(state: State, output: Path, spare: Path) -> None:
+        """Give the site before (kept for the next build to recycle) the live site's new index now, after
+        the swap: otherwise the next build, which an editor waits for, would link every file of it."""
+        staging = Staging(output, state.live(), spare, state.spare)
+        try:
+            for name, written in state.spare.items():
+                if name not in state.index:
+                    staging.keep(name, written.fingerprint)
+            for name, written in state.index.items():
+                staging.keep(name, written.fingerprint)
+            files = staging.finish()
+            os.rename(staging.path, spare)
+        except OSError:  # the site is in place already; without a site to recycle, the next build links all
+            discard(staging.path)
+            state.spare = {}
+            return
+        state.spare = files
 
 
 class _SiteChanged(Exception):
