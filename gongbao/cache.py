@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import io
 import os
 import pickle
 import zlib
-import dataclasses
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -62,7 +62,8 @@ class Fingerprints:
     def part(self, value: object, fields: Callable[[object], object]) -> bytes:
         known = self._parts.get(id(value))
         if known is None:
-            known = self._parts[id(value)] = self.of((type(value).__qualname__, fields(value)))
+            kind = type(value)
+            known = self._parts[id(value)] = self.of((kind.__module__, kind.__qualname__, fields(value)))
             self._alive.append(value)
         return known
 
