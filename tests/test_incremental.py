@@ -210,3 +210,15 @@ def test_a_deferred_index_follows_the_pages(project: Path, tmp_path: Path) -> No
     assert {k: v for k, v in site.items() if k.startswith("search/doc/")} == old_index
     assert builder.follow_index() is False
     assert _snapshot(project / "site") == full
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_check_reads_the_cache_and_writes_nothing(project: Path) -> None:
+    cache = project / CACHE_DIR
+    _build(project, Builder(cache))
+    before = _snapshot(cache)
+    _body(project)
+    problems = Problems(root=project)
+    checked = Builder(cache).check(load_settings(project, problems), AS_OF, problems)
+    assert (checked.stats.files, checked.stats.files_parsed) == (4, 1)
+    assert _snapshot(cache) == before
