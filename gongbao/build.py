@@ -1,21 +1,77 @@
-"""Build: load → relations → render → search index → write, in that order, all or nothing."""
+"""Build: load → relations → render → search index → write, all or nothing, reusing what earlier builds made."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+import hashlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from . import docnumber, urls
-from .config import Settings
-from .load import load_content
+from .cache import (PREVIOUS_SITE, Fingerprints, State, Written, code_version, digest, fingerprint, load_content_cached,
+                    load_state, save_state)
+from .config import DEFAULT_TEMPLATES, Settings
 from .output import check_output
+from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library, status_changes
-from .render import render_site
+from .render import Reuse, render_site
 from .search import SearchIndexError, SearchRecord, build_index
-from .write import publishing
+from .write import Staging, discard, files_under, move_into, publish, publishing
+
+T = TypeVar("T")
+
+#: The stages a build reports the time of, in order.
+STAGES = ("读取", "关系", "渲染", "索引", "写入")
+
+
+class Display(Protocol):
+    """Where a build shows what it is doing (the terminal's progress, or nowhere)."""
+
+    def stage(self, name: str) -> None:
+        """A stage of STAGES begins."""
+
+    def bar(self, label: str, items: Sequence[T]) -> Iterable[T]:
+        """The items, showing how far through them the stage is."""
+
+
+class Silent:
+    def stage(self, name: str) -> None:
+        pass
+
+    def bar(self, label: str, items: Sequence[T]) -> Iterable[T]:
+        return items
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStats:
+    """What a build did, and what it took from the builds before it."""
+
+    seconds: tuple[tuple[str, float], ...]
+    """Time spent in each stage that ran, in the order of STAGES."""
+    files: int
+    files_parsed: int
+    """Content files read again because their bytes changed (the others were taken as they were)."""
+    bodies: int = 0
+    bodies_rendered: int = 0
+    pages_rendered: int = 0
+    """Pages whose view or templates changed; the others are the previous build's files."""
+    index: str = ""
+    """"built", "kept" (the search records did not change) or "deferred" (see Builder.follow_index)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    library: Library
+    stats: BuildStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,40 +79,332 @@ class BuildResult:
     output: Path
     library: Library
     pages: int
+    stats: BuildStats
+
+    @property
+    def index_pending(self) -> bool:
+        return self.stats.index == "deferred"
 
 
 def check(settings: Settings, as_of: dt.date, problems: Problems) -> Library:
     """Load and validate everything; raise ContentError if any error was found."""
-    content = load_content(settings.content_path, settings.title, problems)
-    library = build_library(content, as_of, problems)
-    if problems.errors:
-        raise ContentError(problems)
-    return library
+    return Builder().check(settings, as_of, problems).library
 
 
 def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
-          explicit_index: bool = False) -> BuildResult:
-    """Build the site into `output` (default: the settings' output folder).
+          explicit_index: bool = False, strict: bool = False) -> BuildResult:
+    """Build the site into `output` (default: the settings' output folder) from nothing."""
+    return Builder().build(settings, as_of, problems, output, explicit_index, strict)
 
-    Everything is written into a staging folder first; the previous site is replaced only
-    when every stage succeeded, so a failed build never leaves a half-written site. A folder
-    gongbao did not make is never replaced (output.check_output).
+
+@dataclass(frozen=True, slots=True)
+class _IndexJob:
+    """Search records whose index a build left for later."""
+
+    generation: int
+    output: Path
+    records: tuple[SearchRecord, ...]
+    fingerprint: bytes
+
+
+class Builder:
+    """Builds a site again and again, each build reusing what the ones before made.
+
+    The dependency rule: a page is rendered again when the data it shows (its view) or any template
+    changed; settings, the as-of date or gongbao itself changing changes every page. Everything else is
+    the previous build's file, and the search index is built again only when its records changed.
+    What is kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
     """
-    output = output or settings.output_path
-    check_output(settings, output, problems)
-    library = check(settings, as_of, problems)
-    with publishing(output) as staged:
-        rendered = render_site(library, settings, staged, problems, explicit_index=explicit_index)
-        if rendered is None or problems.errors:
+
+    def __init__(self, cache_dir: Path | None = None, display: Display = Silent()):
+        self.cache_dir = cache_dir
+        self.display = display
+        self._state: State | None = None
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._index_generation = 0
+        self._deferred: _IndexJob | None = None
+
+    def build(self, settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
+              explicit_index: bool = False, strict: bool = False, defer_index: bool = False) -> BuildResult:
+        """Build the site into `output` (default: the settings' output folder).
+
+        Everything is written into a staging folder first; the previous site is replaced only when every
+        stage succeeded, so a failed build never leaves a half-written site. `strict`: warnings fail the
+        build too. `defer_index`: when the search records changed, the pages are put in place with the
+        previous index, and `follow_index` builds the new one.
+        """
+        output = output or settings.output_path
+        clock = _Clock(self.display)
+        with self._lock:
+            if self._state is None:
+                with clock("读取"):
+                    self._state = load_state(self.cache_dir, code_version())
+            self._generation += 1
+            return self._build(self._state, settings, as_of, problems, output, explicit_index, strict, defer_index,
+                               clock)
+
+    def check(self, settings: Settings, as_of: dt.date, problems: Problems, strict: bool = False) -> Checked:
+        """Load and validate everything, parsing only the files changed since the cache's build (a check
+        writes nothing, not even the cache); raise ContentError if any error (or with `strict`, any
+        warning) was found."""
+        with self._lock:
+            clock = _Clock(self.display)
+            with clock("读取"):
+                state = self._state or load_state(self.cache_dir, code_version(), sources_only=True)
+            return self._check(state, settings, as_of, problems, strict, clock)
+
+    def _check(self, state: State, settings: Settings, as_of: dt.date, problems: Problems, strict: bool,
+               clock: _Clock) -> Checked:
+        with clock("读取"):
+            before = dict(state.files)
+            content = load_content_cached(settings.content_path, settings.title, problems, state)
+        with clock("关系"):
+            library = build_library(content, as_of, problems)
+        if problems.errors or (strict and problems.warnings):
             raise ContentError(problems)
+        parsed = sum(1 for path, loaded in state.files.items() if before.get(path) is not loaded)
+        return Checked(library, BuildStats(clock.seconds(), len(state.files), parsed))
+
+    def _build(self, state: State, settings: Settings, as_of: dt.date, problems: Problems, output: Path,
+               explicit_index: bool, strict: bool, defer_index: bool, clock: _Clock) -> BuildResult:
+        check_output(settings, output, problems)  # a folder gongbao did not make is never touched
+        checked = self._check(state, settings, as_of, problems, strict, clock)
+        with publishing(output):
+            return self._publish(state, checked, settings, as_of, problems, output, explicit_index, defer_index,
+                                 clock)
+
+    def _publish(self, state: State, checked: Checked, settings: Settings, as_of: dt.date, problems: Problems,
+                 output: Path, explicit_index: bool, defer_index: bool, clock: _Clock) -> BuildResult:
+        library = checked.library
+        # The project folder as resolved: named "." or by its full path, it is the same site.
+        site = fingerprint((state.version, dataclasses.replace(settings, project_dir=settings.project_dir.resolve()),
+                            as_of, explicit_index, _templates_digest(settings)))
+        known = state.written_to(output)
+        spare = self._spare(output) if known else None
+        staging = Staging(output, state.live() if known else {}, spare, state.spare)
+        pages = _Pages(site, staging)
         try:
-            build_index(staged, search_records(library, rendered.body_texts))
-        except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
+            with clock("渲染"):
+                rendered = render_site(library, settings, staging.path, problems, explicit_index,
+                                       Reuse(state.bodies, state.templates, pages.kept), self.display.bar)
+                if rendered is None or problems.errors:
+                    raise ContentError(problems)
+                pages.add_rendered()
+                extras = _add_extras(staging, rendered.extras)
+            records = search_records(library, rendered.body_texts)
+            wanted = fingerprint(records)
+            with clock("索引"):
+                index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index)
+            with clock("写入"):
+                files = staging.finish()
+                publish(staging.path, output, keep_old=spare)
+        except BaseException:
+            discard(staging.path)
+            state.spare = {}
             raise
-        except Exception as exc:  # any other failure around the external indexer ends the build cleanly
-            raise SearchIndexError(str(exc) or type(exc).__name__) from exc
-        pages = sum(1 for _ in staged.rglob("*.html"))
-    return BuildResult(output, library, pages)
+        with clock("写入"):
+            state.bodies.finish()
+            state.spare = {**state.pages, **state.index} if spare is not None else {}
+            state.output = str(output.resolve())
+            state.pages, state.index, state.extras = (
+                {name: files[name] for name in group} for group in (pages.fingerprints, index, extras))
+            if how == "built" and spare is not None:
+                self._catch_up(state, output, spare)
+            if how == "deferred":
+                self._deferred = _IndexJob(self._generation, output, records, wanted)
+            else:
+                self._deferred, self._index_generation = None, self._generation
+            if self.cache_dir is not None:
+                save_state(self.cache_dir, state)
+        stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
+                           state.bodies.rendered, len(pages.fresh), how)
+        return BuildResult(output, library, len(state.pages), stats)
+
+    def _spare(self, output: Path) -> Path | None:
+        """Where the site before is kept for the next build to recycle: in the cache folder, when that is
+        on the site's file system (moving a folder elsewhere would copy it)."""
+        if self.cache_dir is None:
+            return None
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            if os.stat(self.cache_dir).st_dev != os.stat(output.parent).st_dev:
+                return None
+        except OSError:
+            return None
+        return self.cache_dir / PREVIOUS_SITE
+
+    def follow_index(self) -> bool:
+        """Build the index a build deferred and put it in place with the pages of the latest build.
+        True when a newer build deferred another index meanwhile (call again)."""
+        with self._lock:
+            job = self._deferred
+        if job is None:
+            return False
+        scratch = Path(tempfile.mkdtemp(prefix=f".{job.output.name}-index-", dir=job.output.parent))
+        try:
+            _run_index(scratch, job.records)
+            with self._lock:
+                state = self._state
+                # A later build may have built a newer index itself, or written the site elsewhere.
+                if state is not None and job.generation > self._index_generation and state.written_to(job.output):
+                    self._swap_index(state, job, scratch)
+                if self._deferred is job:
+                    self._deferred = None
+                return self._deferred is not None
+        finally:
+            discard(scratch)
+
+    def _swap_index(self, state: State, job: _IndexJob, scratch: Path) -> None:
+        with publishing(job.output):
+            self._publish_index(state, job, scratch)
+
+    def _publish_index(self, state: State, job: _IndexJob, scratch: Path) -> None:
+        spare = self._spare(job.output)
+        staging = Staging(job.output, state.live(), spare, state.spare)
+        try:
+            if not all(staging.keep(name, w.fingerprint) for name, w in {**state.pages, **state.extras}.items()):
+                raise _SiteChanged  # a file of the site was changed by hand: the next build repairs it
+            index = _add_index(staging, scratch, job.fingerprint)
+            files = staging.finish()
+            publish(staging.path, job.output, keep_old=spare)
+        except BaseException as exc:
+            discard(staging.path)
+            state.spare = {}
+            if isinstance(exc, _SiteChanged):
+                return
+            raise
+        state.spare = {**state.pages, **state.index} if spare is not None else {}
+        state.pages, state.index, state.extras = (
+            {name: files[name] for name in group} for group in (state.pages, index, state.extras))
+        self._index_generation = job.generation
+        if spare is not None:
+            self._catch_up(state, job.output, spare)
+        if self.cache_dir is not None:
+            save_state(self.cache_dir, state)
+
+    @staticmethod
+    def _catch_up(state: State, output: Path, spare: Path) -> None:
+        """Give the site before (kept for the next build to recycle) the live site's new index now, after
+        the swap: otherwise the next build, which an editor waits for, would link every file of it."""
+        staging = Staging(output, state.live(), spare, state.spare)
+        try:
+            for name, written in state.spare.items():
+                if name not in state.index:
+                    staging.keep(name, written.fingerprint)
+            for name, written in state.index.items():
+                staging.keep(name, written.fingerprint)
+            files = staging.finish()
+            os.rename(staging.path, spare)
+        except OSError:  # the site is in place already; without a site to recycle, the next build links all
+            discard(staging.path)
+            state.spare = {}
+            return
+        state.spare = files
+
+
+class _SiteChanged(Exception):
+    pass
+
+
+class _Pages:
+    """The page files of one build, each kept from an earlier build when its fingerprint is unchanged."""
+
+    def __init__(self, site: bytes, staging: Staging):
+        self.site = site
+        self.staging = staging
+        self.digests = Fingerprints()
+        self.fingerprints: dict[str, bytes] = {}
+        self.fresh: list[str] = []
+        """The pages render_site writes."""
+
+    def kept(self, page: Page) -> bool:
+        name = urls.page_file(page.url)
+        self.fingerprints[name] = wanted = self.digests.of((self.site, page))
+        if self.staging.keep(name, wanted):
+            return True
+        self.fresh.append(name)
+        return False
+
+    def add_rendered(self) -> None:
+        for name in self.fresh:
+            self.staging.add(name, self.fingerprints[name])
+
+
+def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
+    """Record the files other than pages that render_site wrote (the catalogue, assets, discovery files, PDFs)."""
+    for name in names:
+        staging.add(name, digest((staging.path / name).read_bytes()))
+    return list(names)
+
+
+def _place_index(staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...], wanted: bytes,
+                 defer: bool) -> tuple[list[str], str]:
+    """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
+    the records changed) or "built"."""
+    current = bool(live) and next(iter(live.values())).fingerprint == wanted
+    if current or (live and defer):
+        kept = [name for name, w in live.items() if staging.keep(name, w.fingerprint)]
+        if len(kept) == len(live):
+            return kept, "kept" if current else "deferred"
+        for name in kept:  # a file of the live index was changed by hand: build it anew
+            staging.drop(name)
+    # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
+    scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
+    try:
+        _run_index(scratch, records)
+        return _add_index(staging, scratch, wanted), "built"
+    finally:
+        discard(scratch)
+
+
+def _add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
+    """Move an index built in `scratch` into the staged site; its files."""
+    indexed = files_under(scratch)
+    move_into(scratch, staging.path)
+    for name in indexed:
+        staging.add(name, wanted)
+    return indexed
+
+
+def _run_index(site: Path, records: tuple[SearchRecord, ...]) -> None:
+    try:
+        build_index(site, records)
+    except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
+        raise
+    except Exception as exc:  # any other failure around the external indexer ends the build cleanly
+        raise SearchIndexError(str(exc) or type(exc).__name__) from exc
+
+
+def _templates_digest(settings: Settings) -> bytes:
+    """Of every file templates can read: the project's and the theme's (assets too, a template may include one)."""
+    h = hashlib.sha1()
+    for folder in dict.fromkeys((settings.templates_path, DEFAULT_TEMPLATES)):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(f"{folder}\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
+    return h.digest()
+
+
+class _Clock:
+    """Times the stages of one build and tells the display when each begins."""
+
+    def __init__(self, display: Display):
+        self.display = display
+        self.times: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        if stage not in self.times:
+            self.display.stage(stage)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[stage] = self.times.get(stage, 0.0) + time.perf_counter() - start
+
+    def seconds(self) -> tuple[tuple[str, float], ...]:
+        return tuple((stage, self.times[stage]) for stage in STAGES if stage in self.times)
 
 
 def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:

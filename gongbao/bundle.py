@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -52,7 +53,7 @@ def bundle_name(settings: Settings, newest: dt.date) -> str:
     return f"{settings.title}-离线版-{newest.isoformat()}"
 
 
-def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
+def make_bundle(settings: Settings, as_of: dt.date, problems: Problems, strict: bool = False) -> Path:
     """Build an offline copy of the site and zip it under dist/; returns the zip's path.
 
     Only that zip is written into dist/, and a file of that name is replaced only if it is a bundle
@@ -62,6 +63,7 @@ def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
     check_dist(settings, problems)
     if problems.errors:
         raise ContentError(problems)
+    made = not dist.exists()
     try:
         dist.mkdir(parents=True, exist_ok=True)
         with locked(dist):
@@ -69,15 +71,21 @@ def make_bundle(settings: Settings, as_of: dt.date, problems: Problems) -> Path:
                 shutil.rmtree(left)
             scratch = Path(tempfile.mkdtemp(prefix=f".{_SCRATCH}-build-", dir=dist))
             try:
-                return _bundle_in(scratch, settings, as_of, problems)
+                return _bundle_in(scratch, settings, as_of, problems, strict)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
-    except OSError as exc:
-        raise disk_fault(exc, dist) from exc
+    except BaseException as exc:
+        if made:  # a failed bundle (--strict's warnings too) leaves no dist/ of its making; rmdir: only if empty
+            with contextlib.suppress(OSError):
+                dist.rmdir()
+        if isinstance(exc, OSError):
+            raise disk_fault(exc, dist) from exc
+        raise
 
 
-def _bundle_in(scratch: Path, settings: Settings, as_of: dt.date, problems: Problems) -> Path:
-    result = pipeline.build(settings, as_of, problems, output=scratch / "site", explicit_index=True)
+def _bundle_in(scratch: Path, settings: Settings, as_of: dt.date, problems: Problems, strict: bool) -> Path:
+    result = pipeline.build(settings, as_of, problems, output=scratch / "site", explicit_index=True,
+                            strict=strict)
     site = result.output
     make_offline(site)
     documents = result.library.documents.values()

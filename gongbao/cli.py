@@ -1,18 +1,25 @@
-"""The `gongbao` command: init, build, check, serve, import, bundle."""
+"""The `gongbao` command: init, build, check, serve, import, bundle, new."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import build as pipeline
+from .cache import CACHE_DIR
 from .config import Settings, default_as_of, load_settings
 from .output import OutputFault, check_output
 from .problems import ContentError, Problems
 from .publish import WITHOUT_BASE_URL
+from .report import Report
+
+if TYPE_CHECKING:
+    from .newfile import NewFile
 from .search import SearchIndexError
 
 
@@ -25,27 +32,24 @@ def _as_of(value: str | None) -> dt.date:
         raise click.BadParameter(f"{value!r} 不是 YYYY-MM-DD 格式的日期") from None
 
 
-def _settings(project: Path, problems: Problems, output: Path | None = None) -> Settings:
-    settings = load_settings(project, problems, output_dir=str(output) if output else None)
+def _settings(project: Path, problems: Problems, report: Report) -> Settings:
+    settings = load_settings(project, problems)
     if problems.errors:
-        _report(problems, "配置有误，未构建")
-        sys.exit(1)
+        report.fail(problems, "配置有误，未构建")
     return settings
-
-
-def _report(problems: Problems, failure: str | None) -> None:
-    for p in problems.sorted():
-        click.echo(str(p), err=True)
-    if failure:
-        n, w = len(problems.errors), len(problems.warnings)
-        click.secho(f"{failure}：{n} 个错误" + (f"，{w} 个警告" if w else ""), fg="red", err=True)
 
 
 project_option = click.option("--project", "-C", type=click.Path(file_okay=False, path_type=Path), default=".",
                               show_default=True, help="项目目录（含 content/、templates/ 和可选的 gongbao.yaml）")
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                             help="按此日期计算文件效力（默认今天；设置 SOURCE_DATE_EPOCH 亦可），用于可重现的构建")
-strict_option = click.option("--strict", is_flag=True, help="有警告也视为失败")
+strict_option = click.option("--strict", is_flag=True, help="有警告也视为失败（不写入任何文件）")
+
+
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--quiet and --verbose: what the command's Report prints."""
+    command = click.option("--verbose", "-v", is_flag=True, help="另列各阶段做了什么、沿用了多少")(command)
+    return click.option("--quiet", "-q", is_flag=True, help="只输出问题和失败")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,30 +59,24 @@ def main() -> None:
 
 
 def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | None = None,
-               explicit_index: bool = False) -> pipeline.BuildResult:
+               report: Report | None = None, cache: bool = True) -> pipeline.BuildResult:
+    report = report or Report()  # made now: it times the command from its start
     problems = Problems(root=project.resolve())
-    settings = _settings(project, problems)
+    settings = _settings(project, problems, report)
     out = output or settings.output_path
+    builder = pipeline.Builder(project / CACHE_DIR if cache else None, report.display())
     try:
-        result = pipeline.build(settings, _as_of(as_of), problems, output=out, explicit_index=explicit_index)
+        result = builder.build(settings, _as_of(as_of), problems, output=out, strict=strict)
     except ContentError:
-        _report(problems, f"构建失败，{problems.show(out)}/ 保持原样")
-        sys.exit(1)
+        report.fail(problems, f"构建失败，{problems.show(out)}/ 保持原样")
     except SearchIndexError as exc:
-        _report(problems, None)
-        click.secho(f"构建失败：搜索索引未能生成（{exc}），{problems.show(out)}/ 保持原样", fg="red", err=True)
-        sys.exit(1)
+        report.fail(problems, f"构建失败：搜索索引未能生成（{exc}），{problems.show(out)}/ 保持原样")
     except OutputFault as exc:
-        _report(problems, None)
-        click.secho(f"构建失败：{exc}；{problems.show(out)}/ 保持原样", fg="red", err=True)
-        sys.exit(1)
-    _report(problems, None)
-    if strict and problems.warnings:
-        click.secho(f"--strict：{len(problems.warnings)} 个警告视为失败（网站已生成）", fg="red", err=True)
-        sys.exit(1)
+        report.fail(problems, f"构建失败：{exc}；{problems.show(out)}/ 保持原样")
     lib = result.library
-    click.echo(f"已生成 {problems.show(result.output)}/：{len(lib.documents)} 件公文，"
-               f"{len(lib.referenced)} 件被引用文件，{len(lib.gazettes)} 期公报，{result.pages} 个页面")
+    report.succeed(problems, f"已生成 {problems.show(result.output)}/：{len(lib.documents)} 件公文，"
+                             f"{len(lib.referenced)} 件被引用文件，{len(lib.gazettes)} 期公报，{result.pages} 个页面",
+                   result.stats)
     return result
 
 
@@ -87,32 +85,37 @@ def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | No
 @as_of_option
 @strict_option
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="输出目录（默认 site/）")
-def build(project: Path, as_of: str | None, strict: bool, output: Path | None) -> None:
-    """构建网站到 site/（失败时原网站不变）。"""
-    _run_build(project, as_of, strict, output)
+@click.option("--no-cache", is_flag=True, help=f"不读也不写 {CACHE_DIR}/，从头完整构建")
+@report_options
+def build(project: Path, as_of: str | None, strict: bool, output: Path | None, no_cache: bool, quiet: bool,
+          verbose: bool) -> None:
+    """构建网站到 site/（失败时原网站不变）。
+
+    上次构建的结果保存在项目的 .gongbao-cache/ 中（可随时删除）：只有改动涉及的页面才重新生成。
+    """
+    _run_build(project, as_of, strict, output, Report(quiet, verbose), cache=not no_cache)
 
 
 @main.command()
 @project_option
 @as_of_option
 @strict_option
-def check(project: Path, as_of: str | None, strict: bool) -> None:
+@report_options
+def check(project: Path, as_of: str | None, strict: bool, quiet: bool, verbose: bool) -> None:
     """只检查内容，不生成网站。"""
+    report = Report(quiet, verbose)
     problems = Problems(root=project.resolve())
-    settings = _settings(project, problems)
+    settings = _settings(project, problems, report)
     check_output(settings, settings.output_path, problems)
     try:
-        lib = pipeline.check(settings, _as_of(as_of), problems)
+        checked = pipeline.Builder(project / CACHE_DIR, report.display()).check(settings, _as_of(as_of), problems,
+                                                                                 strict)
     except ContentError:
-        _report(problems, "检查未通过")
-        sys.exit(1)
-    _report(problems, None)
-    if strict and problems.warnings:
-        click.secho(f"--strict：{len(problems.warnings)} 个警告视为失败", fg="red", err=True)
-        sys.exit(1)
-    click.echo(f"检查通过：{len(lib.documents)} 件公文，{len(lib.gazettes)} 期公报"
-               + (f"，{len(problems.warnings)} 个警告" if problems.warnings else ""))
-    if not settings.base_url:
+        report.fail(problems, "检查未通过")
+    lib = checked.library
+    report.succeed(problems, f"检查通过：{len(lib.documents)} 件公文，{len(lib.gazettes)} 期公报"
+                             + (f"，{len(problems.warnings)} 个警告" if problems.warnings else ""), checked.stats)
+    if not settings.base_url and not report.quiet:
         click.echo(WITHOUT_BASE_URL)
 
 
@@ -131,10 +134,11 @@ def serve(project: Path, as_of: str | None, port: int, bind: str, no_build: bool
     from .serve import Rebuilder, preview
 
     if no_build:
-        preview(_settings(project, Problems(root=project.resolve())).output_path, port, bind, None)
+        preview(_settings(project, Problems(root=project.resolve()), Report()).output_path, port, bind, None)
         return
     output = _run_build(project, as_of, False).output
-    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output))
+    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output,
+                                          pipeline.Builder(project / CACHE_DIR)))
 
 
 @main.command()
@@ -197,28 +201,102 @@ def import_(source: Path, out_dir: Path, force: bool) -> None:
 @main.command()
 @project_option
 @as_of_option
-def bundle(project: Path, as_of: str | None) -> None:
+@strict_option
+@report_options
+def bundle(project: Path, as_of: str | None, strict: bool, quiet: bool, verbose: bool) -> None:
     """生成可离线浏览（含搜索）的网站压缩包，写入 dist/。"""
+    report = Report(quiet, verbose)
     from .bundle import make_bundle
 
     problems = Problems(root=project.resolve())
-    settings = _settings(project, problems)
+    settings = _settings(project, problems, report)
     try:
-        path = make_bundle(settings, _as_of(as_of), problems)
+        path = make_bundle(settings, _as_of(as_of), problems, strict=strict)
     except ContentError:
-        _report(problems, "打包失败")
-        sys.exit(1)
+        report.fail(problems, "打包失败")
     except SearchIndexError as exc:
-        _report(problems, None)
-        click.secho(f"打包失败：搜索索引未能生成（{exc}）", fg="red", err=True)
-        sys.exit(1)
+        report.fail(problems, f"打包失败：搜索索引未能生成（{exc}）")
     except OutputFault as exc:
-        _report(problems, None)
-        click.secho(f"打包失败：{exc}", fg="red", err=True)
-        sys.exit(1)
-    _report(problems, None)
+        report.fail(problems, f"打包失败：{exc}")
     size = path.stat().st_size
-    click.echo(f"{problems.show(path)}  {size / 1024 / 1024:.1f} MB（{size} 字节）")
+    report.succeed(problems, f"{problems.show(path)}  {size / 1024 / 1024:.1f} MB（{size} 字节）")
+
+
+@main.group()
+def new() -> None:
+    """新建一件公文或一期公报的内容文件：前言按给出的值填好并经过检查，放在导入时会放的位置，不覆盖已有文件。"""
+
+
+def _write_new(settings: Settings, made: NewFile | None, as_of: dt.date, problems: Problems, strict: bool,
+               report: Report) -> None:
+    """Check the new file against the content; write it only when it brings no error (nor, with --strict, warning)."""
+    from .newfile import check_new, write_new
+
+    if made is not None:
+        check_new(settings, made, as_of, problems)
+    where = problems.show(made.path) if made else problems.show(settings.content_path)
+    if made is None or problems.errors or (strict and problems.warnings):
+        report.fail(problems, f"未写入 {where}")
+    try:
+        write_new(made)
+    except FileExistsError:
+        problems.error(made.path, 0, "E080", "文件已存在；gongbao new 不覆盖已有文件")
+        report.fail(problems, f"未写入 {where}")
+    report.succeed(problems, f"已写入 {where}")
+
+
+def _date(value: str | None) -> dt.date:
+    return _as_of(value) if value else dt.date.today()
+
+
+@new.command("document")
+@project_option
+@as_of_option
+@click.option("--title", required=True, help="标题")
+@click.option("--doc-number", help="文号，如 武隆府发〔2024〕9号")
+@click.option("--issuer", "issuers", multiple=True, required=True, help="发文机关（联合发文时重复此项）")
+@click.option("--doc-type", required=True, help="文种：通告、决定、通知……")
+@click.option("--signed", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
+@click.option("--gazette", metavar="ID", help="刊登的公报期号，如 2024-02（文件放在 content/documents/ID/ 下）")
+@click.option("--page", type=int, help="在该期中的起始页码")
+@click.option("--section", help="在该期中的栏目")
+@click.option("--slug", help="网址（没有文号时必须给出）")
+@click.option("--disclosure", help="公开属性，如 此件公开发布")
+@strict_option
+@report_options
+def new_document(project: Path, as_of: str | None, title: str, doc_number: str | None, issuers: tuple[str, ...], doc_type: str,
+                 signed: str | None, gazette: str | None, page: int | None, section: str | None, slug: str | None,
+                 disclosure: str | None, strict: bool, quiet: bool, verbose: bool) -> None:
+    """新建一件公文：content/documents/[期号/]NN-网址.md。"""
+    from .newfile import NewDocument, document_file
+
+    report = Report(quiet, verbose)
+    problems = Problems(root=project.resolve())
+    settings = _settings(project, problems, report)
+    document = NewDocument(title, doc_number, issuers, doc_type, _date(signed), gazette, page, section, slug,
+                           disclosure)
+    _write_new(settings, document_file(settings, document, problems), _as_of(as_of), problems, strict, report)
+
+
+@new.command("gazette")
+@project_option
+@as_of_option
+@click.argument("issue", metavar="YEAR-NN")
+@click.option("--published", metavar="YYYY-MM-DD", help="出版日期（默认今天）")
+@click.option("--total-number", type=int, help="总期号（默认：上一期的总期号加一，若上一期紧接在前）")
+@click.option("--section", "sections", multiple=True, help="栏目，按印刷顺序重复此项（默认沿用上一期的栏目）")
+@strict_option
+@report_options
+def new_gazette(project: Path, as_of: str | None, issue: str, published: str | None, total_number: int | None, sections: tuple[str, ...],
+                strict: bool, quiet: bool, verbose: bool) -> None:
+    """新建一期公报：content/gazettes/YEAR-NN.md。"""
+    from .newfile import gazette_file
+
+    report = Report(quiet, verbose)
+    problems = Problems(root=project.resolve())
+    settings = _settings(project, problems, report)
+    made = gazette_file(settings, issue, _date(published), total_number, sections, problems)
+    _write_new(settings, made, _as_of(as_of), problems, strict, report)
 
 
 if __name__ == "__main__":

@@ -440,8 +440,12 @@ def load_content(content_dir: Path, site_title: str, problems: Problems) -> Cont
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "E001", "内容目录不存在")
         return Content((), ())
-    gazettes = [g for p in sorted((content_dir / GAZETTES_DIR).glob("*.md"))
-                if (g := load_gazette(p, site_title, problems))]
-    documents = [d for p in sorted((content_dir / DOCUMENTS_DIR).rglob("*.md"))
-                 if (d := load_document(p, problems))]
+    gazette_files, document_files = content_files(content_dir)
+    gazettes = [g for p in gazette_files if (g := load_gazette(p, site_title, problems))]
+    documents = [d for p in document_files if (d := load_document(p, problems))]
     return Content(tuple(documents), tuple(gazettes))
+
+
+def content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The gazette files and the document files of content/, in the order they are loaded."""
+    return sorted((content_dir / GAZETTES_DIR).glob("*.md")), sorted((content_dir / DOCUMENTS_DIR).rglob("*.md"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -53,6 +54,19 @@ class Cited:
     """Inside 《》, when a title is cited."""
     number: tuple[int, int] | None
     """The 文号: cited alone, or in brackets after the title to say which edition."""
+
+    def changed_since(self, before: Citations) -> re.Pattern[str] | None:
+        """What a body must contain for the change from `before` to this table to alter its links:
+        a title or a 文号 that was added, removed or now names another document; None when nothing changed.
+
+        Any other text matches the same alternatives of the citation pattern as before, in the same
+        places, so a body without one of these renders exactly as it did.
+        """
+        titles = [t for t in self.titles.keys() | before.titles.keys() if self.titles.get(t) != before.titles.get(t)]
+        numbers = [n for n in self.numbers.keys() | before.numbers.keys()
+                   if self.numbers.get(n) != before.numbers.get(n)]
+        parts = [f"《{re.escape(t)}》" for t in sorted(titles)] + [p for n in sorted(numbers) if (p := docnumber.pattern(n))]
+        return re.compile("|".join(parts)) if titles or numbers else None
 
 
 #: The brackets around the 文号 that may follow a cited title, with the spaces inside them.
@@ -220,6 +234,87 @@ def _table_open(renderer: Any, tokens: list[Token], idx: int, options: Any, env:
 
 def _table_close(renderer: Any, tokens: list[Token], idx: int, options: Any, env: MutableMapping[str, Any]) -> str:
     return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    """A rendered body kept for the next build."""
+
+    body: RenderedBody
+    links: tuple[tuple[str, str], ...]
+    """(key, URL) of every document it links to: the body is stale once one of them moves."""
+
+
+#: A body's identity in the cache: its text's digest, the page showing it, the document it belongs to
+#: (never linked to itself), and whether links name index.html.
+BodyKey = tuple[bytes, str, str | None, bool]
+
+
+class BodyCache:
+    """Rendered bodies from build to build: parsing Markdown is most of the work of a build.
+
+    A body is rendered again when its text changes, when it moves to another page or document,
+    when a document it links to moves, or when the citation table changes in a title or 文号 it
+    contains (see `Citations.changed_since`); otherwise the kept rendering is exactly what a new
+    one would be.
+    """
+
+    def __init__(self) -> None:
+        self.citations = Citations({}, {})
+        self.entries: dict[BodyKey, CachedBody] = {}
+        self.used: set[BodyKey] = set()
+        self.rendered = 0
+        """Bodies rendered (not taken from the cache) since `start`."""
+        self.changed: set[BodyKey] = set()
+        """Entries added or dropped since the cache was last saved (it saves only their part)."""
+
+    def start(self, citations: Citations) -> None:
+        """A new build with this citation table: forget what it would render differently."""
+        changed = citations.changed_since(self.citations)
+        if changed is not None:
+            # Citations are found in text tokens, and a body's plain text holds each one's content unbroken.
+            self._keep(lambda key, entry: not changed.search(entry.body.text))
+        self.citations = citations
+        self.used = set()
+        self.rendered = 0
+
+    def finish(self) -> None:
+        """Keep only what this build used: deleted and edited bodies go."""
+        self._keep(lambda key, entry: key in self.used)
+
+    def _keep(self, wanted: Callable[[BodyKey, CachedBody], bool]) -> None:
+        dropped = [key for key, entry in self.entries.items() if not wanted(key, entry)]
+        for key in dropped:
+            del self.entries[key]
+        self.changed.update(dropped)
+
+    def render(self, renderer: BodyRenderer, body: str, self_key: str | None, page_url: str, explicit_index: bool,
+               url_of: Callable[[str], str], link: Callable[[str], str]) -> RenderedBody:
+        """`renderer.render(body, …)` or its kept result; `url_of(key)` is a document's URL,
+        `link(url)` the link to it from the page at `page_url`."""
+        key = (hashlib.sha1(body.encode()).digest(), page_url, self_key, explicit_index)
+        self.used.add(key)
+        kept = self.entries.get(key)
+        if kept is not None and all(_url_or_none(url_of, k) == url for k, url in kept.links):
+            return kept.body
+        links: dict[str, str] = {}
+
+        def href(target: str) -> str:
+            links[target] = url_of(target)
+            return link(links[target])
+
+        rendered = renderer.render(body, href, self_key)
+        self.entries[key] = CachedBody(rendered, tuple(sorted(links.items())))
+        self.changed.add(key)
+        self.rendered += 1
+        return rendered
+
+
+def _url_or_none(url_of: Callable[[str], str], key: str) -> str | None:
+    try:
+        return url_of(key)
+    except KeyError:  # the document is gone: the body must be rendered again
+        return None
 
 
 def _text(content: str) -> Token:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import docnumber, urls
-from .markdown import BodyRenderer, Citations, RenderedBody
+from .markdown import BodyCache, BodyRenderer, Citations, RenderedBody
 from .model import RELATION_LABELS, STATUS_LABELS, Document, Gazette
 from .relations import Library, Status, status_changes
 from .slugs import slug_for_name
@@ -36,10 +36,14 @@ class Page:
 class SiteViews:
     """Builds the views of one library; a document's summary and an issue are built once, shared by every page."""
 
-    def __init__(self, lib: Library, explicit_index: bool):
+    def __init__(self, lib: Library, explicit_index: bool, bodies: BodyCache | None = None):
         self.lib = lib
         self.explicit_index = explicit_index
-        self.markdown = BodyRenderer(_citations(lib))
+        citations = _citations(lib)
+        self.markdown = BodyRenderer(citations)
+        # Bodies kept from the previous build, when there was one.
+        self.bodies = bodies if bodies is not None else BodyCache()
+        self.bodies.start(citations)
         self.issuer_slugs = _unique_slugs({i for d in lib.documents.values() for i in d.issuers})
         self.type_slugs = _unique_slugs({d.doc_type for d in lib.documents.values()})
         # Bodies by document key, rendered once for their page and for the search stage's text.
@@ -66,7 +70,8 @@ class SiteViews:
 
     def _render(self, body: str, page_url: str, self_key: str | None) -> RenderedBody:
         """A body whose citations link relative to the page showing it, never to that page itself."""
-        return self.markdown.render(body, lambda key: self.link(page_url, self.url_of(key)), self_key)
+        return self.bodies.render(self.markdown, body, self_key, page_url, self.explicit_index, self.url_of,
+                                  lambda url: self.link(page_url, url))
 
     # ------------------------------------------------------------ the parts of pages
 

@@ -44,13 +44,14 @@ RECEIVED_TERMS = {"repealed_by": "legislationRepeals", "amended_by": "legislatio
                   "replaced_by": "legislationChanges"}
 
 
-def write_discovery(out_dir: Path, settings: Settings, pages: Sequence[Page], as_of: dt.date) -> None:
-    """sitemap.xml, robots.txt and feed.xml at the site's root, when the site knows its address."""
+def write_discovery(out_dir: Path, settings: Settings, pages: Sequence[Page], as_of: dt.date) -> tuple[str, ...]:
+    """sitemap.xml, robots.txt and feed.xml at the site's root, when the site knows its address; their names."""
     if not settings.base_url:
-        return
+        return ()
     _write_xml(out_dir / SITEMAP, sitemap(settings, pages), SITEMAP_NS)
     (out_dir / ROBOTS).write_text(robots(settings), encoding="utf-8")
     _write_xml(out_dir / FEED, feed(settings, pages, as_of), ATOM_NS)
+    return SITEMAP, ROBOTS, FEED
 
 
 def absolute(settings: Settings, url: str) -> str:

@@ -6,24 +6,31 @@ import datetime as dt
 import json
 import shutil
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
 
 from . import urls
 from .config import DEFAULT_TEMPLATES, Settings
+from .markdown import BodyCache
 from .pages import NOT_FOUND, Page, SiteViews
 from .problems import Problems
 from .publish import page_head, write_discovery
 from .relations import Library
 from .views import SiteContext, template_context
+from .write import files_under
 
 ASSETS_DIR = "assets"
 #: `{% extends "theme/base.html" %}` reaches the built-in file even from a project file of the same name.
 THEME_PREFIX = "theme"
+
+T = TypeVar("T")
+#: progress(label, items) yields the items, showing on a terminal how far it got.
+Progress = Callable[[str, Sequence[T]], Iterable[T]]
 
 
 def cn_date(value: dt.date | None) -> str:
@@ -32,20 +39,34 @@ def cn_date(value: dt.date | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Reuse:
+    """What a build gives the render stage from the builds before it."""
+
+    bodies: BodyCache
+    templates: jinja2.BytecodeCache
+    """Compiled templates, by name and source."""
+    kept: Callable[[Page], bool]
+    """Whether the previous build's file of a page stands for it (then it is not rendered)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """What the render stage hands on: the plain text of every document's body, by key."""
 
     body_texts: Mapping[str, str]
+    extras: tuple[str, ...] = ()
+    """The files it wrote other than pages (the catalogue, assets, discovery files, PDFs), relative to the site."""
 
 
 class SiteRenderer:
     """Turns the pages' views into files, every link relative to the page that holds it."""
 
-    def __init__(self, lib: Library, settings: Settings, explicit_index: bool = False):
+    def __init__(self, lib: Library, settings: Settings, explicit_index: bool = False, reuse: Reuse | None = None):
         self.lib = lib
         self.settings = settings
-        self.views = SiteViews(lib, explicit_index)
+        self.views = SiteViews(lib, explicit_index, reuse.bodies if reuse else None)
         self.env = jinja2.Environment(
+            bytecode_cache=reuse.templates if reuse else None,
             loader=theme_loader(settings),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -128,25 +149,32 @@ def copy_assets(settings: Settings, out_dir: Path) -> None:
         shutil.copyfile(settings.project_dir / settings.logo, out_dir / settings.logo_url)
 
 
-def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems,
-                explicit_index: bool = False) -> Rendered | None:
-    """Write every page into `out_dir`; template errors are reported as problems, not raised."""
+def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool = False,
+                reuse: Reuse | None = None, progress: Progress = lambda label, items: items) -> Rendered | None:
+    """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised."""
     try:
-        renderer = SiteRenderer(lib, settings, explicit_index)
+        renderer = SiteRenderer(lib, settings, explicit_index, reuse)
+        # Bodies first, each rendered once for its pages and its search text: on a first build they are the long part.
+        for doc in progress("正文", list(lib.documents.values())):
+            renderer.views.body_of(doc)
         pages = list(renderer.views.pages())
-        for page in pages:
+        for page in progress("页面", pages):
+            if reuse and reuse.kept(page):
+                continue
             target = out_dir / urls.page_file(page.url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(renderer.render_page(page), encoding="utf-8")
-        write_discovery(out_dir, settings, pages, lib.as_of)
+        extras = [*write_discovery(out_dir, settings, pages, lib.as_of), urls.CATALOGUE]
         catalogue = out_dir / urls.CATALOGUE
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         catalogue.write_text(renderer.catalogue(), encoding="utf-8")
         copy_assets(settings, out_dir)
+        extras += [f"{ASSETS_DIR}/{name}" for name in files_under(out_dir / ASSETS_DIR)]
         for g in lib.gazettes.values():  # the printed originals, beside their issue's page
             if g.pdf:
-                shutil.copyfile(g.pdf, out_dir / urls.gazette_file(g.id, g.pdf.name))
-        return Rendered({key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()})
+                extras.append(urls.gazette_file(g.id, g.pdf.name))
+                shutil.copyfile(g.pdf, out_dir / extras[-1])
+        return Rendered({key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()}, tuple(extras))
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or exc.name or "?", exc.lineno, "E025",
                        f"模板语法错误：{exc.message}")

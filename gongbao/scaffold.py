@@ -80,7 +80,7 @@ disclosure: 此件公开发布
 :::
 """
 
-GITIGNORE_TEXT = "# gongbao build 和 gongbao bundle 的输出，可随时重新生成\nsite/\ndist/\n"
+GITIGNORE_TEXT = "# gongbao build 和 gongbao bundle 的输出及构建缓存，可随时重新生成\nsite/\ndist/\n.gongbao-cache/\n"
 
 
 class InitError(Exception):

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO, overlay, run, write_project
+from gongbao.cache import CACHE_DIR
 from gongbao.cli import main
 from gongbao.output import STAMP, STAMP_TEXT
 from gongbao.serve import make_server
@@ -97,7 +98,7 @@ def test_successful_build_replaces_the_whole_site(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (site / "stale.html").exists()
     assert (site / "index.html").is_file()
-    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == [CACHE_DIR]  # no staging folder left
 
 
 def test_catalogue_lists_every_document_with_its_fields(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def new_site(tmp_path: Path) -> Path:
 def test_init_writes_a_site_whose_examples_build(new_site: Path) -> None:
     assert sorted(p.relative_to(new_site).as_posix() for p in new_site.rglob("*") if p.is_file()) == [
         ".gitignore", "content/documents/example.md", "content/gazettes/example.md", "gongbao.yaml"]
-    assert (new_site / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == ["site/", "dist/"]
+    assert (new_site / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == ["site/", "dist/", ".gongbao-cache/"]
 
     result = run(new_site, "build")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF
+from gongbao.cache import CACHE_DIR
 from gongbao.output import STAMP
 
 pytestmark = [pytest.mark.kill,
@@ -38,6 +39,7 @@ def write_content(project: Path, generation: int) -> None:
     if not docs.is_dir():
         docs.mkdir(parents=True)
         (project / "content" / "gazettes").mkdir()
+        (project / "gongbao.yaml").write_text("title: 测试公报\n", encoding="utf-8")  # every project needs one
         (project / "content" / "gazettes" / "2024-01.md").write_text(
             "---\nyear: 2024\nnumber: 1\npublished: 2024-12-30\nsections:\n  - title: 区政府文件\n---\n", encoding="utf-8")
         for i in range(1, DOCUMENTS):
@@ -78,7 +80,8 @@ def processes_with(mark: str) -> list[str]:
 
 
 def leftovers(project: Path) -> list[str]:
-    return sorted(p.name for p in project.iterdir() if p.name not in ("content", "site", "gongbao.yaml"))
+    """What is in the project besides its content, its site and the build cache (kept on purpose)."""
+    return sorted(p.name for p in project.iterdir() if p.name not in ("content", "site", "gongbao.yaml", CACHE_DIR))
 
 
 def test_a_build_killed_anywhere_leaves_a_complete_site_and_nothing_behind(tmp_path: Path) -> None:

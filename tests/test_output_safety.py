@@ -15,11 +15,17 @@ import pytest
 
 import gongbao.write
 from conftest import AS_OF, FIXTURES, overlay, run, write_project
+from gongbao.cache import CACHE_DIR
 from gongbao.output import STAMP, STAMP_TEXT
 from treestate import tree
 
 TESTS = Path(__file__).resolve().parent
 BUNDLE = "测试公报-离线版-2024-06-13"
+
+
+def hidden(project: Path) -> list[str]:
+    """The hidden entries of the project but the build cache, which is kept on purpose."""
+    return sorted(p.name for p in project.iterdir() if p.name.startswith(".") and p.name != CACHE_DIR)
 
 
 def stamped_site(site: Path, text: str = "previous site") -> None:
@@ -137,7 +143,7 @@ def test_what_killed_builds_left_is_removed_and_nothing_else(project: Path) -> N
     kept[1].write_text("not a folder", encoding="utf-8")
     kept[2].mkdir()
     assert run(project, "build").exit_code == 0
-    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == sorted(p.name for p in kept)
+    assert hidden(project) == sorted(p.name for p in kept)
 
 
 def test_a_missing_site_is_put_back_from_what_a_killed_build_left(project: Path) -> None:
@@ -151,7 +157,7 @@ def test_a_missing_site_is_put_back_from_what_a_killed_build_left(project: Path)
     result = run(project, "build")
     assert result.exit_code == 1 and ": E025 " in result.stderr
     assert (project / "site" / "index.html").read_text(encoding="utf-8") == "the new site"
-    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+    assert hidden(project) == []
 
 
 def test_without_an_atomic_swap_the_site_is_replaced_in_two_renames(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,7 +165,7 @@ def test_without_an_atomic_swap_the_site_is_replaced_in_two_renames(project: Pat
     stamped_site(project / "site")
     assert run(project, "build").exit_code == 0
     assert (project / "site" / "docs").is_dir()
-    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+    assert hidden(project) == []
 
 
 def test_a_second_build_waits_for_the_first_and_says_so(project: Path) -> None:
@@ -186,7 +192,7 @@ def test_a_second_build_waits_for_the_first_and_says_so(project: Path) -> None:
                 proc.kill()
                 proc.wait()
     assert (project / "site" / STAMP).is_file()
-    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []
+    assert hidden(project) == []
 
 
 def _foreign_zip(project: Path) -> list[str]:

@@ -7,13 +7,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 import watchfiles
 
-from ..build import build
+from ..build import Builder
 from ..config import DEFAULT_TEMPLATES, SETTINGS_FILE, default_as_of, load_settings
 from ..problems import ContentError, Problems
 from ..search import SearchIndexError
@@ -46,16 +46,18 @@ class Rebuilder:
     """None: today at each rebuild (or SOURCE_DATE_EPOCH), as `build` does, for a preview left running for days."""
     output: Path
     """The served folder: kept even if gongbao.yaml's output_dir changes while serving."""
+    builder: Builder = field(default_factory=Builder)
+    """Kept across rebuilds: each one renders again only what the saves changed."""
 
     def rebuild(self, changed: Collection[Path]) -> BuildOutcome:
-        """Build the whole site again; `changed` (the saved files) is for an incremental build to use."""
+        """Build the site again, incrementally (the builder finds what changed; `changed` is the saved files)."""
         started = time.monotonic()
         problems = Problems(root=self.project.resolve())
         try:
             settings = load_settings(self.project, problems)
             if problems.errors:
                 raise ContentError(problems)
-            result = build(settings, self.as_of or default_as_of(), problems, output=self.output)
+            result = self.builder.build(settings, self.as_of or default_as_of(), problems, output=self.output)
         except ContentError:
             failure = f"构建失败：{len(problems.errors)} 个错误"
         except SearchIndexError as exc:

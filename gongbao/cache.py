@@ -1,0 +1,315 @@
+"""Cache: what one build keeps for the next (files read, bodies rendered, files written), and its folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import os
+import pickle
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+
+import jinja2
+
+from .load import content_files, load_content, load_document, load_gazette
+from .markdown import BodyCache, BodyKey, CachedBody
+from .model import Content, Document, Gazette
+from .problems import Problem, Problems
+
+#: The project's cache folder for `gongbao build`; deleting it only makes the next build a full one.
+CACHE_DIR = ".gongbao-cache"
+#: What loading content gave (small: `check` reads it), and the rest (rendered bodies, files written).
+_SOURCES_FILE = "sources.pickle"
+_BUILD_FILE = "build.pickle"
+#: Rendered bodies, in shards by their text's digest: an edit rewrites one shard, not all of them.
+_BODIES_DIR = "bodies"
+_BODY_SHARDS = 64
+#: The site before the last build, in the cache folder: the next build recycles it (see write.Staging).
+PREVIOUS_SITE = "previous-site"
+_MAGIC = b"gongbao-cache 1\n"
+
+
+def digest(data: bytes | memoryview) -> bytes:
+    """Of content, to tell whether it changed (SHA-1: the fastest here; the cache is no security boundary)."""
+    return hashlib.sha1(data).digest()
+
+
+class Fingerprints:
+    """Digests of values that are the same for equal values however they were built, and cheap when
+    values share parts (one document's summary is on many pages): each frozen dataclass is digested
+    once, then stands in by its digest. Parts are known by identity, so one instance serves one build.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[int, bytes] = {}
+        self._alive: list[object] = []
+        """The parts digested: their ids stay theirs while they live."""
+
+    def of(self, value: object) -> bytes:
+        out = io.BytesIO()
+        # Without the pickler's memo: with it, a string met twice is written once, so equal values
+        # would pickle differently depending on which of their strings happen to be the same object.
+        pickler = _PartsPickler(out, self)
+        pickler.fast = True
+        pickler.dump(value)
+        return digest(out.getbuffer())
+
+    def part(self, value: object, fields: Callable[[object], object]) -> bytes:
+        known = self._parts.get(id(value))
+        if known is None:
+            kind = type(value)
+            known = self._parts[id(value)] = self.of((kind.__module__, kind.__qualname__, fields(value)))
+            self._alive.append(value)
+        return known
+
+
+class _PartsPickler(pickle.Pickler):
+    def __init__(self, out: io.BytesIO, parts: Fingerprints):
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.parts = parts
+
+    def reducer_override(self, obj: object) -> object:
+        fields = _frozen_fields(type(obj))
+        return NotImplemented if fields is None else (bytes, (self.parts.part(obj, fields),))
+
+
+@functools.cache
+def _frozen_fields(kind: type) -> Callable[[object], object] | None:
+    """What makes up a frozen dataclass's value; None for any other type."""
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        return None
+    names = [f.name for f in dataclasses.fields(kind)]
+    return lambda value: tuple(getattr(value, name) for name in names)
+
+
+def fingerprint(value: object) -> bytes:
+    """A digest of one value (see Fingerprints)."""
+    return Fingerprints().of(value)
+
+
+def code_version() -> str:
+    """gongbao's version and a digest of its own code: a cache is never trusted by another gongbao,
+    not even by a development copy edited since."""
+    package = Path(__file__).parent
+    h = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{metadata.version('gongbao')}+{h.hexdigest()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What loading one content file gave: the record (None if it had errors) and its problems."""
+
+    digest: bytes
+    """Of the file's bytes and of anything else the record depends on (an issue's default title)."""
+    record: Document | Gazette | None
+    """Kept without its body when the body is the end of the file (see `body_chars`)."""
+    body_chars: int | None
+    """The body's length when it is the file's last characters: it is read from the file then, so the
+    cache holds no second copy of the content."""
+    problems: tuple[Problem, ...]
+
+    def restore(self, text: str) -> Document | Gazette | None:
+        """The record, given the file's text (the same text it was loaded from)."""
+        if self.record is None or self.body_chars is None:
+            return self.record
+        return replace(self.record, body=text[len(text) - self.body_chars:])
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file a build put in the site."""
+
+    fingerprint: bytes
+    """Of everything its bytes were made from: the same fingerprint, the same bytes."""
+    stat: tuple[int, int, int]
+    """Size, modification time and inode: the file is still the one written as long as they are unchanged."""
+
+    @staticmethod
+    def of(fingerprint: bytes, path: Path | str) -> Written:
+        return Written(fingerprint, _stat(path))
+
+    def intact(self, path: Path | str) -> bool:
+        try:
+            return _stat(path) == self.stat
+        except OSError:
+            return False
+
+
+def _stat(path: Path | str) -> tuple[int, int, int]:
+    s = os.stat(path)
+    return s.st_size, s.st_mtime_ns, s.st_ino
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled by earlier builds: compiling is most of the work of a small site's build.
+    Jinja names each by the template's name and a digest of its source, so an edited one is compiled again."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+@dataclass(slots=True)
+class State:
+    """Everything a build knows from the builds before it."""
+
+    version: str
+    root: str = ""
+    """The folder problem paths are shown relative to: kept records and problems carry such paths."""
+    files: dict[str, Loaded] = field(default_factory=dict)
+    """Content file (its path under content/) → what loading it gave."""
+    bodies: BodyCache = field(default_factory=BodyCache)
+    output: str = ""
+    """The site folder the files below were written to."""
+    pages: dict[str, Written] = field(default_factory=dict)
+    """Page file (relative to the site folder) → how it was made."""
+    index: dict[str, Written] = field(default_factory=dict)
+    """The search index's files; their fingerprint is the search records'."""
+    extras: dict[str, Written] = field(default_factory=dict)
+    """The other files (catalogue, assets), written anew by every build; their fingerprint is their bytes'."""
+    spare: dict[str, Written] = field(default_factory=dict)
+    """The pages and index files of the site before, kept in the cache folder for the next build to recycle."""
+    body_shards: dict[int, int] = field(default_factory=dict)
+    """The shards of rendered bodies saved with this state, each with its checksum (any other file is stale)."""
+    templates: CompiledTemplates = field(default_factory=CompiledTemplates)
+
+    def live(self) -> dict[str, Written]:
+        """Every file of the site the last build wrote."""
+        return {**self.pages, **self.index, **self.extras}
+
+    def written_to(self, output: Path) -> bool:
+        """Whether the files recorded here are in `output` (the site may have been built elsewhere since)."""
+        return self.output == str(output.resolve())
+
+
+def load_state(folder: Path | None, version: str, sources_only: bool = False) -> State:
+    """The state saved in `folder` (with `sources_only`, only what loading content needs), or a new one
+    for whatever part is missing or can't be trusted."""
+    state = _read(folder / _BUILD_FILE, version) if folder and not sources_only else None
+    state = state if isinstance(state, State) else State(version)
+    for shard, written in state.body_shards.items():
+        entries = _read(folder / _BODIES_DIR / f"{shard:02x}.pickle", version, written) if folder else None
+        if isinstance(entries, dict):
+            state.bodies.entries.update(entries)
+    sources = _read(folder / _SOURCES_FILE, version) if folder else None
+    if isinstance(sources, tuple) and len(sources) == 2:
+        state.root, state.files = sources
+    return state
+
+
+def save_state(folder: Path, state: State) -> None:
+    """Write the state for the next build: what loading content gave (`check` reads only that), the bodies
+    in shards, of which only those that changed are written again, and the rest."""
+    _write(folder / _SOURCES_FILE, state.version, (state.root, state.files))
+    bodies = state.bodies
+    shards: dict[int, dict[BodyKey, CachedBody]] = {}
+    for key, entry in bodies.entries.items():
+        shards.setdefault(_shard(key), {})[key] = entry
+    changed = {_shard(key) for key in bodies.changed} | (state.body_shards.keys() ^ shards.keys())
+    for shard in changed:
+        written = _write(folder / _BODIES_DIR / f"{shard:02x}.pickle", state.version, shards.get(shard, {}))
+        if written is None:  # the shard on disk is not what this state holds: a later build must not read it
+            state.body_shards.pop(shard, None)
+        else:
+            state.body_shards[shard] = written
+    bodies.changed = set()
+    kept = BodyCache()
+    kept.citations = bodies.citations
+    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept))
+
+
+def _shard(key: BodyKey) -> int:
+    return key[0][0] % _BODY_SHARDS
+
+
+def _read(path: Path, version: str, written: int | None = None) -> object | None:
+    """What `_write` wrote with this version (and, if given, returned as `written`), or None if it is absent,
+    damaged or from another gongbao."""
+    try:
+        data = path.read_bytes()
+        head = _MAGIC + version.encode() + b"\n"
+        payload = memoryview(data)[len(head) + 4:]
+        check = int.from_bytes(data[len(head):len(head) + 4], "big")
+        if not data.startswith(head) or check != zlib.crc32(payload) or written not in (None, check):
+            return None
+        return pickle.loads(payload)
+    except Exception:  # unreadable, truncated, or classes this gongbao does not have: start afresh
+        return None
+
+
+def _write(path: Path, version: str, value: object) -> int | None:
+    """Whole or not at all; returns the payload's checksum, or None if it can't be written (no error: the
+    next build just does more work)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        check = zlib.crc32(payload)
+        partial = path.with_suffix(".part")
+        with partial.open("wb") as f:
+            f.write(_MAGIC + version.encode() + b"\n" + check.to_bytes(4, "big"))
+            f.write(payload)
+        os.replace(partial, path)
+        return check
+    except OSError:
+        return None
+
+
+def load_content_cached(content_dir: Path, site_title: str, problems: Problems, state: State) -> Content:
+    """load_content, parsing again only the files whose bytes changed since the state's build."""
+    if not content_dir.is_dir():
+        return load_content(content_dir, site_title, problems)
+    root = str(problems.root)
+    if state.root != root:
+        state.root, state.files = root, {}
+    gazette_files, document_files = content_files(content_dir)
+    # An issue's record also depends on whether the PDF it names is beside it (E070).
+    beside = "\0".join(sorted({p.name for d in {f.parent for f in gazette_files} for p in d.glob("*.pdf")}))
+    files: dict[str, Loaded] = {}
+    records: list[Document | Gazette] = []
+    for path, gazette_title in [(p, site_title) for p in gazette_files] + [(p, None) for p in document_files]:
+        try:
+            # Not a pipe or a device, which reading would wait on forever.
+            data = path.read_bytes() if path.is_file() else None
+        except OSError:
+            data = None
+        if data is None:  # the loader reports it; a key no digest equals, so it is loaded every time
+            data, key = b"", b""
+        else:
+            key = digest(data if gazette_title is None else b"\0".join((data, gazette_title.encode(), beside.encode())))
+        text = data.decode("utf-8-sig", errors="replace")
+        name = path.relative_to(content_dir).as_posix()  # the same however the project folder was named
+        loaded = state.files.get(name)
+        if loaded is None or loaded.digest != key:
+            loaded, record = _load(path, key, text, problems, gazette_title)
+        else:
+            record = loaded.restore(text)
+        files[name] = loaded
+        problems.items.extend(loaded.problems)
+        if record is not None:
+            records.append(record)
+    state.files = files
+    return Content(tuple(r for r in records if isinstance(r, Document)),
+                   tuple(r for r in records if isinstance(r, Gazette)))
+
+
+def _load(path: Path, key: bytes, text: str, problems: Problems,
+          gazette_title: str | None) -> tuple[Loaded, Document | Gazette | None]:
+    own = Problems(root=problems.root)
+    record = load_document(path, own) if gazette_title is None else load_gazette(path, gazette_title, own)
+    if record is None or not text.endswith(record.body):
+        return Loaded(key, record, None, tuple(own.items)), record
+    return Loaded(key, replace(record, body=""), len(record.body), tuple(own.items)), record

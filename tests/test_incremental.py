@@ -1,0 +1,253 @@
+"""Incremental builds: after any series of edits, a build that reuses earlier ones gives exactly the bytes of a full build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+import gongbao.write
+from conftest import REPO
+from gongbao import build as pipeline
+from gongbao.build import Builder, BuildResult
+from gongbao.cache import CACHE_DIR
+from gongbao.config import DEFAULT_TEMPLATES, load_settings
+from gongbao.output import STAMP, STAMP_TEXT
+from gongbao.problems import ContentError, Problems
+from gongbao.search import SearchRecord
+
+AS_OF = dt.date(2025, 1, 1)
+GOLDEN = REPO / "tests" / "golden"
+DOCS = "content/documents"
+
+
+def _fake_index(site: Path, records: Sequence[SearchRecord]) -> None:
+    """A stand-in for the search stage, made of every field of every record (Pagefind takes seconds a build):
+    the index is a black box to the builder, which only sees its files."""
+    out = site / "search" / "fake"
+    (out / "doc").mkdir(parents=True)
+    for n, record in enumerate(records):
+        (out / "doc" / f"{n}.json").write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")
+    (out / "count.txt").write_text(str(len(records)), encoding="utf-8")
+
+
+@pytest.fixture
+def fake_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "build_index", _fake_index)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The golden site with the theme's templates as the project's own (so a test can edit one), and a body
+    that cites another document by 文号 and by title."""
+    root = tmp_path / "proj"
+    shutil.copytree(GOLDEN / "content", root / "content")
+    shutil.copyfile(GOLDEN / "gongbao.yaml", root / "gongbao.yaml")
+    shutil.copytree(DEFAULT_TEMPLATES, root / "templates", ignore=shutil.ignore_patterns("__*"))
+    _edit(root / DOCS / "03-yfbf-2024-17.md", "健全突发重大动物疫情应对工作机制。",
+          "健全突发重大动物疫情应对工作机制，参照样府发〔2024〕9号和《样例区人民政府关于发布森林防火禁火令的通告》。")
+    return root
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _build(project: Path, builder: Builder, output: Path | None = None, defer_index: bool = False) -> BuildResult:
+    problems = Problems(root=project)
+    return builder.build(load_settings(project, problems), AS_OF, problems, output, defer_index=defer_index)
+
+
+def _full(project: Path, tmp_path: Path) -> dict[str, bytes]:
+    problems = Problems(root=project)
+    out = tmp_path / "full"
+    pipeline.build(load_settings(project, problems), AS_OF, problems, output=out)
+    return _snapshot(out)
+
+
+def _body(root: Path) -> None:
+    _edit(root / DOCS / "03-yfbf-2024-17.md", "健全突发", "进一步健全突发")
+
+
+def _title(root: Path) -> None:  # cited by title in 03's body: its link goes, and 01's lists and partners change
+    _edit(root / DOCS / "01-yff-2024-9.md", "title: 样例区人民政府关于发布森林防火禁火令的通告",
+          "title: 样例区人民政府关于发布森林防火禁火令的通告（修订）")
+
+
+def _relation(root: Path) -> None:
+    _edit(root / DOCS / "02-yff-2024-11.md", "repeals:", "amends:\n  - 样府发〔2024〕9号\nrepeals:")
+
+
+def _slug(root: Path) -> None:  # 01 moves: 03's body links to it by 文号
+    _edit(root / DOCS / "01-yff-2024-9.md", "issuer:", "slug: fire-ban\nissuer:")
+
+
+def _template(root: Path) -> None:
+    _edit(root / "templates" / "document.html", "</article>", "<p>模板改动</p></article>")
+
+
+def _settings(root: Path) -> None:
+    _edit(root / "gongbao.yaml", "title: 样例公报", "title: 样例公报（网络版）")
+
+
+def _delete(root: Path) -> None:  # 02 goes, and with it the referenced 60号 it repealed
+    (root / DOCS / "02-yff-2024-11.md").unlink()
+
+
+def _new(root: Path) -> None:
+    (root / DOCS / "04-new.md").write_text(
+        "---\ntitle: 样例区人民政府关于新事项的通知\ndoc_number: 样府发〔2024〕30号\nissuer: 样例区人民政府\n"
+        "doc_type: 通知\nsigned: 2024-09-01\n---\n新事项。依据样府发〔2024〕9号。\n", encoding="utf-8")
+
+
+EDITS: list[Callable[[Path], None]] = [_body, _title, _relation, _slug, _template, _settings, _delete, _new]
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_each_edit_rebuilds_the_bytes_of_a_full_build(project: Path, tmp_path: Path) -> None:
+    cache = project / CACHE_DIR
+    in_memory, memory_site = Builder(), tmp_path / "memory"
+    _build(project, Builder(cache))
+    _build(project, in_memory, output=memory_site)
+    for edit in EDITS:
+        edit(project)
+        # A new Builder each time: what it reuses comes from the cache folder, as for `gongbao build`;
+        # and one kept in memory, as `serve` keeps it.
+        _build(project, Builder(cache))
+        _build(project, in_memory, output=memory_site)
+        full = _full(project, tmp_path)
+        assert _snapshot(project / "site") == full, edit.__name__
+        assert _snapshot(memory_site) == full, edit.__name__
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_body_edit_renders_only_its_own_page_and_reads_only_its_file(project: Path) -> None:
+    _build(project, Builder(project / CACHE_DIR))
+    _body(project)
+    stats = _build(project, Builder(project / CACHE_DIR)).stats
+    assert (stats.files_parsed, stats.bodies_rendered, stats.pages_rendered) == (1, 1, 1)
+    assert stats.index == "built"
+    stats = _build(project, Builder(project / CACHE_DIR)).stats
+    assert (stats.files_parsed, stats.bodies_rendered, stats.pages_rendered, stats.index) == (0, 0, 0, "kept")
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_title_edit_renders_the_pages_that_show_the_title(project: Path) -> None:
+    _build(project, Builder(project / CACHE_DIR))
+    _title(project)
+    result = _build(project, Builder(project / CACHE_DIR))
+    # 03 cites the title (its body and its page change); 01's own page, the home page, the issue, the
+    # list of issues and the lists by year, issuer and 文种 show it; 02's page and the 60号's do not.
+    assert result.stats.bodies_rendered == 2  # 03's body, and 01's own (its key is the page's)
+    assert 0 < result.stats.pages_rendered < result.pages
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_damaged_or_foreign_cache_is_ignored(project: Path, tmp_path: Path) -> None:
+    cache = project / CACHE_DIR
+    _build(project, Builder(cache))
+    for part in ("sources.pickle", "build.pickle"):
+        (cache / part).write_bytes((cache / part).read_bytes()[:-100])
+    _body(project)
+    stats = _build(project, Builder(cache)).stats
+    assert (stats.files_parsed, stats.bodies_rendered) == (stats.files, stats.bodies)
+    assert _snapshot(project / "site") == _full(project, tmp_path)
+    for part in ("sources.pickle", "build.pickle"):
+        (cache / part).write_bytes(b"not a cache")
+    stats = _build(project, Builder(cache)).stats
+    assert (stats.files_parsed, stats.bodies_rendered) == (stats.files, stats.bodies)
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_page_changed_by_hand_is_rendered_again(project: Path, tmp_path: Path) -> None:
+    cache = project / CACHE_DIR
+    _build(project, Builder(cache))
+    _build(project, Builder(cache))  # the site before is now kept in the cache, to be recycled
+    page = project / "site" / "docs" / "yff-2024-9" / "index.html"
+    page.write_text("edited by hand", encoding="utf-8")
+    (project / "site" / "stray.html").write_text("not built", encoding="utf-8")
+    for _ in range(2):  # the edited files are in the site, then in the recycled one
+        result = _build(project, Builder(cache))
+        assert _snapshot(project / "site") == _full(project, tmp_path)
+    assert result.stats.pages_rendered == 0
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_build_writes_nothing_into_the_published_site_through_a_link(project: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staging folder recycles the site before last and links files of the live one; every file a build
+    writes is new in the folder, so until the swap the published site keeps its bytes, and the new one is
+    stamped like any other."""
+    cache = project / CACHE_DIR
+    _build(project, Builder(cache))
+    _build(project, Builder(cache))  # the site before is now kept in the cache, to be recycled
+    site = project / "site"
+    published = _snapshot(site)
+    at_swap = []
+    replace_dir = gongbao.write.replace_dir
+
+    def swap(staged: Path, output: Path, keep_old: Path | None = None) -> None:
+        at_swap.append(_snapshot(site))
+        replace_dir(staged, output, keep_old)
+    monkeypatch.setattr(gongbao.write, "replace_dir", swap)
+    _body(project)
+    _title(project)
+    result = _build(project, Builder(cache))
+    assert 0 < result.stats.pages_rendered < result.pages
+    assert at_swap == [published]
+    assert (site / STAMP).read_text(encoding="utf-8") == STAMP_TEXT
+    assert _snapshot(site) == _full(project, tmp_path)
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_failed_build_leaves_the_site_and_the_next_build_is_still_exact(project: Path, tmp_path: Path) -> None:
+    cache = project / CACHE_DIR
+    _build(project, Builder(cache))
+    _build(project, Builder(cache))
+    before = _snapshot(project / "site")
+    _edit(project / "templates" / "document.html", "</article>", "{{ no_such_name }}</article>")
+    with pytest.raises(ContentError):
+        _build(project, Builder(cache))
+    assert _snapshot(project / "site") == before
+    _edit(project / "templates" / "document.html", "{{ no_such_name }}</article>", "</article>")
+    _body(project)
+    _build(project, Builder(cache))
+    assert _snapshot(project / "site") == _full(project, tmp_path)
+
+
+def test_a_deferred_index_follows_the_pages(project: Path, tmp_path: Path) -> None:
+    builder = Builder(project / CACHE_DIR)
+    _build(project, builder, defer_index=True)
+    old_index = {k: v for k, v in _snapshot(project / "site").items() if k.startswith("search/doc/")}
+    _body(project)
+    result = _build(project, builder, defer_index=True)
+    assert result.index_pending
+    site = _snapshot(project / "site")
+    full = _full(project, tmp_path)
+    assert site["docs/yfbf-2024-17/index.html"] == full["docs/yfbf-2024-17/index.html"]
+    assert {k: v for k, v in site.items() if k.startswith("search/doc/")} == old_index
+    assert builder.follow_index() is False
+    assert _snapshot(project / "site") == full
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_check_reads_the_cache_and_writes_nothing(project: Path) -> None:
+    cache = project / CACHE_DIR
+    _build(project, Builder(cache))
+    before = _snapshot(cache)
+    _body(project)
+    problems = Problems(root=project)
+    checked = Builder(cache).check(load_settings(project, problems), AS_OF, problems)
+    assert (checked.stats.files, checked.stats.files_parsed) == (4, 1)
+    assert _snapshot(cache) == before
