@@ -39,6 +39,16 @@ def year_of(text: str) -> int | None:
     return parsed[1] if parsed else None
 
 
+def pattern(number: str) -> str | None:
+    """A regular expression for one canonical 文号 as it may be typed in a body (any brackets, spaces):
+    for a few 文号 at a time, such as those whose target changed between two builds."""
+    parsed = parse(number)
+    if parsed is None:
+        return None
+    prefix, year, seq = parsed
+    return rf"{re.escape(prefix)}\s*{_OPEN}\s*{year}\s*{_CLOSE}\s*{seq}\s*号"
+
+
 #: A 文号 in running text from the last character of its 机关代字: spaces, the year in brackets of any
 #: style, the 序号, 号. Digits are ASCII, as the year and 序号 of a known 文号 are printed.
 _AGENCY = r"[\u3400-\u9fffA-Za-z]"

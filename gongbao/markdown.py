@@ -43,18 +43,6 @@ class Citations:
     numbers: Mapping[str, str]
     titles: Mapping[str, tuple[str, ...]]
 
-
-@dataclass(frozen=True, slots=True)
-class Cited:
-    """A citation in running text; spans are (start, end) offsets into the text."""
-
-    start: int
-    end: int
-    title: tuple[int, int] | None
-    """Inside 《》, when a title is cited."""
-    number: tuple[int, int] | None
-    """The 文号: cited alone, or in brackets after the title to say which edition."""
-
     def changed_since(self, before: Citations) -> re.Pattern[str] | None:
         """What a body must contain for the change from `before` to this table to alter its links:
         a title or a 文号 that was added, removed or now names another document; None when nothing changed.
@@ -67,6 +55,18 @@ class Cited:
                    if self.numbers.get(n) != before.numbers.get(n)]
         parts = [f"《{re.escape(t)}》" for t in sorted(titles)] + [p for n in sorted(numbers) if (p := docnumber.pattern(n))]
         return re.compile("|".join(parts)) if titles or numbers else None
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """A citation in running text; spans are (start, end) offsets into the text."""
+
+    start: int
+    end: int
+    title: tuple[int, int] | None
+    """Inside 《》, when a title is cited."""
+    number: tuple[int, int] | None
+    """The 文号: cited alone, or in brackets after the title to say which edition."""
 
 
 #: The brackets around the 文号 that may follow a cited title, with the spaces inside them.
