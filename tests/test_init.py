@@ -113,6 +113,20 @@ def test_init_without_a_name_off_a_terminal_is_refused(tmp_path: Path, missing: 
     assert not (tmp_path / "proj").exists()
 
 
+def test_the_settings_comment_on_base_url_names_every_file_it_adds(new_site: Path) -> None:
+    assert run(new_site, "build").exit_code == 0
+    without = {p.relative_to(new_site / "site").as_posix() for p in (new_site / "site").rglob("*")}
+    settings = new_site / "gongbao.yaml"
+    text = settings.read_text(encoding="utf-8")
+    (comment,) = re.findall(r"^# base_url: .*\n(?:#   .*\n)*", text, re.MULTILINE)
+    settings.write_text(text + "base_url: https://www.example.gov.cn/gongbao/\n", encoding="utf-8")
+    assert run(new_site, "build").exit_code == 0
+    added = {p.relative_to(new_site / "site").as_posix() for p in (new_site / "site").rglob("*")} - without
+    assert added == {"sitemap.xml", "robots.txt", "feed.xml"}
+    assert all(name in comment for name in added), comment
+    assert "只用于" not in comment
+
+
 def test_init_asks_for_the_names_on_a_terminal(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
