@@ -127,6 +127,15 @@ def test_the_settings_comment_on_base_url_names_every_file_it_adds(new_site: Pat
     assert "只用于" not in comment
 
 
+def test_the_readmes_command_prints_the_folder_of_the_theme_to_copy_from(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r'^python -c "(import gongbao\.config.*)"$', readme, re.MULTILINE)
+    printed = subprocess.run([sys.executable, "-c", command], cwd=tmp_path, capture_output=True, text=True,
+                             check=True, timeout=60).stdout.strip()
+    assert Path(printed) == DEFAULT_TEMPLATES
+    assert (Path(printed) / "base.html").is_file() and (Path(printed) / "document.html").is_file()
+
+
 def test_init_asks_for_the_names_on_a_terminal(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
