@@ -1,6 +1,6 @@
 """Entry point: `python build.py …` is the same as the `gongbao` command."""
 
-from gongbao.cli import main
+from gongbao.__main__ import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -21,6 +21,8 @@ DOCUMENTS_DIR = "documents"
 GAZETTES_DIR = "gazettes"
 
 _CN_DATE_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+#: What YAML itself reads as a date (its timestamp form without a time), also when quoted.
+_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 #: Largest page or issue number: anything larger is a typo, and a number too long to print would break the page.
 MAX_NUMBER = 999_999
@@ -78,14 +80,27 @@ def _date(value: Any, node: yaml.Node) -> dt.date:
         return value
     if isinstance(value, str):
         text = value.strip()
-        m = _CN_DATE_RE.match(text)
+        if m := _CN_DATE_RE.match(text) or _ISO_DATE_RE.match(text):
+            return _calendar_date(text, int(m[1]), int(m[2]), int(m[3]))
         try:
-            if m:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
             return dt.date.fromisoformat(text)
-        except ValueError as exc:
-            raise FieldError(f"日期 {clip(text)} 不存在（{str(exc)[:80]}）", "E008") from None
-    raise FieldError(f"日期应写作 YYYY-MM-DD，而不是 {clip(value)}", "E008")
+        except ValueError:
+            pass
+    raise FieldError(f"日期应写作 YYYY-MM-DD，如 2025-02-20，而不是 {clip(value)}", "E008")
+
+
+def _calendar_date(text: str, year: int, month: int, day: int) -> dt.date:
+    """The day written, or why the calendar has no such day (a typo more often than a wrong format)."""
+    if year == 0:
+        why = "没有公元 0 年"
+    elif not 1 <= month <= 12:
+        why = f"一年没有{month}月"
+    else:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            why = f"{year}年{month}月没有{day}日"
+    raise FieldError(f"日期 {clip(text)} 不存在：{why}", "E008")
 
 
 def _positive_int(value: Any, node: yaml.Node) -> int:

@@ -22,7 +22,8 @@ SETTINGS_TEXT = """\
 title: {title_yaml}
 organ: {organ_yaml}
 # description: 一句话介绍本站（不写则为“刊名的网络版：历期公报、规范性文件及其效力状态。”）
-# base_url: 网站的正式地址，如 https://www.example.gov.cn/gongbao/（只用于 canonical 链接）
+# base_url: 网站的正式地址，如 https://www.example.gov.cn/gongbao/（正式发布前填写：有了它才生成
+#   sitemap.xml、robots.txt 和 feed.xml，每页也标明自己的正式网址；不填写时网站照样可以浏览）
 
 # 政府网站标识（可选）：填写的显示在每页页脚，不填写的不显示。
 # site_code: 网站标识码（10 位数字或字母）

@@ -113,6 +113,29 @@ def test_init_without_a_name_off_a_terminal_is_refused(tmp_path: Path, missing: 
     assert not (tmp_path / "proj").exists()
 
 
+def test_the_settings_comment_on_base_url_names_every_file_it_adds(new_site: Path) -> None:
+    assert run(new_site, "build").exit_code == 0
+    without = {p.relative_to(new_site / "site").as_posix() for p in (new_site / "site").rglob("*")}
+    settings = new_site / "gongbao.yaml"
+    text = settings.read_text(encoding="utf-8")
+    (comment,) = re.findall(r"^# base_url: .*\n(?:#   .*\n)*", text, re.MULTILINE)
+    settings.write_text(text + "base_url: https://www.example.gov.cn/gongbao/\n", encoding="utf-8")
+    assert run(new_site, "build").exit_code == 0
+    added = {p.relative_to(new_site / "site").as_posix() for p in (new_site / "site").rglob("*")} - without
+    assert added == {"sitemap.xml", "robots.txt", "feed.xml"}
+    assert all(name in comment for name in added), comment
+    assert "只用于" not in comment
+
+
+def test_the_readmes_command_prints_the_folder_of_the_theme_to_copy_from(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r'^python -c "(import gongbao\.config.*)"$', readme, re.MULTILINE)
+    printed = subprocess.run([sys.executable, "-c", command], cwd=tmp_path, capture_output=True, text=True,
+                             check=True, timeout=60).stdout.strip()
+    assert Path(printed) == DEFAULT_TEMPLATES
+    assert (Path(printed) / "base.html").is_file() and (Path(printed) / "document.html").is_file()
+
+
 def test_init_asks_for_the_names_on_a_terminal(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

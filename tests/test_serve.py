@@ -23,9 +23,9 @@ import pytest
 
 from browser import chromium
 from conftest import AS_OF, BASE_DOCUMENT, run, write_project
-from gongbao.serve import Rebuilder, make_server
+from gongbao.serve import Rebuilder, announce, make_server
 from gongbao.serve.live import CLIENT, PREFIX, LiveState
-from gongbao.serve.server import CONTENT_TYPES, PreviewServer
+from gongbao.serve.server import CONTENT_TYPES, NOT_BUILT, PreviewServer
 from gongbao.serve.watch import Watcher, sources
 
 DOC = "docs/wlff-2024-9/"
@@ -92,6 +92,45 @@ def test_a_path_naming_no_file_gets_the_sites_404_page(server: PreviewServer, ta
     status, headers, body = get(server, target)
     assert status == 404 and headers["content-type"] == CONTENT_TYPES[".html"]
     assert "页面不存在" in body.decode("utf-8")
+
+
+def test_without_a_built_site_every_page_says_to_build_and_the_terminal_says_it_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with serving(tmp_path / "site") as server:
+        for target in ("/", "/docs/", "/favicon.ico"):
+            status, headers, body = get(server, target)
+            assert status == 503 and headers["content-type"] == CONTENT_TYPES[".html"]
+            assert "gongbao build" in body.decode("utf-8") and b"Error response" not in body
+    assert capsys.readouterr().err.count(NOT_BUILT) == 1
+
+
+def test_serving_without_a_built_site_says_at_once_to_build(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p")
+    proc = subprocess.Popen([sys.executable, "-m", "gongbao", "serve", "--project", str(project), "--no-build",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("网站已在 http://127.0.0.1:")
+        assert proc.stdout.readline().rstrip().endswith(f"site/ 不存在：{NOT_BUILT}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def test_the_rebuild_names_the_saved_files_not_an_editors_vanished_temporary_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path / "p")
+    style = project / "templates/assets/site.css"
+    style.parent.mkdir(parents=True)
+    style.write_text("body {}", encoding="utf-8")
+    announce(project, {style, style.with_name("sedaOPW3B")})
+    announce(project, {project / "gongbao.yaml"})
+    announce(project, {project / "content/documents/gone.md"})
+    assert capsys.readouterr().out.splitlines() == [
+        "templates/assets/site.css 有改动，重新构建…",
+        "gongbao.yaml 有改动，重新构建…",
+        "content/documents/gone.md 有改动，重新构建…",
+    ]
 
 
 def test_a_request_line_too_long_to_read_is_refused(server: PreviewServer) -> None:
@@ -196,10 +235,10 @@ def test_the_event_stream_sends_the_current_build_then_each_new_one(site: Path) 
             sock.sendall(f"GET /{PREFIX}/events HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             stream = sock.makefile("rb")
             assert stream.readline() == b"HTTP/1.1 200 OK\r\n"
-            assert _next_event(stream) == {"generation": 0, "problems": []}
-            problems = ("content/a.md:3: E003 <b>x</b>", "构建失败：1 个错误")
-            live.publish(problems)
-            assert _next_event(stream) == {"generation": 1, "problems": list(problems)}
+            assert _next_event(stream) == {"generation": 0, "problems": [], "failure": ""}
+            live.publish(("content/a.md:3: E003 <b>x</b>",), "构建失败：1 个错误")
+            assert _next_event(stream) == {"generation": 1, "problems": ["content/a.md:3: E003 <b>x</b>"],
+                                           "failure": "构建失败：1 个错误"}
 
 
 def _next_event(stream) -> object:  # type: ignore[no-untyped-def]
@@ -328,7 +367,8 @@ def test_saving_reloads_the_open_pages_and_a_broken_save_shows_an_overlay(tmp_pa
         wait_for(lambda: "E003" in (in_tab("doc", overlay) or ""), "the overlay names the broken file's code")
         driver.switch_to.window(tabs["doc"])
         box = driver.find_element(By.ID, "gongbao-live-problems")
-        assert box.get_attribute("role") == "alert" and "网站未能重新构建" in box.text
+        assert box.get_attribute("role") == "alert" and "网站未能重新构建（2 个问题）" in box.text
+        assert "构建失败：2 个错误" in box.text, "the terminal's summary is shown, and not counted as a problem"
         assert "content/documents/base.md:" in box.text
         assert "content/documents/<img src=x onerror=alert(1)>.md" in box.text
         assert not box.find_elements(By.TAG_NAME, "img"), "problem text is shown as text, never as markup"

@@ -14,7 +14,7 @@ from .live import LiveState
 from .server import make_server
 from .watch import BuildOutcome, Rebuilder, Watcher, keep_building
 
-__all__ = ["Rebuilder", "make_server", "preview"]
+__all__ = ["Rebuilder", "announce", "make_server", "preview"]
 
 
 def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> None:
@@ -27,6 +27,8 @@ def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> 
                                    "可用 --port 换一个端口") from None
     host = f"[{bind}]" if ":" in bind else bind
     click.echo(f"网站已在 http://{host}:{server.server_address[1]}/ 上提供（按 Ctrl+C 停止）")
+    if not output.is_dir():
+        server.tell_not_built()
     if not _loopback(bind):
         click.secho("注意：这是预览服务器，只供在局域网内预览，不可用于正式发布；"
                     "正式发布请用 nginx 等网页服务器提供生成的 site/。", fg="yellow", err=True)
@@ -35,7 +37,7 @@ def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> 
         watcher = Watcher(rebuilder.project)
         worker = threading.Thread(target=keep_building, name="gongbao-rebuild", daemon=True,
                                   args=(rebuilder, watcher, lambda outcome: _publish(live, outcome),
-                                        lambda changed: _announce(rebuilder.project, changed)))
+                                        lambda changed: announce(rebuilder.project, changed)))
         worker.start()
         click.echo("保存 content/、模板或 gongbao.yaml 的改动后，网站会重新构建，打开的页面会自动刷新")
     # `kill` (a service manager, a test) stops it as Ctrl+C does: a rebuild under way may finish first.
@@ -52,10 +54,12 @@ def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> 
         click.echo("已停止")
 
 
-def _announce(project: Path, changed: set[Path]) -> None:
-    first = Problems(root=project).show(min(changed))
-    more = f" 等 {len(changed)} 个文件" if len(changed) > 1 else ""
-    click.echo(f"{first}{more}有改动，重新构建…")
+def announce(project: Path, changed: set[Path]) -> None:
+    """Name the saved files; an editor's temporary files (`sed -i`'s sedXXXXXX) are gone by now and are not."""
+    kept = sorted(path for path in changed if path.exists()) or sorted(changed)  # only deletions: name those
+    first = Problems(root=project).show(kept[0])
+    more = f" 等 {len(kept)} 个文件" if len(kept) > 1 else ""
+    click.echo(f"{first}{more} 有改动，重新构建…")
 
 
 def _publish(live: LiveState, outcome: BuildOutcome) -> None:
@@ -63,7 +67,10 @@ def _publish(live: LiveState, outcome: BuildOutcome) -> None:
     for line in problems:
         click.echo(line, err=True)
     click.secho(summary, fg="red" if outcome.failed else None, err=outcome.failed)
-    live.publish(outcome.lines if outcome.failed else ())
+    if outcome.failed:
+        live.publish(tuple(problems), summary)
+    else:
+        live.publish((), "")
 
 
 def _loopback(bind: str) -> bool:

@@ -23,7 +23,10 @@
       "box-shadow:0 4px 16px rgba(0,0,0,.3);font:16px/1.6 system-ui,sans-serif;text-align:left";
     var title = document.createElement("h2");
     title.style.cssText = "margin:0 0 8px;font-size:18px;color:#b00020";
-    title.textContent = "网站未能重新构建（" + state.problems.length + " 个问题）";
+    title.textContent = "网站未能重新构建" + (state.problems.length ? "（" + state.problems.length + " 个问题）" : "");
+    var summary = document.createElement("p");
+    summary.style.cssText = "margin:0 0 8px";
+    summary.textContent = state.failure;
     var note = document.createElement("p");
     note.style.cssText = "margin:0 0 8px";
     note.textContent = "修正以下问题并保存后，页面会自动刷新；在此之前显示的是上次成功构建的网站。";
@@ -40,7 +43,7 @@
     close.setAttribute("aria-label", "关闭构建问题提示");
     close.style.cssText = "font:inherit;padding:4px 16px;cursor:pointer";
     close.addEventListener("click", function () { dismissed = state.generation; hideProblems(); });
-    box.append(title, note, list, close);
+    box.append(title, summary, note, list, close);
     document.body.appendChild(box);
   }
 
@@ -49,7 +52,7 @@
    * put in this page. */
   function apply(state) {
     last = state;
-    if (state.problems.length) {
+    if (state.failure) {
       if (state.generation !== dismissed) showProblems(state);
       return;
     }

@@ -29,9 +29,12 @@ class Generation:
     number: int
     problems: tuple[str, ...] = ()
     """When the build failed: every problem as the terminal prints it. The site is then the last good one."""
+    failure: str = ""
+    """When the build failed: the terminal's summary (how many errors, site/ kept); empty after a good build."""
 
     def event(self) -> bytes:
-        data = json.dumps({"generation": self.number, "problems": list(self.problems)}, ensure_ascii=False)
+        data = json.dumps({"generation": self.number, "problems": list(self.problems), "failure": self.failure},
+                          ensure_ascii=False)
         return f"retry: 1000\ndata: {data}\n\n".encode()
 
 
@@ -47,12 +50,12 @@ class LiveState:
         self._assets = self._assets_digest()
         self._closed = False
 
-    def publish(self, problems: tuple[str, ...]) -> None:
-        """A rebuild finished: with no problems the site was replaced, otherwise it was kept."""
-        assets = self._assets_digest() if not problems else self._assets
+    def publish(self, problems: tuple[str, ...], failure: str) -> None:
+        """A rebuild finished: without a failure the site was replaced, otherwise it was kept."""
+        assets = self._assets_digest() if not failure else self._assets
         with self._changed:
             self._assets = assets
-            self._current = Generation(self._current.number + 1, problems)
+            self._current = Generation(self._current.number + 1, problems, failure)
             self._changed.notify_all()
 
     def wait_newer(self, seen: int, timeout: float = KEEPALIVE) -> Generation | None:

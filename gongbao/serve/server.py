@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,13 @@ HTML = CONTENT_TYPES[".html"]
 #: guessed at, since a decoded separator would let one segment name a path outside the site.
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})|%(2[fF]|5[cC])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+NOT_BUILT = "网站尚未生成：请运行 gongbao build"
+#: Answered, with 503, for every page while there is no site/ (not built yet, or deleted while serving).
+NOT_BUILT_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>网站尚未生成</title></head>
+<body><h1>网站尚未生成</h1><p>请在项目文件夹中运行 <code>gongbao build</code>，生成后刷新本页。</p></body></html>
+"""
 
 #: The build swaps site/ with two renames; a request that falls between them waits this long for
 #: the new site to appear before it is answered 404.
@@ -220,8 +228,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             seen = state.number
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """404 is the site's own 404 page; other errors keep BaseHTTPRequestHandler's short page."""
+        """404 is the site's own 404 page, or a page saying there is no site yet; other errors keep
+        BaseHTTPRequestHandler's short page."""
         page = self.server.root / "404.html"
+        if code == 404 and not self.server.root.is_dir():
+            self.server.tell_not_built()
+            body = NOT_BUILT_PAGE.encode()
+            self._head(503, HTML, len(body))
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
         if code == 404 and self.command in ("GET", "HEAD"):
             try:
                 file = page.open("rb")
@@ -249,8 +265,14 @@ class PreviewServer(http.server.ThreadingHTTPServer):
         self.root = root
         self.live = live
         self.idle_timeout = idle_timeout
+        self._told = threading.Lock()
         self.address_family = socket.getaddrinfo(address[0], address[1], type=socket.SOCK_STREAM)[0][0]
         super().__init__(address, Handler)
+
+    def tell_not_built(self) -> None:
+        """Say once in the terminal that there is no site to serve (each request's page says it too)."""
+        if self._told.acquire(blocking=False):
+            print(f"{self.root}/ 不存在：{NOT_BUILT}", file=sys.stderr)
 
     def server_close(self) -> None:
         if self.live is not None:
