@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import heapq
@@ -15,6 +16,7 @@ from pathlib import Path
 from . import cbor
 from .pagefind import SCRIPT, page_id
 from .parallel import process_map
+from .layout import GZIP_LEVEL
 from .record import SearchIndexError
 from .tokens import ALPHABET
 
@@ -185,10 +187,11 @@ _WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)(?:[\x81-\x97]|\x9
                    re.DOTALL)
 
 
-def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes]]:
-    """(word, its bytes) for each word of one decompressed chunk, without decoding the locations:
-    the words must tile the chunk exactly, each ending with the empty arrays of its shape, and
-    the shortest must decode to that shape, or the format is not the one this code knows."""
+def _words_of_chunk(raw: bytes, name: str) -> tuple[bytes, list[tuple[str, int, int]]]:
+    """A decompressed chunk's body, and (word, start, end) of each of its words in the body, without
+    decoding the locations: the words must tile the chunk exactly, each ending with the empty arrays
+    of its shape, and the shortest must decode to that shape, or the format is not the one this code
+    knows."""
     body = raw[len(_SIGNATURE):]
     if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
         raise _shape_error(name)
@@ -197,24 +200,24 @@ def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes]]:
         raise _shape_error(name)
     starts = []
     for m in _WORD.finditer(body, at):
-        length = m.group(1)[0] - 0x60 if m.group(1) else m.group(2)[0]
-        if len(m.group(3)) == length:
-            starts.append(m)
-    if len(starts) != count or (starts and starts[0].start() != at):
+        short, long, word = m.groups()
+        if len(word) == (short[0] - 0x60 if short else long[0]):
+            starts.append((word.decode("ascii"), m.start()))
+    if len(starts) != count or (starts and starts[0][1] != at):
         raise _shape_error(name)
-    ends = [m.start() for m in starts[1:]] + [len(body)]
-    words = [(m.group(3).decode("ascii"), body[m.start():end]) for m, end in zip(starts, ends)]
-    if any(not w.endswith(b"\x80\x80") for _, w in words):
+    ends = [start for _, start in starts[1:]] + [len(body)]
+    words = [(word, start, end) for (word, start), end in zip(starts, ends)]
+    if any(body[end - 2:end] != b"\x80\x80" for _, _, end in words):
         raise _shape_error(name)
     if words:
-        word, data = min(words, key=lambda w: len(w[1]))
-        value = cbor.decode(data)
+        word, start, end = min(words, key=lambda w: w[2] - w[1])
+        value = cbor.decode(body[start:end])
         if not (isinstance(value, list) and len(value) == 3 and value[0] == word and value[2] == []
                 and isinstance(value[1], list) and value[1]
                 and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], int) and p[2] == []
                         and isinstance(p[1], list) and all(isinstance(x, int) for x in p[1]) for p in value[1])):
             raise _shape_error(name)
-    return words
+    return body, words
 
 
 #: A word of a part's index is on its one page: [word, [[0, ...
@@ -222,21 +225,22 @@ _ONE_PAGE = b"\x81\x83\x00"
 
 
 def _part_words(part: int, folder: Path, chunks: list[list[str]], symbol: str,
-                read: dict[tuple[int, str], int]) -> Iterator[tuple[str, int, bytes]]:
-    """(word, part, its locations' bytes) for each word starting with `symbol` of the chunks, in
-    order; read[(part, chunk)] counts the words of each chunk."""
+                read: dict[tuple[int, str], int]) -> Iterator[tuple[str, int, bytes, int, int, int]]:
+    """(word, part, body, start, locations, end) for each word starting with `symbol` of the chunks,
+    in order: the word is body[start:end], its locations start at `locations` and are followed by
+    the empty arrays of its page and of the word. read[(part, chunk)] counts the words of each chunk."""
     for _, _, name in chunks:
         try:
-            words = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name)
+            body, words = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name)
         except (OSError, ValueError, IndexError, EOFError) as exc:
             raise _shape_error(f"{name} ({exc})") from exc
         read[(part, name)] = len(words)
-        for word, data in words:
+        for word, start, end in words:
             if word[:1] == symbol:
-                start = 1 + (1 if len(word) < 24 else 2) + len(word)
-                if data[start:start + len(_ONE_PAGE)] != _ONE_PAGE:
+                at = start + (2 if len(word) < 24 else 3) + len(word)
+                if body[at:at + len(_ONE_PAGE)] != _ONE_PAGE:
                     raise _shape_error(f"the pages of {word} in {name}")
-                yield word, part, data[start + len(_ONE_PAGE):-2]
+                yield word, part, body, start, at + len(_ONE_PAGE), end
 
 
 def _merge_words(job: tuple[str, list[tuple[int, Path, list[list[str]]]], int]
@@ -245,46 +249,51 @@ def _merge_words(job: tuple[str, list[tuple[int, Path, list[list[str]]]], int]
     `chunk_bytes`: (first word, last word, gzipped chunk) of each; the words merged from each part;
     the words of each chunk read."""
     symbol, parts, chunk_bytes = job
+    numbers = [_head(0, k) for k in range(len(parts))]  # page numbers and their differences
     read: dict[tuple[int, str], int] = {}
     kept = [0] * len(parts)
     pieces: list[tuple[str, str, bytes]] = []
     current: list[bytes] = []
-    first = last = ""
-    size = 0
+    count = size = 0
+    first = ""
     streams = [_part_words(k, folder, chunks, symbol, read) for k, folder, chunks in parts]
     for word, group in itertools.groupby(heapq.merge(*streams), key=lambda w: w[0]):
-        entry = bytearray(b"\x83")
-        cbor.write_head(3, len(word), entry)
-        entry += word.encode("ascii")
         held = list(group)
-        cbor.write_head(4, len(held), entry)
-        previous = -1
-        for _, part, locations in held:
-            if part <= previous:
-                raise _shape_error(f"the parts holding {word}")
-            entry += b"\x83"
-            cbor.write_head(0, part - max(previous, 0), entry)
-            entry += locations
-            entry += b"\x80"
+        if len(held) == 1:  # on one part's page only: Pagefind's bytes, page 0 made the part's
+            _, part, body, start, locations, end = held[0]
+            current += [body[start:locations - 1], numbers[part], body[locations:end]]
+            size += end - start + len(numbers[part])
             kept[part] += 1
-            previous = part
-        entry += b"\x80"
-        if not current:
+        else:
+            current += [b"\x83", _head(3, len(word)), word.encode("ascii"), _head(4, len(held))]
+            size += len(word) + 4
+            previous = 0
+            for n, (_, part, body, _, locations, end) in enumerate(held):
+                if n and part <= previous:
+                    raise _shape_error(f"the parts holding {word}")
+                current += [b"\x83", numbers[part - previous], body[locations:end - 1]]
+                size += end - locations + len(numbers[part - previous])
+                kept[part] += 1
+                previous = part
+            current.append(b"\x80")
+        if not count:
             first = word
-        current.append(bytes(entry))
-        last = word
-        size += len(entry)
+        count += 1
         if size >= chunk_bytes:
-            pieces.append((first, last, _gz_chunk(current)))
-            current, size = [], 0
-    if current:
-        pieces.append((first, last, _gz_chunk(current)))
+            pieces.append((first, word, _gz_chunk(count, current)))
+            current, count, size = [], 0, 0
+    if count:
+        pieces.append((first, word, _gz_chunk(count, current)))
     return pieces, kept, read
 
 
-def _gz_chunk(words: Sequence[bytes]) -> bytes:
-    out = bytearray(_SIGNATURE + b"\x81")
-    cbor.write_head(4, len(words), out)
-    for w in words:
-        out += w
-    return gzip.compress(bytes(out), compresslevel=6, mtime=0)
+@functools.cache
+def _head(major: int, arg: int) -> bytes:
+    out = bytearray()
+    cbor.write_head(major, arg, out)
+    return bytes(out)
+
+
+def _gz_chunk(count: int, words: Sequence[bytes]) -> bytes:
+    """A chunk of `count` words, given as the pieces of their bytes."""
+    return gzip.compress(b"".join([_SIGNATURE, b"\x81", _head(4, count), *words]), compresslevel=GZIP_LEVEL, mtime=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,18 +23,17 @@ from .tokens import document_tokens
 #: From this many documents on, their tokens are computed on other processes.
 _PARALLEL_DOCUMENTS = 400
 
-#: The site is indexed in parts of about this many characters of text, each a Pagefind page
-#: indexed by a process of its own (pagefind.Parts): Pagefind's memory grows with what one
-#: process reads (about 250 MiB for a part this size). The count depends on the content only, so
-#: the same content gives the same index on every machine.
-PART_CHARS = 4_000_000
+#: The site is indexed in parts of at most about this many characters of text, each a Pagefind
+#: page indexed by a process of its own (pagefind.Parts): Pagefind's memory grows with what one
+#: process reads, about 50 MiB + 48 MiB per million characters (340 MiB for a part this size, on
+#: the corpus). Smaller parts cost more time: Pagefind's, which grows with (word, page) pairs, and
+#: the merge's. The count depends on the content only, so the same content gives the same index
+#: on every machine.
+PART_CHARS = 6_000_000
 
 #: A document's text is stored as its first paragraphs (in heads, at least this many characters)
 #: and the rest (in rests): a snippet and the exact check usually need only the first.
 HEAD_CHARS = 800
-
-#: gzip level of the shards: on the corpus, 5 is within 1.5 % of 9's size, in 60 % of 6's time.
-_LEVEL = 5
 
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None) -> None:
@@ -133,11 +133,12 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
 
 
 def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> list[range]:
-    """Consecutive runs of records of about equal text size, about `part_chars` (PART_CHARS) each."""
+    """Consecutive runs of records of about equal text size, at most about `part_chars` (PART_CHARS)
+    each: more only by the document that crosses the line."""
     part_chars = part_chars or PART_CHARS
     sizes = [len(r.text) + len(r.title) for r in records]
     total = sum(sizes)
-    count = max(1, min(len(records), round(total / part_chars)))
+    count = max(1, min(len(records), math.ceil(total / part_chars)))
     parts: list[range] = []
     start = seen = 0
     for n, size in enumerate(sizes):
@@ -262,7 +263,7 @@ def _json(value: object) -> bytes:
 
 
 def _gz(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=_LEVEL, mtime=0)
+    return gzip.compress(data, compresslevel=layout.GZIP_LEVEL, mtime=0)
 
 
 def read_index(site_dir: Path) -> list[SearchRecord]:
