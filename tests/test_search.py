@@ -267,8 +267,8 @@ def test_the_page_normalises_and_spells_tricky_strings_as_python_does(browser) -
 
 
 def test_the_page_fetches_only_files_the_build_wrote(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
-    """search.js takes the index's file names from meta.gb's layout, and spells the few that find
-    it: a name the build did not write would look like no match (chars/) or break the search."""
+    """search.js takes the index's file names from the entry and meta's layout, and spells the entry
+    alone: a name the build did not write would look like no match (chars) or break the search."""
     driver, base = browser
     driver.get(base + "search/index.html")
     for query in ["火", "营商环境", _a_word_only_in_the_rest_of_a_text(site)]:
@@ -369,7 +369,7 @@ def test_merge_cuts_chunks_of_about_the_size_asked(site: Path, tmp_path: Path) -
 
 def test_merge_refuses_an_unknown_pagefind_format(tmp_path: Path) -> None:
     (output,) = _indexed(tmp_path, ["aaa "])
-    entry = output / merge.ENTRY
+    entry = output / pagefind.ENTRY
     entry.write_text(entry.read_text(encoding="utf-8").replace('"1.5.', '"9.0.'), encoding="utf-8")
     with pytest.raises(SearchIndexError, match="only 1.5 is known"):
         merge.merge([output], tmp_path / "merged")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from . import pagefind
+
 # The writer names every file through this module and writes `for_browser()` into meta, from
 # which search.js takes the shard names and counts. What the page needs before it has read meta
 # (SEARCH_DIR, ENTRY, OFFLINE_DIR) search.js spells itself: test_search checks that the page
@@ -22,7 +24,7 @@ SEARCH_DIR = "search"
 #: Under SEARCH_DIR: Pagefind's output, merged from the parts' (see merge.py).
 PAGEFIND_DIR = "pagefind"
 #: Under SEARCH_DIR: the file the page reads first, fetched fresh (its name never changes).
-ENTRY = PAGEFIND_DIR + "/pagefind-entry.json"
+ENTRY = f"{PAGEFIND_DIR}/{pagefind.ENTRY}"
 #: ENTRY's key for gongbao's own files: {"meta": META's name, "script": pagefind.js's name}.
 ENTRY_KEY = "gongbao"
 #: Under SEARCH_DIR, in the offline bundle only: every other file as a classic script (see offline.py).

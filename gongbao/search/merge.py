@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cbor
-from .pagefind import SCRIPT, page_id
-from .parallel import process_map
+from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import GZIP_LEVEL
+from .parallel import process_map
 from .record import SearchIndexError
 from .tokens import ALPHABET
 
@@ -41,8 +41,6 @@ _SIGNATURE = b"pagefind_dcd"
 _PAGEFIND_VERSIONS = ("1.5.",)
 #: Words are merged in jobs by their first symbol (on other processes when there are this many).
 _PARALLEL_JOBS = 4
-#: Pagefind's entry file: the one file under search/ whose name never changes (see layout.ENTRY).
-ENTRY = "pagefind-entry.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +73,23 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES)
             if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
                 raise _shape_error(f"the chunk list of part {k}")
         metas.append(meta)
+    # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
+    # each job reads the chunks that may hold words starting with its symbol.
     jobs = [(symbol, [(k, output / "index", [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
                       for k, (output, meta) in enumerate(zip(outputs, metas))], chunk_bytes)
             for symbol in ALPHABET]
     target.mkdir(parents=True)
     (target / "index").mkdir()
-    cut: list[tuple[str, str, bytes]] = []
+    prefix = language["hash"].split("_")[0]
+    cut: list[tuple[str, str, str]] = []  # first word, last word, name: the data is written at once
     merged_words = [0] * len(outputs)
     chunk_words: dict[tuple[int, str], int] = {}
+    names: set[str] = set()
     for pieces, kept, read in process_map(_merge_words, jobs, _PARALLEL_JOBS):
-        cut += pieces
+        for first, last, data in pieces:
+            name = _content_name(prefix + "_", data, 8, names)
+            (target / "index" / f"{name}.pf_index").write_bytes(data)
+            cut.append((first, last, name))
         merged_words = [a + b for a, b in zip(merged_words, kept)]
         chunk_words.update(read)
     for k, meta in enumerate(metas):
@@ -93,14 +98,9 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES)
             raise _shape_error(f"the word list of part {k}")
     if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
         raise _shape_error("the word order of the parts")
-    prefix = language["hash"].split("_")[0]
-    chunks, names = [], set()
-    for n, (first, last, data) in enumerate(cut):
-        lo = first if n == 0 else _boundaries(cut[n - 1][1], first)[1]
-        hi = last if n == len(cut) - 1 else _boundaries(last, cut[n + 1][0])[0]
-        name = _content_name(prefix + "_", data, 8, names)
-        (target / "index" / f"{name}.pf_index").write_bytes(data)
-        chunks.append([lo, hi, name])
+    chunks = [[first if n == 0 else _boundaries(cut[n - 1][1], first)[1],
+               last if n == len(cut) - 1 else _boundaries(last, cut[n + 1][0])[0], name]
+              for n, (first, last, name) in enumerate(cut)]
     meta_bytes = _pagefind_bytes([metas[0][0], [m[1][0] for m in metas], chunks, *metas[0][3:]])
     language["hash"] = _content_name(prefix + "_", meta_bytes, 11)
     (target / f"pagefind.{language['hash']}.pf_meta").write_bytes(meta_bytes)

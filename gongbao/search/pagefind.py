@@ -18,6 +18,8 @@ from .record import SearchIndexError
 
 #: Pagefind's script, under its output folder: the ES module the search page imports.
 SCRIPT = "pagefind.js"
+#: Pagefind's entry file, under its output folder: it names the other files Pagefind loads.
+ENTRY = "pagefind-entry.json"
 
 
 def pagefind_executable() -> Path:

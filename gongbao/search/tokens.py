@@ -156,7 +156,7 @@ def _folded_codes(text: str) -> np.ndarray:
 
 def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, np.ndarray]:
     """One document's bigram tokens (space-separated, in index order), its meta row, and the
-    code points of its title and of the whole document (for chars/).
+    code points of its title and of the whole document (for the chars shards).
 
     Bigrams come in three segments: those of the 文号, then the other bigrams of the title,
     then the rest, most frequent first (ties in code point order). The browser reads a match's

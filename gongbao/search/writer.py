@@ -117,7 +117,7 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     Returns each document's meta row and the code points of its text and of its title."""
     docs: list[list[object]] = []
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
-    # cost grows with occurrences): chars/ lists the documents holding each one.
+    # cost grows with occurrences): the chars shards list the documents holding each one.
     doc_chars: list[np.ndarray] = []
     doc_title_chars: list[np.ndarray] = []
     tokens = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16)

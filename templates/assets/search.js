@@ -5,9 +5,9 @@
  *
  * One classic script, because Chromium runs no ES module from file://. Its sections, in order:
  *   tokens        normalisation and spelling, the rules of gongbao/search/tokens.py
- *   files         the index's layout (read from meta.gb) and loading its files
+ *   files         the index's entry and layout (named by the entry and meta) and loading its files
  *   engine        the Pagefind adapter: Pagefind on the page, online or offline; a token's positions
- *   index         meta.gb, and which documents hold a bigram or a character, and where
+ *   index         meta, which documents hold a bigram or a character, and where; their text
  *   ranking       candidates in rank order; filters and sort
  *   verification  candidates checked against their text, so that only exact matches remain
  *   results       window.gongbaoSearch
@@ -270,7 +270,7 @@
       return map;
     });
   }
-  /* doc -> [1, segment] of a single character, from its shard of chars/ (see layout.CHARS). */
+  /* doc -> [1, segment] of a single character, from its shard of chars (see layout.CHARS). */
   function docsOfChar(m, c) {
     return loadJson(shard(m, "chars", c.codePointAt(0) % m.layout.char_shards)).catch(function () {
       return {};  // no document holds a character of this shard
@@ -633,7 +633,7 @@
   warmUp();
   if (params.get("q")) { input.value = params.get("q"); run(); }
 
-  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta.gb at once: while the
+  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta at once: while the
    * reader is still typing, as Pagefind's own UI does, so that the first query only fetches its
    * terms; or side by side, when the page opens with ?q=. */
   function warmUp() {
