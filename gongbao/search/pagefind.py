@@ -98,13 +98,17 @@ class Indexer:
         return self.output
 
 
+#: Pagefind processes at once: two parts of writer.PART_CHARS keep Pagefind under about 1 GiB.
+AT_ONCE = 2
+
+
 class Parts:
     """Each part's page indexed by a Pagefind process of its own, at most AT_ONCE at a time.
 
-    Pagefind holds the whole index of what it reads in memory (about 50 MiB per million characters of
-    text, plus 50 MiB): one process for the whole site would grow with the site. A page is handed
-    over as soon as it is written; `finish` waits for all and gives their output folders, in part
-    order; leaving the block first stops every process still running."""
+    Pagefind holds the whole index of what it reads in memory (see writer.PART_CHARS): one process
+    for the whole site would grow with the site. A page is handed over as soon as it is written;
+    `finish` waits for all and gives their output folders, in part order; leaving the block first
+    stops every process still running."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -134,9 +138,6 @@ class Parts:
             self.written.append(self.running.popleft().finish())
         return self.written
 
-
-#: Pagefind processes at once: two parts of PART_CHARS keep Pagefind under about 1 GiB.
-AT_ONCE = 2
 
 _FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')
 

@@ -25,11 +25,12 @@ _PARALLEL_DOCUMENTS = 400
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed by a process of its own (pagefind.Parts): Pagefind's memory grows with what one
-#: process reads, about 50 MiB + 48 MiB per million characters (340 MiB for a part this size, on
-#: the corpus). Smaller parts cost more time: Pagefind's, which grows with (word, page) pairs, and
-#: the merge's. The count depends on the content only, so the same content gives the same index
-#: on every machine.
-PART_CHARS = 6_000_000
+#: process reads, about 50 MiB + 48 MiB per million characters on the corpus (430 MiB for a part
+#: this size; two at once stay under 1 GiB). Smaller parts cost more time: each process indexes
+#: every word of its part anew (on the corpus, three parts cost Pagefind about a third more time
+#: than one process for all), and the merge handles them again. The count depends on the content
+#: only, so the same content gives the same index on every machine.
+PART_CHARS = 8_000_000
 
 #: A document's text is stored as its first paragraphs (in heads, at least this many characters)
 #: and the rest (in rests): a snippet and the exact check usually need only the first.
@@ -49,11 +50,7 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
         docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets)
         digests, extents = _write_texts(out, records)
         digests["chars"] = _write_chars(out, doc_chars, doc_title_chars)
-        with _Family(out, NAMES) as names:
-            for n in range(0, len(records), NAMES_PER_SHARD):
-                names.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number]
-                                                         for r in records[n:n + NAMES_PER_SHARD]]))
-        digests["names"] = names.digest
+        digests["names"] = _write_names(out, records)
         merged = merge.merge(indexing.finish(), out / layout.PAGEFIND_DIR)
     meta = _gz(_json({
         "layout": layout.for_browser(digests),
@@ -210,6 +207,15 @@ def _runs(items: Iterable[bytes], budget: int) -> Iterator[list[bytes]]:
         size += len(item)
     if run:
         yield run
+
+
+def _write_names(out: Path, records: Sequence[SearchRecord]) -> str:
+    """names: url, title and 文号 of NAMES_PER_SHARD documents a shard. Returns the digest."""
+    with _Family(out, NAMES) as family:
+        for n in range(0, len(records), NAMES_PER_SHARD):
+            family.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number]
+                                                      for r in records[n:n + NAMES_PER_SHARD]]))
+    return family.digest
 
 
 def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray]) -> str:
