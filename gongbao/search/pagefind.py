@@ -106,15 +106,17 @@ class Parts:
     """Each part's page indexed by a Pagefind process of its own, at most AT_ONCE at a time.
 
     Pagefind holds the whole index of what it reads in memory (see writer.PART_CHARS): one process
-    for the whole site would grow with the site. A page is handed over as soon as it is written;
-    `finish` waits for all and gives their output folders, in part order; leaving the block first
-    stops every process still running."""
+    for the whole site would grow with the site. A page waits on disk until a process is free
+    (its writer never waits, so nothing piles up in memory meanwhile): each new page and `poll`
+    start waiting pages in the place of finished processes, and `finish` waits for all and gives
+    their output folders, in part order. Leaving the block first stops every process still running."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.stack = ExitStack()
-        self.running: deque[Indexer] = deque()
-        self.written: list[Path] = []
+        self.waiting: deque[int] = deque()
+        self.running: dict[int, Indexer] = {}
+        self.written: dict[int, Path] = {}
 
     def __enter__(self) -> "Parts":
         return self
@@ -129,14 +131,24 @@ class Parts:
         source.mkdir()
         with page(source, part) as f:
             yield f
-        if len(self.running) >= AT_ONCE:
-            self.written.append(self.running.popleft().finish())
-        self.running.append(self.stack.enter_context(Indexer(source, self.folder / f"index{part}")))
+        self.waiting.append(part)
+        self.poll()
+
+    def poll(self) -> None:
+        """Collect the processes that have finished, and start waiting pages in their place."""
+        for part in [k for k, indexer in self.running.items() if indexer.proc.poll() is not None]:
+            self.written[part] = self.running.pop(part).finish()
+        while self.waiting and len(self.running) < AT_ONCE:
+            part = self.waiting.popleft()
+            indexer = Indexer(self.folder / f"part{part}", self.folder / f"index{part}")
+            self.running[part] = self.stack.enter_context(indexer)
 
     def finish(self) -> list[Path]:
         while self.running:
-            self.written.append(self.running.popleft().finish())
-        return self.written
+            oldest = next(iter(self.running))
+            self.written[oldest] = self.running.pop(oldest).finish()
+            self.poll()
+        return [self.written[part] for part in sorted(self.written)]
 
 
 _FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')

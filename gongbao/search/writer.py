@@ -45,11 +45,13 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     facets = _Facets.of(records)
     parts = _parts(records, part_chars)
     with tempfile.TemporaryDirectory(prefix="gongbao-pagefind-") as tmp, pagefind.Parts(Path(tmp)) as indexing:
-        # Each part's Pagefind runs as soon as its page is written; the files for the browser are
-        # written meanwhile.
+        # Pagefind indexes the parts' pages while the files for the browser are written (between
+        # them, a part whose turn has come is started).
         docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets)
         digests, extents = _write_texts(out, records)
+        indexing.poll()
         digests["chars"] = _write_chars(out, doc_chars, doc_title_chars)
+        indexing.poll()
         digests["names"] = _write_names(out, records)
         merged = merge.merge(indexing.finish(), out / layout.PAGEFIND_DIR)
     meta = _gz(_json({
