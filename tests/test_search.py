@@ -313,7 +313,7 @@ def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes]]]:
     meta = merge._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
     chunks = [merge._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
               for c in meta[2]]
-    return [[(word, body[start:end]) for word, start, end in words] for body, words in chunks]
+    return [[(word, body[start:end]) for word, start, _, end in words] for body, words in chunks]
 
 
 def _decoded_words(pagefind_dir: Path) -> dict[str, list]:  # type: ignore[type-arg]

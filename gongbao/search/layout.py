@@ -39,14 +39,14 @@ DIGEST_LENGTH = 10
 GZIP_LEVEL = 5
 
 
+#: What a meta file's name starts with (the writer clears the previous ones).
+META_PREFIX = "meta."
+
+
 def meta_name(data: bytes) -> str:
     """Under SEARCH_DIR: the regions, parts, facets and dates of every document, the extents of the
     text shards, and this description; named after its bytes."""
     return f"{META_PREFIX}{hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]}.gb"
-
-
-#: What a meta file's name starts with (the writer clears the previous ones).
-META_PREFIX = "meta."
 
 
 @dataclass(frozen=True, slots=True)

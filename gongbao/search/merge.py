@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import hashlib
@@ -185,12 +186,16 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
 #: build would stop.
 _WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..)",
                    re.DOTALL)
+#: The same in the index of one part, whose words are all on its one page, page 0: [word, [[0, ...
+_ONE_PAGE_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)\x81\x83\x00", re.DOTALL)
 
 
-def _words_of_chunk(raw: bytes, name: str) -> tuple[bytes, list[tuple[str, int, int]]]:
-    """A decompressed chunk's body, and (word, start, end) of each of its words in the body, without
-    decoding the locations: the words must tile the chunk exactly, each ending with the empty arrays
-    of its shape, and the shortest must decode to that shape, or the format is not the one this code
+def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
+                    ) -> tuple[bytes, list[tuple[str, int, int, int]]]:
+    """A decompressed chunk's body, and (word, start, locations, end) of each of its words in the
+    body (its locations start after its first page number), without decoding the locations: the
+    words (as `pattern` finds them) must tile the chunk exactly, each ending with the empty arrays of
+    its shape, and the shortest must decode to that shape, or the format is not the one this code
     knows."""
     body = raw[len(_SIGNATURE):]
     if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
@@ -198,19 +203,17 @@ def _words_of_chunk(raw: bytes, name: str) -> tuple[bytes, list[tuple[str, int, 
     major, count, at = cbor.read_head(body, 1)
     if major != 4:
         raise _shape_error(name)
-    starts = []
-    for m in _WORD.finditer(body, at):
-        short, long, word = m.groups()
-        if len(word) == (short[0] - 0x60 if short else long[0]):
-            starts.append((word.decode("ascii"), m.start()))
+    starts = [(word.decode("ascii"), m.start(), m.end()) for m in pattern.finditer(body, at)
+              for short, long, word in (m.group(1, 2, 3),)
+              if len(word) == (short[0] - 0x60 if short else long[0])]
     if len(starts) != count or (starts and starts[0][1] != at):
         raise _shape_error(name)
-    ends = [start for _, start in starts[1:]] + [len(body)]
-    words = [(word, start, end) for (word, start), end in zip(starts, ends)]
-    if any(body[end - 2:end] != b"\x80\x80" for _, _, end in words):
+    ends = [start for _, start, _ in starts[1:]] + [len(body)]
+    words = [(word, start, locations, end) for (word, start, locations), end in zip(starts, ends)]
+    if any(body[end - 2:end] != b"\x80\x80" for end in ends):
         raise _shape_error(name)
     if words:
-        word, start, end = min(words, key=lambda w: w[2] - w[1])
+        word, start, _, end = min(words, key=lambda w: w[3] - w[1])
         value = cbor.decode(body[start:end])
         if not (isinstance(value, list) and len(value) == 3 and value[0] == word and value[2] == []
                 and isinstance(value[1], list) and value[1]
@@ -220,27 +223,24 @@ def _words_of_chunk(raw: bytes, name: str) -> tuple[bytes, list[tuple[str, int, 
     return body, words
 
 
-#: A word of a part's index is on its one page: [word, [[0, ...
-_ONE_PAGE = b"\x81\x83\x00"
-
-
 def _part_words(part: int, folder: Path, chunks: list[list[str]], symbol: str,
                 read: dict[tuple[int, str], int]) -> Iterator[tuple[str, int, bytes, int, int, int]]:
-    """(word, part, body, start, locations, end) for each word starting with `symbol` of the chunks,
-    in order: the word is body[start:end], its locations start at `locations` and are followed by
-    the empty arrays of its page and of the word. read[(part, chunk)] counts the words of each chunk."""
+    """(word, part, body, start, locations, end) for each word starting with `symbol` of the chunks
+    of a part, in order: the word is body[start:end], its locations start at `locations` and are
+    followed by the empty arrays of its page and of the word. read[(part, chunk)] counts the words
+    of each chunk."""
     for _, _, name in chunks:
         try:
-            body, words = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name)
+            body, words = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name,
+                                          _ONE_PAGE_WORD)
         except (OSError, ValueError, IndexError, EOFError) as exc:
             raise _shape_error(f"{name} ({exc})") from exc
         read[(part, name)] = len(words)
-        for word, start, end in words:
-            if word[:1] == symbol:
-                at = start + (2 if len(word) < 24 else 3) + len(word)
-                if body[at:at + len(_ONE_PAGE)] != _ONE_PAGE:
-                    raise _shape_error(f"the pages of {word} in {name}")
-                yield word, part, body, start, at + len(_ONE_PAGE), end
+        # the words are sorted: those starting with `symbol` are one run
+        lo = bisect.bisect_left(words, symbol, key=lambda w: w[0])
+        hi = bisect.bisect_left(words, chr(ord(symbol) + 1), key=lambda w: w[0])
+        for word, start, locations, end in words[lo:hi]:
+            yield word, part, body, start, locations, end
 
 
 def _merge_words(job: tuple[str, list[tuple[int, Path, list[list[str]]]], int]
