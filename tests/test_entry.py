@@ -8,6 +8,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,8 @@ def test_a_message_click_words_otherwise_is_shown_as_click_wrote_it() -> None:
 INTERRUPT_WHILE_LOADING = """
 import os, signal, sys
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal, even when started in the background
+
 class InterruptAtNumpy:
     def find_spec(self, name, path=None, target=None):
         if name == "numpy":
@@ -86,18 +89,25 @@ def test_ctrl_c_while_the_command_loads_says_interrupted_without_a_traceback(tmp
 
 def test_ctrl_c_at_a_question_says_interrupted_not_aborted(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
-    with subprocess.Popen([GONGBAO, "init", "proj"], cwd=tmp_path, stdin=secondary, stdout=secondary,
-                          stderr=secondary) as proc:
+    # A shell that starts jobs in the background hands them SIGINT ignored; the user's terminal does not.
+    proc = subprocess.Popen([GONGBAO, "init", "proj"], cwd=tmp_path, stdin=secondary, stdout=secondary,
+                            stderr=secondary, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
         os.close(secondary)
         said = b""
+        deadline = time.monotonic() + 60
         while "刊名".encode() not in said:
-            ready, _, _ = select.select([primary], [], [], 60)
-            assert ready, "gongbao init did not ask for the title"
+            ready, _, _ = select.select([primary], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"gongbao init did not ask for the title: {said.decode(errors='replace')!r}"
             said += os.read(primary, 1024)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
         said += os.read(primary, 1024)
-    os.close(primary)
+    finally:
+        if proc.poll() is None:  # never leave the suite waiting on a child that did not stop
+            proc.kill()
+            proc.wait()
+        os.close(primary)
     assert proc.returncode == 130
     assert said.decode().splitlines()[-1] == "已中断"
     assert not (tmp_path / "proj").exists()
