@@ -157,7 +157,8 @@ def test_a_page_of_single_character_matches_loads_no_text(browser, site: Path) -
     driver.get(base + "search/index.html")
     page = driver.execute_async_script(PAGE, "人", {"limit": 5})
     assert page["exact"] and len(page["urls"]) == 5 and page["total"] == len(_records(site))
-    fetched = driver.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+    fetched = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
     texts = [_meta(site)["layout"]["files"][key][0] for key in ("heads", "rests")]
     assert [f for f in fetched if any(t in f for t in texts)] == []
 

@@ -184,8 +184,8 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
 #: a word's locations while they are below 2**31 (an integer's head is 0x00-0x3b and its argument
 #: shorter than the pattern); if it ever did, the words found would not tile the chunk, and the
 #: build would stop.
-_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..)",
-                   re.DOTALL)
+_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)"
+                   rb"(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..)", re.DOTALL)
 #: The same in the index of one part, whose words are all on its one page, page 0: [word, [[0, ...
 _ONE_PAGE_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)\x81\x83\x00", re.DOTALL)
 
