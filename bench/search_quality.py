@@ -1,7 +1,7 @@
 """Search benchmark: quality against the literal truth, first-query cost, build cost vs Pagefind extended.
 
     python bench/search_quality.py [--content DIR] [--queries bench/queries.txt] [--no-build-cost]
-                                   [--no-browser] [--build-runs N]
+                                   [--no-browser] [--build-runs N] [--first-query Q ...]
 
 Builds the site for a project folder (default: this repository's bundled gazette), then prints
 1. per query and mean recall / precision of window.gongbaoSearch against the literal truth
@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
-import gzip
 import http.server
-import json
 import pickle
 import shutil
 import sys
@@ -41,7 +39,8 @@ sys.path.insert(0, str(REPO))
 from gongbao import build as pipeline  # noqa: E402
 from gongbao.config import load_settings  # noqa: E402
 from gongbao.problems import Problems  # noqa: E402
-from gongbao.search import SearchRecord, build_index, layout, matches, query_words  # noqa: E402
+from gongbao.search import SearchRecord, build_index, matches, query_words  # noqa: E402
+from gongbao.search.writer import read_index  # noqa: E402
 from tests.browser import chromium, chromium_missing  # noqa: E402
 
 from measure import measure, pagefind_extended  # noqa: E402  (bench/, beside this script)
@@ -69,7 +68,7 @@ def build_site(project: Path, out: Path) -> tuple[str, list[SearchRecord]]:
                             f'</title></head><body><main><h1>{_esc(r.title)}</h1>{paras}</main></body></html>',
                             encoding="utf-8")
         how = "index-only fallback"
-    return how, read_records(out)
+    return how, read_index(out)
 
 
 def _esc(s: str) -> str:
@@ -87,19 +86,6 @@ def content_records(project: Path):
         yield SearchRecord(url=f"docs/{meta.get('slug', path.stem)}/", title=meta["title"],
                            doc_number=meta.get("doc_number"), issuers=tuple(issuers), doc_type=meta["doc_type"],
                            date=signed, year=int(signed[:4]), status="现行有效", gazette=None, text=text)
-
-
-def read_records(site: Path) -> list[SearchRecord]:
-    index = site / layout.SEARCH_DIR
-    out = []
-    for n in range(len(json.loads(gzip.decompress((index / layout.META).read_bytes()))["columns"]["bigrams"])):
-        d = json.loads(gzip.decompress((index / layout.DOC.name(n)).read_bytes()))
-        if d.get("more"):
-            d["text"] += "\n" + json.loads(gzip.decompress((index / layout.DOC_REST.name(n)).read_bytes()))["text"]
-        out.append(SearchRecord(url=d["url"], title=d["title"], doc_number=d["doc_number"],
-                                issuers=tuple(d["issuers"]), doc_type=d["doc_type"], date=d["date"],
-                                year=d["year"], status=d["status"], gazette=d["gazette"], text=d["text"]))
-    return out
 
 
 class CountingServer:
@@ -200,8 +186,7 @@ def first_query(site: Path, query: str, profile: Path) -> None:
                   f"fetched); the page itself {page_bytes / 1024:.1f} KB")
             groups: dict[str, list[int]] = {}
             for path, size in files:
-                key = path.rsplit("/", 1)[0] + "/*" if "/index/" in path or "/doc/" in path or "/names/" in path \
-                    else path
+                key = path.rsplit("/", 1)[0] + "/*" if path.count("/") > 2 else path
                 groups.setdefault(key, []).append(size)
             for key, sizes in sorted(groups.items(), key=lambda kv: -sum(kv[1])):
                 print(f"    {sum(sizes) / 1024:7.1f} KB  {len(sizes):3d} x {key}")
@@ -256,7 +241,7 @@ def build_cost(site: Path, work: Path, runs: int = 1) -> None:
     # What the pipeline hands to the index build: the records, here read back from the site once.
     records = work / "records.pickle"
     with records.open("wb") as f:
-        pickle.dump(read_records(site), f)
+        pickle.dump(read_index(site), f)
     ratios = []
     for run in range(1, runs + 1):
         for name in ("ours", "extended"):
@@ -280,7 +265,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--content", type=Path, default=REPO, help="project folder with content/ (default: this repo)")
     ap.add_argument("--queries", type=Path, default=REPO / "bench" / "queries.txt")
-    ap.add_argument("--first-query", default="营商环境")
+    ap.add_argument("--first-query", nargs="+", default=["营商环境"], help="each measured in a fresh browser")
     ap.add_argument("--no-build-cost", action="store_true")
     ap.add_argument("--build-runs", type=int, default=1, help="index builds to compare, ours then extended, in turn")
     ap.add_argument("--no-browser", action="store_true", help="skip quality and first-query figures")
@@ -298,7 +283,8 @@ def main() -> None:
             print("! browser figures skipped:", reason)
         else:
             quality(work / "site", records, [q for q in queries if query_words(q)], work / "p1")
-            first_query(work / "site", args.first_query, work / "p2")
+            for n, query in enumerate(args.first_query):
+                first_query(work / "site", query, work / f"p2-{n}")
         if not args.no_build_cost:
             build_cost(work / "site", work, args.build_runs)
 

@@ -377,12 +377,16 @@ def _run_index(site: Path, records: tuple[SearchRecord, ...]) -> None:
 
 
 def _templates_digest(settings: Settings) -> bytes:
-    """Of every file templates can read: the project's and the theme's (assets too, a template may include one)."""
+    """Of every file templates can read: the project's and the theme's (assets too, a template may include one),
+    and the logo."""
     h = hashlib.sha1()
     for folder in dict.fromkeys((settings.templates_path, DEFAULT_TEMPLATES)):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(f"{folder}\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
+    logo = settings.project_dir / settings.logo if settings.logo else None
+    if logo and logo.is_file():  # its bytes name the assets' folder, which every page links
+        h.update(b"logo\0" + logo.read_bytes())
     return h.digest()
 
 

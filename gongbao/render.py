@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import traceback
@@ -22,7 +23,6 @@ from .problems import Problems
 from .publish import page_head, write_discovery
 from .relations import Library
 from .views import SiteContext, template_context
-from .write import files_under
 
 ASSETS_DIR = "assets"
 #: `{% extends "theme/base.html" %}` reaches the built-in file even from a project file of the same name.
@@ -75,6 +75,7 @@ class SiteRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["cn_date"] = cn_date
+        self.assets = Assets.of(settings)
 
     def site_context(self, page: Page) -> SiteContext:
         page_url = page.url
@@ -84,12 +85,13 @@ class SiteRenderer:
             root = urlsplit(self.settings.base_url).path.rstrip("/") + "/"
 
             def link(to: str) -> str:
+                to = self.assets.published(to)
                 return root + (urls.page_file(to) if explicit_index else to)
         else:
             root = self.views.link(page_url, urls.HOME).removesuffix("index.html") or "./"
 
             def link(to: str) -> str:
-                return self.views.link(page_url, to)
+                return self.views.link(page_url, self.assets.published(to))
         return SiteContext(site=self.settings, page_url=page_url, root=root, url=link,
                            status_as_of=self.lib.as_of, explicit_index=explicit_index, urls=urls,
                            head=page_head(self.settings, page, link))
@@ -139,14 +141,42 @@ def theme_loader(settings: Settings) -> jinja2.BaseLoader:
     ])
 
 
-def copy_assets(settings: Settings, out_dir: Path) -> None:
-    """The theme's assets, then the project's over them (same name replaces, new files are added), then the logo."""
-    for templates in reversed(settings.template_dirs):
-        if (templates / ASSETS_DIR).is_dir():
-            shutil.copytree(templates / ASSETS_DIR, out_dir / ASSETS_DIR, dirs_exist_ok=True)
-    if settings.logo and settings.logo_url:
-        (out_dir / ASSETS_DIR).mkdir(exist_ok=True)
-        shutil.copyfile(settings.project_dir / settings.logo, out_dir / settings.logo_url)
+@dataclass(frozen=True, slots=True)
+class Assets:
+    """The files of assets/: the theme's, then the project's over them (same name replaces, new files
+    are added), then the logo; published under assets/<digest of them all>/, so that a browser or a
+    CDN may keep them for a year and never mix two builds. Files in the folder stay side by side, so a
+    stylesheet's url(seal.svg) still finds its neighbour."""
+
+    files: Mapping[str, Path]
+    """name under assets/ → the file it is copied from"""
+    folder: str
+    """where they are published, relative to the site root: assets/<digest>"""
+
+    @staticmethod
+    def of(settings: Settings) -> Assets:
+        files = {}
+        for templates in reversed(settings.template_dirs):
+            for path in sorted((templates / ASSETS_DIR).rglob("*")):
+                if path.is_file():
+                    files[path.relative_to(templates / ASSETS_DIR).as_posix()] = path
+        if settings.logo and settings.logo_url:
+            files[settings.logo_url.removeprefix(ASSETS_DIR + "/")] = settings.project_dir / settings.logo
+        digest = hashlib.sha256()
+        for name, path in sorted(files.items()):
+            data = path.read_bytes()
+            digest.update(f"{name}\0{len(data)}\0".encode() + data)
+        return Assets(files, f"{ASSETS_DIR}/{digest.hexdigest()[:10]}")
+
+    def published(self, url: str) -> str:
+        """A URL relative to the site root, with assets/ replaced by the folder they are published in."""
+        return self.folder + url[len(ASSETS_DIR):] if url.startswith(ASSETS_DIR + "/") else url
+
+    def copy(self, out_dir: Path) -> None:
+        for name, source in self.files.items():
+            target = out_dir / self.folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool = False,
@@ -168,8 +198,8 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
         catalogue = out_dir / urls.CATALOGUE
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         catalogue.write_text(renderer.catalogue(), encoding="utf-8")
-        copy_assets(settings, out_dir)
-        extras += [f"{ASSETS_DIR}/{name}" for name in files_under(out_dir / ASSETS_DIR)]
+        renderer.assets.copy(out_dir)
+        extras += [f"{renderer.assets.folder}/{name}" for name in renderer.assets.files]
         for g in lib.gazettes.values():  # the printed originals, beside their issue's page
             if g.pdf:
                 extras.append(urls.gazette_file(g.id, g.pdf.name))

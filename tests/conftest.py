@@ -65,6 +65,12 @@ def write_project(root: Path, files: dict[str, str] | None = None, base: bool = 
     return root
 
 
+def published_assets(site: Path) -> Path:
+    """site/assets/<digest>/, where a build publishes the assets (see render.Assets)."""
+    (folder,) = (site / "assets").iterdir()
+    return folder
+
+
 def overlay(root: Path, fixture: Path) -> None:
     """Copy a fixture folder over a project (its files add to or replace the project's)."""
     for src in fixture.rglob("*"):

@@ -46,6 +46,14 @@ def test_bundle_is_named_after_the_site_and_its_newest_document(bundle: Path) ->
     assert f"{top}/index.html" in names and f"{top}/打开方法.txt" in names
 
 
+def test_bundle_holds_the_search_index_once_as_scripts(unzipped: Path) -> None:
+    """Each file of the index is in the bundle as its offline script only: the bundle stays near the
+    online site's size, and search.js uses the scripts on a web server too."""
+    search = unzipped / "search"
+    assert {p.name for p in search.iterdir()} == {"index.html", "offline"}
+    assert all(p.suffix == ".js" for p in (search / "offline").rglob("*") if p.is_file())
+
+
 def test_bundle_is_byte_identical_when_built_twice(bundle: Path, tmp_path: Path) -> None:
     assert _bundle(tmp_path).read_bytes() == bundle.read_bytes()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import run, write_project
+from conftest import published_assets, run, write_project
 from gongbao.cli import main
 from gongbao.config import DEFAULT_TEMPLATES
 
@@ -178,7 +178,8 @@ def test_every_page_shows_the_identity_marks_that_are_set(tmp_path: Path) -> Non
 
     assert result.exit_code == 0, result.output
     site = project / "site"
-    assert (site / "assets/logo.png").read_bytes() == PNG
+    assets = published_assets(site).relative_to(site).as_posix()
+    assert (site / assets / "logo.png").read_bytes() == PNG
     for rel, html in pages(site).items():
         depth = "../" * rel.count("/") if rel != "404.html" else "/"
         for mark in ["<span>网站标识码：5001560001</span>",
@@ -187,8 +188,8 @@ def test_every_page_shows_the_identity_marks_that_are_set(tmp_path: Path) -> Non
                      "地址：青禾县青禾大道1号", "电话：02377722222",
                      '<a href="mailto:gb@qinghe.example.gov.cn">gb@qinghe.example.gov.cn</a>',
                      '<a href="https://www.qinghe.example.gov.cn/">青禾县人民政府</a>',
-                     f'<link rel="icon" href="{depth}assets/logo.png">',
-                     f'<img class="site-logo" src="{depth}assets/logo.png" alt="{TITLE}">']:
+                     f'<link rel="icon" href="{depth}{assets}/logo.png">',
+                     f'<img class="site-logo" src="{depth}{assets}/logo.png" alt="{TITLE}">']:
             assert mark in html, (rel, mark)
 
 
@@ -247,7 +248,7 @@ def test_project_assets_are_merged_over_the_theme_assets(tmp_path: Path) -> None
     project = write_project(tmp_path / "proj", {"templates/assets/style.css": "body { color: #123; }\n",
                                                 "templates/assets/seal.svg": "<svg/>\n"})
     assert run(project, "build").exit_code == 0
-    assets = project / "site/assets"
+    assets = published_assets(project / "site")
     assert (assets / "style.css").read_text(encoding="utf-8") == "body { color: #123; }\n"
     assert (assets / "seal.svg").read_text(encoding="utf-8") == "<svg/>\n"
     for name in ("search.js", "search.css"):

@@ -55,8 +55,10 @@ def _document(path: Path, i: int, title: str, body: str) -> None:
 
 def site_generation(site: Path) -> int:
     """The generation of the complete site at `site` (every page its catalogue lists, and the search index)."""
-    for name in ("index.html", "404.html", STAMP, "search/meta.gb", "search/pagefind/pagefind-entry.json"):
+    for name in ("index.html", "404.html", STAMP, "search/pagefind/pagefind-entry.json"):
         assert (site / name).is_file(), f"{name} missing: the site is not complete"
+    entry = json.loads((site / "search/pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert (site / "search" / entry["gongbao"]["meta"]).is_file(), "the index's meta missing"
     records = json.loads((site / "api" / "documents.json").read_text(encoding="utf-8"))["documents"]
     assert len(records) == DOCUMENTS
     missing = [r["url"] for r in records if not (site / r["url"] / "index.html").is_file()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import http.client
+import json
 import socket
 import subprocess
 import time
@@ -146,9 +147,14 @@ def test_every_extension_of_the_site_is_served_with_its_type(nginx: tuple[str, P
 
 def test_hashed_files_are_cached_long_and_pages_revalidated(nginx: tuple[str, Path]) -> None:
     base, site = nginx
-    hashed = next((site / "search" / "pagefind" / "index").iterdir()).relative_to(site).as_posix()
-    assert "immutable" in _get(base, hashed).getheader("Cache-Control")
-    for path in ("", "docs/wlff-2024-9/", "assets/style.css", "search/meta.gb", "search/pagefind/pagefind.js"):
+    search = site / "search"
+    entry = json.loads((search / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))["gongbao"]
+    hashed = [next((search / "pagefind" / "index").iterdir()), search / entry["meta"],
+              search / "pagefind" / entry["script"], next(search.glob("heads-*/0.gb")),
+              next(site.glob("assets/*/style.css"))]
+    for path in hashed:
+        assert "immutable" in _get(base, path.relative_to(site).as_posix()).getheader("Cache-Control"), path
+    for path in ("", "docs/wlff-2024-9/", "search/", "search/pagefind/pagefind-entry.json"):
         response = _get(base, path)
         assert response.getheader("Cache-Control") == "no-cache", path
         assert response.getheader("ETag") and response.getheader("Last-Modified"), path

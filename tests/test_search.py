@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import gzip
 import json
-import filecmp
+import math
 import shutil
 import unicodedata
 from pathlib import Path
@@ -17,7 +18,7 @@ from gongbao import build as pipeline
 from gongbao.config import load_settings
 from gongbao.problems import Problems
 from gongbao.search import SearchIndexError, SearchRecord, build_index, make_offline, matches, normalize, query_words
-from gongbao.search import cbor, layout, pagefind, tokens, writer
+from gongbao.search import cbor, layout, merge, pagefind, tokens, writer
 from tests.browser import chromium, served
 from tests.search_samples import TRICKY, record
 
@@ -45,11 +46,27 @@ def _same_tree(diff: filecmp.dircmp) -> bool:  # type: ignore[type-arg]
             and all(_same_tree(sub) for sub in diff.subdirs.values()))
 
 
+def test_index_holds_every_record_and_reads_back(tmp_path: Path) -> None:
+    records = [record(f"docs/{n}/", f"标题{n}", "正文\n" * n * 300, "武隆府发〔2024〕9号" if n % 2 else None)
+               for n in range(12)]
+    build_index(tmp_path, records)
+    assert writer.read_index(tmp_path) == records
+
+
+def _entry(site: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((site / layout.SEARCH_DIR / layout.ENTRY).read_text(encoding="utf-8"))[layout.ENTRY_KEY]
+
+
+def _meta(site: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads(gzip.decompress((site / layout.SEARCH_DIR / _entry(site)["meta"]).read_bytes()))
+
+
 def test_a_site_without_documents_gets_an_empty_index(tmp_path: Path) -> None:
     build_index(tmp_path, [])  # Pagefind alone refuses a site without words
-    meta = json.loads(gzip.decompress((tmp_path / "search" / "meta.gb").read_bytes()))
+    meta = _meta(tmp_path)
     assert len(meta["pages"]) == 1 and meta["columns"]["bigrams"] == []
-    assert (tmp_path / "search" / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "search" / "pagefind" / _entry(tmp_path)["script"]).is_file()
+    assert writer.read_index(tmp_path) == []
 
 
 def test_a_failing_pagefind_raises_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,15 +111,7 @@ def test_search_returns_exactly_the_documents_containing_the_query(browser, site
 
 
 def _records(site: Path) -> list[SearchRecord]:
-    docs, out = site / "search" / "doc", []
-    for f in docs.iterdir():
-        if f.stem.endswith("r"):
-            continue
-        d = json.loads(gzip.decompress(f.read_bytes()))
-        if d.pop("more"):
-            d["text"] += "\n" + json.loads(gzip.decompress((docs / f"{f.stem}r.gb").read_bytes()))["text"]
-        out.append(SearchRecord(**d))
-    return out
+    return writer.read_index(site)
 
 
 def test_a_long_text_is_split_at_a_paragraph_end() -> None:
@@ -122,6 +131,37 @@ def test_title_match_ranks_first(browser) -> None:  # type: ignore[no-untyped-de
 def test_doc_number_in_any_bracket_finds_its_document_first(browser, query: str) -> None:  # type: ignore[no-untyped-def]
     driver, _ = browser
     assert urls(driver, query)[0] == "docs/wlfbf-2024-39/"
+
+
+PAGE = ("var cb = arguments[arguments.length - 1];"
+        "gongbaoSearch(arguments[0], arguments[1]).then(function (r) {"
+        " cb({urls: r.map(function (x) { return x.url; }), total: r.total, exact: r.exact}); },"
+        " function (e) { cb('ERROR ' + e); });")
+
+
+@pytest.mark.parametrize("query", ["火", "人民政府", "营商环境", "森林 防火", "应急 预案"])
+def test_a_page_of_results_comes_with_the_total(browser, query: str) -> None:  # type: ignore[no-untyped-def]
+    driver, _ = browser
+    everything = urls(driver, query)
+    page = driver.execute_async_script(PAGE, query, {"limit": 2, "offset": 1})
+    assert not isinstance(page, str), page
+    assert page["urls"] == everything[1:3]
+    if all(len(w) <= 2 for w in query_words(query)):  # the index alone decides: the total is exact
+        assert page["exact"]
+    assert page["total"] == len(everything) if page["exact"] else page["total"] >= len(everything)
+    whole = driver.execute_async_script(PAGE, query, {"limit": 1000})
+    assert whole == {"urls": everything, "total": len(everything), "exact": True}
+
+
+def test_a_page_of_single_character_matches_loads_no_text(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    driver, base = browser
+    driver.get(base + "search/index.html")
+    page = driver.execute_async_script(PAGE, "人", {"limit": 5})
+    assert page["exact"] and len(page["urls"]) == 5 and page["total"] == len(_records(site))
+    fetched = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+    texts = [_meta(site)["layout"]["files"][key][0] for key in ("heads", "rests")]
+    assert [f for f in fetched if any(t in f for t in texts)] == []
 
 
 def test_filters_and_date_sort(browser) -> None:  # type: ignore[no-untyped-def]
@@ -183,11 +223,11 @@ def test_offline_search_from_disk_gives_the_same_results(browser, tmp_path: Path
 def test_an_index_in_several_parts_answers_like_one_part(browser, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     driver, _ = browser
-    monkeypatch.setattr(writer, "PART_CHARS", 15_000)  # the gazette in four parts
+    monkeypatch.setattr(writer, "PART_CHARS", 8_000)  # the gazette in eight parts, merged into one index
     problems = Problems()
     parted = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "parted").output
-    meta = json.loads(gzip.decompress((parted / "search" / "meta.gb").read_bytes()))
-    assert len(meta["pages"]) == 4
+    texts = sum(len(r.text) + len(r.title) for r in writer.read_index(parted))
+    assert len(_meta(parted)["pages"]) == math.ceil(texts / 8_000) == 8
     queries = [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
                if q.strip() and not q.startswith("#") and query_words(q)]
     one = {q: found(driver, q) for q in queries}
@@ -209,7 +249,7 @@ def found(driver, query: str) -> list[tuple[str, str]]:  # type: ignore[no-untyp
 
 def test_the_page_normalises_every_character_as_python_does(browser) -> None:  # type: ignore[no-untyped-def]
     driver, _ = browser
-    _ready(driver)  # normalize() folds traditional characters once meta.gb is read
+    _ready(driver)  # normalize() folds traditional characters once meta is read
     # Every character Python's Unicode data assigns (an unassigned one may be assigned in the
     # browser's newer data), alone and inside a query word, where a space-like one splits it.
     chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in ("Cn", "Co", "Cs")]
@@ -232,8 +272,8 @@ def test_the_page_normalises_and_spells_tricky_strings_as_python_does(browser) -
 
 
 def test_the_page_fetches_only_files_the_build_wrote(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
-    """search.js takes the index's file names from meta.gb's layout, and spells the few that find
-    it: a name the build did not write would look like no match (chars/) or break the search."""
+    """search.js takes the index's file names from the entry and meta's layout, and spells the entry
+    alone: a name the build did not write would look like no match (chars) or break the search."""
     driver, base = browser
     driver.get(base + "search/index.html")
     for query in ["火", "营商环境", _a_word_only_in_the_rest_of_a_text(site)]:
@@ -243,9 +283,9 @@ def test_the_page_fetches_only_files_the_build_wrote(browser, site: Path) -> Non
         "return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
         if url.startswith(index)}
     assert [f for f in fetched if not (site / layout.SEARCH_DIR / f).is_file()] == []
-    assert {f.split("/")[0] for f in fetched} == {layout.META, layout.PAGEFIND_DIR,
-                                                 *(s.folder for s in layout.SHARDS.values())}
-    assert any(f.endswith(layout.DOC_REST.suffix) for f in fetched)
+    families = {key: folder.rstrip("/") for key, (folder, _) in _meta(site)["layout"]["files"].items()}
+    assert {f.split("/")[0] for f in fetched} == {_entry(site)["meta"], layout.PAGEFIND_DIR, *families.values()}
+    assert any(f.startswith(families["rests"]) for f in fetched)
 
 
 def _a_word_only_in_the_rest_of_a_text(site: Path) -> str:
@@ -263,7 +303,7 @@ def test_the_page_refuses_an_index_without_a_column_it_reads(browser, site: Path
                                                             tmp_path: Path) -> None:
     driver, base = browser
     shutil.copytree(site, tmp_path / "site")
-    meta_path = tmp_path / "site" / layout.SEARCH_DIR / layout.META
+    meta_path = tmp_path / "site" / layout.SEARCH_DIR / _entry(site)["meta"]
     meta = json.loads(gzip.decompress(meta_path.read_bytes()))
     del meta["columns"]["tf4"]
     meta_path.write_bytes(gzip.compress(json.dumps(meta).encode()))
@@ -275,74 +315,87 @@ def test_the_page_refuses_an_index_without_a_column_it_reads(browser, site: Path
 
 
 def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes]]]:
-    meta = pagefind._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
-    return [pagefind._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
-            for c in meta[2]]
-
-
-def test_rechunk_cuts_the_index_smaller_and_keeps_every_word(site: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "pagefind"
-    shutil.copytree(site / "search" / "pagefind", copy)
-    before = [w for chunk in _chunk_words(copy) for w in chunk]
-    pagefind.rechunk(copy, chunk_bytes=200)
-    after = _chunk_words(copy)
-    assert len(after) > 1
-    assert [w for chunk in after for w in chunk] == before  # same words, same bytes, same order
-    assert all(len(chunk) == 1 or sum(len(w[1]) for w in chunk) < 2 * 200 for chunk in after)
-    assert len(list((copy / "index").iterdir())) == len(after)
-
-
-def test_rechunk_on_several_processes_writes_the_same_index(site: Path, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    base = tmp_path / "base"  # many small chunks first, so that there are some to share out
-    shutil.copytree(site / "search" / "pagefind", base)
-    pagefind.rechunk(base, chunk_bytes=400)
-    assert len(list((base / "index").iterdir())) >= 4
-    shutil.copytree(base, tmp_path / "one")
-    shutil.copytree(base, tmp_path / "many")
-    pagefind.rechunk(tmp_path / "one", chunk_bytes=150)
-    monkeypatch.setattr(pagefind, "_PARALLEL_CHUNKS", 0)
-    pagefind.rechunk(tmp_path / "many", chunk_bytes=150)
-    assert len(list((tmp_path / "one" / "index").iterdir())) > len(list((base / "index").iterdir()))
-    assert _same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "many"))
-
-
-def test_rechunk_keeps_words_held_by_several_pages(tmp_path: Path) -> None:
-    source = tmp_path / "site"
-    source.mkdir()
-    for k, text in enumerate(["aaa bbb ccc aaa ", "bbb ddd ", "aaa eee bbb "]):
-        with pagefind.page(source, k) as f:
-            f.write(text)
-    with pagefind.Indexer(source, tmp_path / "out") as indexer:
-        out = indexer.finish()
-    ids = pagefind._page_ids(out, 3)
-    before = _decoded_words(out)
-    pagefind.rechunk(out, chunk_bytes=20)
-    assert len(_chunk_words(out)) > 1 and _decoded_words(out) == before
-    pages = pagefind._read_pagefind_file(next(out.glob("*.pf_meta")))[1]
-    order = [p[0] for p in pages]
-    # Page numbers are differences to the previous one: "bbb" is on every page.
-    held = [order[sum(e[0] for e in before["bbb"][1][:i + 1])] for i in range(3)]
-    assert sorted(held) == sorted(ids)
-    assert order[before["eee"][1][0][0]] == ids[2] and order[before["ccc"][1][0][0]] == ids[0]
+    meta = merge._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
+    chunks = [merge._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
+              for c in meta[2]]
+    return [[(word, body[start:end]) for word, start, _, end in words] for body, words in chunks]
 
 
 def _decoded_words(pagefind_dir: Path) -> dict[str, list]:  # type: ignore[type-arg]
-    meta = pagefind._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
-    words = {}
-    for c in meta[2]:
-        chunk = cbor.decode(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes())[12:])
-        words.update((w[0], w) for w in chunk[0])
-    return words
+    return {w: cbor.decode(data) for chunk in _chunk_words(pagefind_dir) for w, data in chunk}
 
 
-def test_rechunk_refuses_an_unknown_pagefind_format(site: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "pagefind"
-    shutil.copytree(site / "search" / "pagefind", copy)
-    entry = copy / "pagefind-entry.json"
+def _indexed(tmp_path: Path, texts: list[str]) -> list[Path]:
+    """Pagefind's output for each of `texts`, a page of its own (a part of the index)."""
+    with pagefind.Parts(tmp_path) as indexing:
+        for k, text in enumerate(texts):
+            with indexing.page(k) as f:
+                f.write(text)
+        return indexing.finish()
+
+
+def test_merge_lists_every_part_holding_a_word_with_its_locations(tmp_path: Path) -> None:
+    outputs = _indexed(tmp_path, ["aaa bbb ccc aaa ", "bbb ddd ", "aaa eee bbb "])
+    ids = [pagefind.page_id(out, k) for k, out in enumerate(outputs)]
+    merged = merge.merge(outputs, tmp_path / "merged", chunk_bytes=20)
+    assert merged.pages == ids
+    assert len(_chunk_words(tmp_path / "merged")) > 1
+    pages = [p[0] for p in merge._read_pagefind_file(next((tmp_path / "merged").glob("*.pf_meta")))[1]]
+    assert pages == ids
+    words = _decoded_words(tmp_path / "merged")
+    # Page numbers are differences to the previous one; each part's locations are as Pagefind wrote them.
+    held = {w: {pages[sum(e[0] for e in entry[1][:i + 1])]: entry[1][i][1] for i in range(len(entry[1]))}
+            for w, entry in words.items()}
+    alone = [_decoded_words(out) for out in outputs]
+    assert held == {w: {ids[k]: alone[k][w][1][0][1] for k in range(3) if w in alone[k]}
+                    for w in ("aaa", "bbb", "ccc", "ddd", "eee", "z")}
+    assert set(held["aaa"]) == {ids[0], ids[2]} and set(held["bbb"]) == set(ids)
+
+
+def test_merge_on_several_processes_writes_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [" ".join(tokens.spell(a + b) for a in "火令营商环境" for b in "人民政府文件"[k:]) + " " for k in range(5)]
+    outputs = _indexed(tmp_path, texts)
+    merge.merge(outputs, tmp_path / "one", chunk_bytes=60)
+    monkeypatch.setattr(merge, "_PARALLEL_JOBS", 0)
+    merge.merge(outputs, tmp_path / "many", chunk_bytes=60)
+    assert len(_chunk_words(tmp_path / "one")) > 4
+    assert _same_tree(filecmp.dircmp(tmp_path / "one", tmp_path / "many"))
+
+
+def test_merge_cuts_chunks_of_about_the_size_asked(site: Path, tmp_path: Path) -> None:
+    texts = [" ".join(tokens.spell(r.title[i:i + 2]) for r in _records(site) for i in range(len(r.title) - 1)) + " ",
+             " ".join(tokens.spell(r.text[i:i + 2]) for r in _records(site)[:3] for i in range(200)) + " "]
+    outputs = _indexed(tmp_path, texts)
+    merge.merge(outputs, tmp_path / "merged", chunk_bytes=300)
+    chunks = _chunk_words(tmp_path / "merged")
+    assert len(chunks) > 10 and all(len(c) == 1 or sum(len(w[1]) for w in c[:-1]) < 300 for c in chunks)
+    assert len(list((tmp_path / "merged" / "index").iterdir())) == len(chunks)
+
+
+def test_merge_refuses_an_unknown_pagefind_format(tmp_path: Path) -> None:
+    (output,) = _indexed(tmp_path, ["aaa "])
+    entry = output / pagefind.ENTRY
     entry.write_text(entry.read_text(encoding="utf-8").replace('"1.5.', '"9.0.'), encoding="utf-8")
     with pytest.raises(SearchIndexError, match="only 1.5 is known"):
-        pagefind.rechunk(copy)
+        merge.merge([output], tmp_path / "merged")
+
+
+def test_pagefind_runs_at_most_two_processes_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts are indexed by processes of their own, a bounded number at a time: Pagefind's memory,
+    which grows with what one process reads, stays bounded at any site size."""
+    real, log = pagefind.pagefind_executable(), tmp_path / "runs.log"
+    wrapper = tmp_path / "pagefind"
+    wrapper.write_text(f'#!/bin/sh\necho "+ $$" >> {log}\nsleep 0.2\n"{real}" "$@"\ncode=$?\necho "- $$" >> {log}\n'
+                       "exit $code\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(pagefind, "pagefind_executable", lambda: wrapper)
+    (tmp_path / "parts").mkdir()
+    assert len(_indexed(tmp_path / "parts", [f"a{k}a " for k in range(5)])) == 5
+    running = peak = 0
+    for line in log.read_text().splitlines():
+        running += 1 if line.startswith("+") else -1
+        peak = max(peak, running)
+    assert peak == pagefind.AT_ONCE and len(log.read_text().splitlines()) == 10
 
 
 def test_postings_list_the_documents_holding_each_character() -> None:
@@ -355,15 +408,26 @@ def test_postings_list_the_documents_holding_each_character() -> None:
 def test_documents_are_split_into_parts_of_about_equal_size() -> None:
     records = [record(f"docs/{n}/", "标题", "字" * size) for n, size in enumerate([10, 10, 10, 10, 40, 10, 10])]
     assert writer._parts(records, part_chars=1000) == [range(0, 7)]
-    parts = writer._parts(records, part_chars=35)
-    assert len(parts) == 3 and [n for p in parts for n in p] == list(range(7))
     assert writer._parts(records[:1], part_chars=1) == [range(0, 1)]
+    for part_chars in (12, 40, 60):
+        parts = writer._parts(records, part_chars=part_chars)
+        sizes = [sum(len(records[n].text) + len(records[n].title) for n in p) for p in parts]
+        assert [n for p in parts for n in p] == list(range(7))
+        # no part larger than asked but by the document that crosses the line: Pagefind's memory grows with it
+        assert all(size <= part_chars + 42 for size in sizes), (part_chars, sizes)
+    assert len(writer._parts(records, part_chars=40)) == 3
+
+
+def test_texts_are_packed_into_shards_of_about_the_budget() -> None:
+    items = [b"x" * n for n in (5, 5, 5, 30, 5, 5)]
+    assert list(writer._runs(items, 12)) == [items[0:2], items[2:3], items[3:4], items[4:6]]
+    assert list(writer._runs([], 12)) == []
 
 
 # --- citizens: ended and cited documents, traditional characters, the page's help -------------
 
 def _ready(driver) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the page has read meta.gb, whose folding table normalize() applies."""
+    """Wait until the page has read meta, whose folding table normalize() applies."""
     assert driver.execute_async_script("var cb = arguments[arguments.length - 1];"
                                        "gongbaoSearch.ready().then(cb, function (e) { cb('ERROR ' + e); });") is True
 

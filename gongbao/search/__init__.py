@@ -2,13 +2,14 @@
 
 Pagefind standard is the engine (index chunks, WebAssembly lookup, lazy loading). What it
 indexes is not prose but, for every document, the *set* of its character bigrams, written one
-document after another into one Pagefind page (a large site: a few pages, one per consecutive
-part of its documents, which Pagefind reads side by side). Why:
+document after another into one Pagefind page per part of the site (consecutive documents of
+about writer.PART_CHARS characters). Why:
 
 - a query word matches a document only if the document contains every bigram of the word, so
   the bigram lookup gives a superset of the true matches (recall is exact, and there is no
   segmenter whose guesses can differ between build and browser); the browser then checks the
-  candidates against the text, so precision is exact too;
+  candidates against the text, so precision is exact too (a word of one or two characters needs
+  no check: bigrams never span two paragraphs, so its candidates are its matches);
 - Pagefind's build cost grows with (word, page) pairs and with occurrences; a page holds many
   documents, so the pairs are few, and each document contributes each of its bigrams once;
 - Pagefind reports the position of every matching token in its page, and a position tells
@@ -23,33 +24,39 @@ single characters and matches each by prefix, which would turn an exact bigram l
 fuzzy one; the code is prefix-free, so a prefix match of a token is an exact match, and short,
 because Pagefind's cost grows with the bytes of its page too (it stores and compresses them).
 Single characters are not Pagefind tokens: they were a quarter of all occurrences, and a
-one-character query is answered from `chars/`, the lists of documents holding each character
+one-character query is answered from `chars`, the lists of documents holding each character
 (and holding it in the title), in layout.CHAR_SHARDS files by code point.
 
 The tokens are computed with numpy (normalisation by table lookup, bigrams as integers): in
 pure Python this took longer than Pagefind itself.
 
-After Pagefind has run, its word index is re-cut into chunks of about pagefind.CHUNK_BYTES (see
-`pagefind.rechunk`): a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each.
-The page runs Pagefind without its web worker (one file fewer to fetch) and warms it up when
-the search page opens.
+Pagefind holds in memory the whole index of what one process reads, so each part is indexed by a
+Pagefind process of its own, two at a time (pagefind.Parts): its memory is bounded by the part's
+size, not the site's. Their indexes are then merged into one (merge.py), a word's locations moved as
+the bytes Pagefind wrote, and cut into chunks of about merge.CHUNK_BYTES: a query loads one chunk
+per token, and Pagefind's own chunks are ~55 KB each. The page runs Pagefind without its web worker
+(one file fewer to fetch) and warms it up when the search page opens.
 
-Files under `search/` (all gzip, deterministic), described once in `layout.py`: `pagefind/`
-(Pagefind's own output minus what is never loaded), `meta.gb` (regions, parts, facets, dates, and
-the layout itself, from which search.js takes the other files' names), `names/<n>.gb` (url,
-title, 文号 for 64 documents each), `chars/<n>.gb`, `doc/<i>.gb` (one document's fields and the
-start of its text, for snippets and the exact check; `doc/<i>r.gb` the rest of the text, loaded
-only when the start does not decide).
+Files under `search/` (all gzip, deterministic), described once in `layout.py`, each named after
+its content but Pagefind's entry file (`pagefind/pagefind-entry.json`), which the page fetches
+fresh: it names Pagefind's files and, under its "gongbao" key, meta and Pagefind's script. Meta
+(`meta.<digest>.gb`: regions, parts, facets, dates, the text shards' extents, and the layout) names
+the shard families, each a folder `<family>-<digest>/` of files `<n>.gb`: `names` (url, title, 文号
+for 64 documents each), `chars`, `heads` (consecutive documents' fields and the start of their
+texts, for snippets and the exact check, about 16 KB of JSON a shard) and `rests` (the rest of
+their texts, loaded only when the start does not decide, about 64 KB). A shard holds many
+documents, so the stage writes a few thousand files rather than one or two per document, and a
+first page of results loads one head shard per result.
 
 The modules, in the order the build uses them: `record` (what the stage is given), `tokens`
 (normalisation and the spelled bigrams; search.js holds the same rules, tested for agreement),
-`fold` (the traditional → simplified table of the normalisation, from OpenCC's data; meta.gb
+`fold` (the traditional → simplified table of the normalisation, from OpenCC's data; meta
 carries it to search.js),
-`layout` (the files), `writer` (build_index), `pagefind` (everything that knows Pagefind 1.5:
-running it, its pages and output format, the re-cut, the version check; `cbor` decodes its
-files; `parallel` shares the token and re-cut work out to other processes), `offline`
-(make_offline). The browser side is templates/assets/search.js, one classic script in headed
-sections (tokens, files, engine, index, ranking, verification, results, page).
+`layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5 on each part's
+page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
+version check; `cbor` decodes its files; `parallel` shares the token and merge work out to other
+processes), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
+script in headed sections (tokens, files, engine, index, ranking, verification, results, page).
 """
 
 from __future__ import annotations

@@ -35,5 +35,5 @@ def table() -> dict[int, int]:
 
 
 def for_browser() -> str:
-    """The table as search.js reads it from meta.gb: each traditional character followed by its folding."""
+    """The table as search.js reads it from meta: each traditional character followed by its folding."""
     return "".join(chr(t) + chr(s) for t, s in sorted(table().items()))

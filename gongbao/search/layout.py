@@ -1,67 +1,102 @@
-"""The one description of the search index's files: folders, shard names and counts, meta.gb's columns."""
+"""The one description of the search index's files: their names, the shard families, meta's columns."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-# The writer names every file through this module and writes `for_browser()` into meta.gb, from
-# which search.js takes the shard names and counts. What the page needs before it has read
-# meta.gb (SEARCH_DIR, META, PAGEFIND_DIR, OFFLINE_DIR) search.js spells itself: test_search
-# checks that the page fetches no file the build did not write, and search.js that meta.gb has
-# the columns it reads.
+from . import pagefind
+
+# The writer names every file through this module and writes `for_browser()` into meta, from
+# which search.js takes the shard names and counts. What the page needs before it has read meta
+# (SEARCH_DIR, ENTRY, OFFLINE_DIR) search.js spells itself: test_search checks that the page
+# fetches no file the build did not write, and search.js that meta has the columns it reads.
+#
+# Every file is named after its content, except ENTRY: a browser or a CDN may keep any other
+# for a year and never mix two builds. ENTRY, Pagefind's own entry file, is fetched fresh; it
+# names Pagefind's files and, under the key ENTRY_KEY, meta; meta names the shards.
 
 #: Raised whenever a change below changes what the files hold.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 #: Under the site root.
 SEARCH_DIR = "search"
-#: Under SEARCH_DIR: the regions, parts, facets and dates of every document, the folding table of the
-#: normalisation (fold.py), and this description.
-META = "meta.gb"
-#: Under SEARCH_DIR: Pagefind's own output, re-cut (see pagefind.py).
+#: Under SEARCH_DIR: Pagefind's output, merged from the parts' (see merge.py).
 PAGEFIND_DIR = "pagefind"
+#: Under SEARCH_DIR: the file the page reads first, fetched fresh (its name never changes).
+ENTRY = f"{PAGEFIND_DIR}/{pagefind.ENTRY}"
+#: ENTRY's key for gongbao's own files: {"meta": META's name, "script": pagefind.js's name}.
+ENTRY_KEY = "gongbao"
 #: Under SEARCH_DIR, in the offline bundle only: every other file as a classic script (see offline.py).
 OFFLINE_DIR = "offline"
 
 
+#: Hex digits of a SHA-256 that name a file or a folder after its content.
+DIGEST_LENGTH = 10
+
+#: Every file is gzipped at this level: on the corpus, 5 is within 0.5-1.5 % of level 9's size, in
+#: 60-80 % of level 6's time.
+GZIP_LEVEL = 5
+
+
+#: What a meta file's name starts with (the writer clears the previous ones).
+META_PREFIX = "meta."
+
+
+def meta_name(data: bytes) -> str:
+    """Under SEARCH_DIR: the regions, parts, facets and dates of every document, the extents of the
+    text shards, the folding table of the normalisation (fold.py), and this description; named
+    after its bytes."""
+    return f"{META_PREFIX}{hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]}.gb"
+
+
 @dataclass(frozen=True, slots=True)
 class Shards:
-    """A family of files <folder>/<number><suffix>, gzipped JSON, the number written in base `radix`."""
+    """A family of files <folder>-<digest>/<number>.gb, gzipped JSON, the number in base `radix`.
+    <digest> is of every file of the family: a change to any renames the folder."""
 
     folder: str
-    suffix: str = ".gb"
     radix: int = 10
     """10 or 16"""
 
-    def name(self, n: int) -> str:
-        """The file of number `n`, relative to SEARCH_DIR."""
-        return f"{self.folder}/{n:{'x' if self.radix == 16 else 'd'}}{self.suffix}"
+    def directory(self, digest: str) -> str:
+        """The family's folder, relative to SEARCH_DIR."""
+        return f"{self.folder}-{digest}"
+
+    def file(self, n: int) -> str:
+        """The file of number `n`, relative to the family's folder."""
+        return f"{n:{'x' if self.radix == 16 else 'd'}}.gb"
 
 
 NAMES_PER_SHARD = 64
-#: names/<n>.gb: [url, title, 文号, in the collection] of NAMES_PER_SHARD documents from n * NAMES_PER_SHARD on.
+#: names: [url, title, 文号, in the collection] of NAMES_PER_SHARD documents from n * NAMES_PER_SHARD on.
 NAMES = Shards("names")
 
-#: chars/<code point % CHAR_SHARDS, hex>.gb: {character: [documents holding it, those holding it
-#: in the title]}, each list as differences to the previous number (they compress better).
+#: chars: shard <code point % CHAR_SHARDS, hex> is {character: [documents holding it, those holding
+#: it in the title]}, each list as differences to the previous number (they compress better).
 #: Shards rather than a file per character: thousands of files cost more to write than the
 #: few KB a single-character query loads more.
 CHAR_SHARDS = 256
 CHARS = Shards("chars", radix=16)
 
-#: doc/<i>.gb: document i's fields and the start of its text (for snippets and the exact check);
-#: doc/<i>r.gb: the rest of the text, loaded only when the start does not decide.
-DOC = Shards("doc")
-DOC_REST = Shards("doc", "r.gb")
+#: heads: the fields and the start of the text (for snippets and the exact check) of consecutive
+#: documents, about HEAD_SHARD_BYTES of JSON a shard; rests: the rest of their texts ("" for a
+#: text whose start is all of it), about REST_SHARD_BYTES a shard, loaded only when the start does
+#: not decide. meta's "shards" gives the documents in each shard. The first results of a query
+#: load one head shard each: the sizes keep a first query's bytes small (see the README).
+HEADS = Shards("heads")
+RESTS = Shards("rests")
+HEAD_SHARD_BYTES = 16_000
+REST_SHARD_BYTES = 64_000
 
 #: Every family, by the name search.js asks for it.
-SHARDS = {"names": NAMES, "chars": CHARS, "doc": DOC, "doc_rest": DOC_REST}
+SHARDS = {"names": NAMES, "chars": CHARS, "heads": HEADS, "rests": RESTS}
 
 #: A document's body bigrams are written most frequent first; these thresholds split them into
-#: tf buckets, and the tf<t> columns of meta.gb say where each bucket ends.
+#: tf buckets, and the tf<t> columns of meta say where each bucket ends.
 TF_BUCKETS = (2, 4, 10)
 
-#: meta.gb's per-document columns: bigrams (the size of the document's region in its part's
+#: meta's per-document columns: bigrams (the size of the document's region in its part's
 #: Pagefind page), tf<t> (body offsets where tf drops below t), number and title (bigrams of the
 #: 文号 and of the rest of the title, written before the body), then date (ISO; just the year of the
 #: 文号 for a document only cited) and facet numbers (-1: none; a doc_type of -1 marks a document only
@@ -69,11 +104,9 @@ TF_BUCKETS = (2, 4, 10)
 META_COLUMNS = ("bigrams", *(f"tf{t}" for t in TF_BUCKETS), "number", "title",
                 "date", "issuers", "doc_type", "status", "gazette")
 
-#: A site is indexed in at most this many parts, each one Pagefind page.
-MAX_PARTS = 4
 
-
-def for_browser() -> dict[str, object]:
-    """This description as meta.gb carries it to search.js: each family as [folder/, radix, suffix]."""
+def for_browser(digests: dict[str, str]) -> dict[str, object]:
+    """This description as meta carries it to search.js, with each family's digest: each family as
+    [folder-digest/, radix]."""
     return {"version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "char_shards": CHAR_SHARDS,
-            "files": {key: [s.folder + "/", s.radix, s.suffix] for key, s in SHARDS.items()}}
+            "files": {key: [s.directory(digests[key]) + "/", s.radix] for key, s in SHARDS.items()}}

@@ -1,31 +1,28 @@
-"""Everything that knows Pagefind 1.5: its binary, the pages it indexes, running it, its output format."""
+"""Running Pagefind 1.5: its binary, the pages it indexes, one process per part, its script made classic."""
 
 from __future__ import annotations
 
 import errno
-import gzip
-import hashlib
-import itertools
-import json
 import os
 import re
 import shutil
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from . import cbor
-from .layout import MAX_PARTS
-from .parallel import die_with_parent_hook, process_map
+from .parallel import die_with_parent_hook
 from .record import SearchIndexError
 
 
 #: Pagefind's script, under its output folder: the ES module the search page imports.
 SCRIPT = "pagefind.js"
+#: Pagefind's entry file, under its output folder: it names the other files Pagefind loads.
+ENTRY = "pagefind-entry.json"
 
 
 def pagefind_executable() -> Path:
@@ -113,39 +110,74 @@ class Indexer:
         return self.output
 
 
-#: Pagefind output that the search never loads (its UI kits, and its worker, which the page does
-#: without); its fragments, one of which would hold every token of the site, go too.
-_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js", "pagefind-worker.js")
+#: Pagefind processes at once: two parts of writer.PART_CHARS keep Pagefind under about 1 GiB.
+AT_ONCE = 2
 
 
-def finalise(output: Path, parts: int) -> list[str]:
-    """Pagefind's output made what the page loads: what it never loads removed, the word index
-    re-cut. Returns Pagefind's page id of each part's page, in part order."""
-    pages = _page_ids(output, parts)
-    for name in _UNUSED:
-        (output / name).unlink(missing_ok=True)
-    shutil.rmtree(output / "fragment")
-    rechunk(output)
-    return pages
+class Parts:
+    """Each part's page indexed by a Pagefind process of its own, at most AT_ONCE at a time.
+
+    Pagefind holds the whole index of what it reads in memory (see writer.PART_CHARS): one process
+    for the whole site would grow with the site. A page waits on disk until a process is free
+    (its writer never waits, so nothing piles up in memory meanwhile): each new page and `poll`
+    start waiting pages in the place of finished processes, and `finish` waits for all and gives
+    their output folders, in part order. Leaving the block first stops every process still running."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.stack = ExitStack()
+        self.waiting: deque[int] = deque()
+        self.running: dict[int, Indexer] = {}
+        self.written: dict[int, Path] = {}
+
+    def __enter__(self) -> "Parts":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.__exit__(*exc)  # type: ignore[arg-type]
+
+    @contextmanager
+    def page(self, part: int) -> Iterator[TextIO]:
+        """The page of part `part` (numbered 0, 1, … in order): write its tokens, each followed by a space."""
+        source = self.folder / f"part{part}"
+        source.mkdir()
+        with page(source, part) as f:
+            yield f
+        self.waiting.append(part)
+        self.poll()
+
+    def poll(self) -> None:
+        """Collect the processes that have finished, and start waiting pages in their place."""
+        for part in [k for k, indexer in self.running.items() if indexer.proc.poll() is not None]:
+            self.written[part] = self.running.pop(part).finish()
+        while self.waiting and len(self.running) < AT_ONCE:
+            part = self.waiting.popleft()
+            indexer = Indexer(self.folder / f"part{part}", self.folder / f"index{part}")
+            self.running[part] = self.stack.enter_context(indexer)
+
+    def finish(self) -> list[Path]:
+        while self.running:
+            oldest = next(iter(self.running))
+            self.written[oldest] = self.running.pop(oldest).finish()
+            self.poll()
+        return [self.written[part] for part in sorted(self.written)]
 
 
 _FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')
 
 
-def _page_ids(output: Path, parts: int) -> list[str]:
-    """Pagefind's page id (its fragment's name) of each part's page, in part order."""
-    ids: dict[int, str] = {}
-    for fragment in sorted((output / "fragment").glob("*.pf_fragment")):
-        with fragment.open("rb") as f:  # the URL comes first; the fragment holds every token
-            head = zlib.decompressobj(wbits=31).decompress(f.read(4096), 256)
-        m = _FRAGMENT_URL.match(head)
-        if not m or int(m.group(1)) in ids:
-            raise _shape_error(f"fragment {fragment.name}")
-        ids[int(m.group(1))] = fragment.name.removesuffix(".pf_fragment")
-    if sorted(ids) != list(range(parts)):
-        raise SearchIndexError(f"Pagefind indexed {len(ids)} of the {parts} pages of the index")
-    return [ids[k] for k in range(parts)]
+def page_id(output: Path, part: int) -> str:
+    """Pagefind's id (its fragment's name) of the one page it indexed into `output`, part `part`'s."""
+    fragments = sorted((output / "fragment").glob("*.pf_fragment"))
+    if len(fragments) != 1:
+        raise SearchIndexError(f"Pagefind indexed {len(fragments)} pages of part {part}, not one")
+    with fragments[0].open("rb") as f:  # the URL comes first; the fragment holds every token
+        head = zlib.decompressobj(wbits=31).decompress(f.read(4096), 256)
+    m = _FRAGMENT_URL.match(head)
+    if not m or int(m.group(1)) != part:
+        raise SearchIndexError(f"cannot read Pagefind's index: fragment {fragments[0].name} is not "
+                               "shaped as Pagefind 1.5 writes it")
+    return fragments[0].name.removesuffix(".pf_fragment")
 
 
 _EXPORT = re.compile(r"export\s*\{([^}]*)\};?\s*$")
@@ -160,177 +192,3 @@ def classic_script(source: str) -> str:
     names = ",".join(f"{n.strip()}:{n.strip()}" for n in export.group(1).split(",") if n.strip())
     classic = source[:export.start()].replace("import.meta.url", "undefined")
     return f"(function(){{{classic};window.gongbaoPagefind={{{names}}};}})();\n"
-
-
-# --- smaller index chunks ----------------------------------------------------------------------
-#
-# Pagefind cuts its word index into chunks of 20000 "loc units" (one per location, plus one per
-# page a word is on), about 55 KB gzipped, and a query loads one whole chunk per term; the
-# browser needs a few terms per query, so the chunks are re-cut smaller after Pagefind has
-# written them: every chunk is decompressed (gzip, the "pagefind_dcd" signature, CBOR), its
-# words are found, regrouped in their sorted order into chunks of about CHUNK_BYTES, and the
-# chunks, the meta index that lists them and pagefind-entry.json are rewritten. A word is moved
-# as the bytes Pagefind wrote; its locations are never decoded.
-#
-# The format is checked as it is read (the meta index must re-encode to the bytes Pagefind
-# wrote, the words must tile each chunk, and the word with the fewest bytes in each chunk must
-# decode to the shape below): that is how an index other than the one Pagefind 1.5 writes is
-# noticed, and the build stops.
-
-#: Bytes of words per chunk after re-cutting (about 12 KB gzipped; Pagefind's own are ~55 KB).
-#: Smaller chunks mean less to load per term but a longer chunk list in the meta index, which
-#: every query loads.
-CHUNK_BYTES = 17_000
-_SIGNATURE = b"pagefind_dcd"
-_PARALLEL_CHUNKS = 16  # from this many of Pagefind's chunks on, they are re-cut on other processes
-_PAGEFIND_VERSIONS = ("1.5.",)
-
-
-def _read_pagefind_file(path: Path) -> object:
-    try:
-        raw = gzip.decompress(path.read_bytes())
-        if not raw.startswith(_SIGNATURE):
-            raise ValueError("no pagefind_dcd signature")
-        value = cbor.decode(raw[len(_SIGNATURE):])
-        if cbor.encode(value) != raw[len(_SIGNATURE):]:
-            raise ValueError("does not re-encode to the same bytes")
-    except (OSError, ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise SearchIndexError(f"cannot re-cut the Pagefind index: {path.name} is not in the format "
-                               f"Pagefind 1.5 writes ({exc})") from exc
-    return value
-
-
-def _pagefind_bytes(value: object) -> bytes:
-    return gzip.compress(_SIGNATURE + cbor.encode(value), compresslevel=9, mtime=0)
-
-
-def _shape_error(what: str) -> SearchIndexError:
-    return SearchIndexError(f"cannot re-cut the Pagefind index: {what} is not shaped as Pagefind 1.5 writes it")
-
-
-def _boundaries(before: str, after: str) -> tuple[str, str]:
-    """Shortest distinct prefixes of two neighbouring words: the `to` of one chunk and the `from`
-    of the next, the way Pagefind names its chunk boundaries."""
-    common = 0
-    while common < min(len(before), len(after)) and before[common] == after[common]:
-        common += 1
-    return before[:common + 1], after[:common + 1]
-
-
-#: The start of one word of a chunk, as Pagefind 1.5 writes it: [word, [[page, locs, []], ...], []]
-#: up to its first page number (page numbers, like locations, are differences to the one before).
-#: A word is lower-case letters and digits here (see tokens.spell), and a site has at most MAX_PARTS
-#: pages. The pattern cannot match inside a word's locations while they are below 2**31 (an
-#: integer's head is 0x00-0x3b and its argument shorter than the pattern); if it ever did, the
-#: words found would not tile the chunk, and the build would stop.
-_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)[\x81-\x97]\x83[\x00-\x17]", re.DOTALL)
-
-
-def _words_of_chunk(raw: bytes, name: str) -> list[tuple[str, bytes]]:
-    """(word, its bytes) for each word of one decompressed chunk, without decoding the locations:
-    the words must tile the chunk exactly, each ending with the empty arrays of its shape, and
-    the shortest must decode to that shape, or the format is not the one this code knows."""
-    body = raw[len(_SIGNATURE):]
-    if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
-        raise _shape_error(name)
-    major, count, at = cbor.read_head(body, 1)
-    if major != 4:
-        raise _shape_error(name)
-    starts = []
-    for m in _WORD.finditer(body, at):
-        length = m.group(1)[0] - 0x60 if m.group(1) else m.group(2)[0]
-        if len(m.group(3)) == length:
-            starts.append(m)
-    if len(starts) != count or (starts and starts[0].start() != at):
-        raise _shape_error(name)
-    ends = [m.start() for m in starts[1:]] + [len(body)]
-    words = [(m.group(3).decode("ascii"), body[m.start():end]) for m, end in zip(starts, ends)]
-    if any(not w.endswith(b"\x80\x80") for _, w in words):
-        raise _shape_error(name)
-    if words:
-        word, data = min(words, key=lambda w: len(w[1]))
-        value = cbor.decode(data)
-        if not (isinstance(value, list) and len(value) == 3 and value[0] == word and value[2] == []
-                and isinstance(value[1], list) and value[1]
-                and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], int) and p[2] == []
-                        and isinstance(p[1], list) and all(isinstance(x, int) for x in p[1]) for p in value[1])):
-            raise _shape_error(name)
-    return words
-
-
-def _gz_chunk(words: Sequence[bytes]) -> bytes:
-    out = bytearray(_SIGNATURE + b"\x81")
-    cbor.write_head(4, len(words), out)
-    for w in words:
-        out += w
-    return gzip.compress(bytes(out), compresslevel=6, mtime=0)
-
-
-def _recut(job: tuple[Path, int]) -> list[tuple[str, str, bytes]]:
-    """One of Pagefind's chunks cut into pieces of about `chunk_bytes` (as many as fit, of equal
-    size): (first word, last word, gzipped chunk) of each."""
-    path, chunk_bytes = job
-    try:
-        words = _words_of_chunk(gzip.decompress(path.read_bytes()), path.name)
-    except (OSError, ValueError, IndexError, EOFError) as exc:
-        raise _shape_error(f"{path.name} ({exc})") from exc
-    if any(a[0] >= b[0] for a, b in itertools.pairwise(words)):
-        raise _shape_error(f"the word order of {path.name}")
-    total = sum(len(w[1]) for w in words)
-    count = max(1, round(total / chunk_bytes))
-    pieces: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for word in words:
-        if size >= total * len(pieces) / count:
-            pieces.append([])
-        pieces[-1].append(word)
-        size += len(word[1])
-    return [(p[0][0], p[-1][0], _gz_chunk([w[1] for w in p])) for p in pieces if p]
-
-
-def rechunk(output: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
-    """Re-cut the word index Pagefind wrote under `output` into chunks of about `chunk_bytes`."""
-    entry_path = output / "pagefind-entry.json"
-    try:
-        entry = json.loads(entry_path.read_text(encoding="utf-8"))
-        languages = entry["languages"]
-        version = entry["version"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SearchIndexError(f"cannot re-cut the Pagefind index: unreadable {entry_path.name} ({exc})") from exc
-    if not str(version).startswith(_PAGEFIND_VERSIONS):
-        raise SearchIndexError(f"cannot re-cut the index of Pagefind {version}: only 1.5 is known")
-    chunk_dir = output / "index"
-    for language in languages.values():
-        meta_path = output / f"pagefind.{language['hash']}.pf_meta"
-        meta = _read_pagefind_file(meta_path)
-        if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[2], list)
-                and isinstance(meta[1], list) and 1 <= len(meta[1]) <= MAX_PARTS):
-            raise _shape_error(meta_path.name)
-        for chunk in meta[2]:
-            if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
-                raise _shape_error(f"the chunk list of {meta_path.name}")
-        # Each of Pagefind's chunks is cut on its own, on all cores when there are many.
-        jobs = [(chunk_dir / f"{chunk[2]}.pf_index", chunk_bytes) for chunk in meta[2]]
-        cut = [piece for pieces in process_map(_recut, jobs, _PARALLEL_CHUNKS) for piece in pieces]
-        if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
-            raise _shape_error(f"the word order of {meta_path.name}'s index")
-        for job in jobs:
-            job[0].unlink()
-        prefix = str(language["hash"]).split("_")[0]
-        chunks, names = [], set()
-        for n, (first, last, data) in enumerate(cut):
-            lo = first if n == 0 else _boundaries(cut[n - 1][1], first)[1]
-            hi = last if n == len(cut) - 1 else _boundaries(last, cut[n + 1][0])[0]
-            digest = hashlib.sha256(data).hexdigest()
-            name = f"{prefix}_{digest[:8]}"
-            if name in names:  # a clash of short hashes: this chunk takes the long one
-                name = f"{prefix}_{digest}"
-            names.add(name)
-            (chunk_dir / f"{name}.pf_index").write_bytes(data)
-            chunks.append([lo, hi, name])
-        meta[2] = chunks
-        meta_bytes = _pagefind_bytes(meta)
-        meta_path.unlink()
-        language["hash"] = f"{prefix}_{hashlib.sha256(meta_bytes).hexdigest()[:11]}"
-        (output / f"pagefind.{language['hash']}.pf_meta").write_bytes(meta_bytes)
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -18,7 +18,7 @@ def normalize(text: str) -> str:
 
     Dropping punctuation and spaces is what makes 〔2024〕, [2024], (2024) and 【2024】 the same;
     folding one character to one keeps a match a literal substring of the folded text.
-    search.js implements the identical rule (with the folding table from meta.gb); test_search
+    search.js implements the identical rule (with the folding table from meta); test_search
     checks that the two agree on every character and on strings whose form depends on context.
     """
     # str.isalnum() is exactly Unicode categories L* and N*, which is what [\W_] removes.
@@ -160,7 +160,7 @@ def _folded_codes(text: str) -> np.ndarray:
 
 def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, np.ndarray]:
     """One document's bigram tokens (space-separated, in index order), its meta row, and the
-    code points of its title and of the whole document (for chars/).
+    code points of its title and of the whole document (for the chars shards).
 
     Bigrams come in three segments: those of the 文号, then the other bigrams of the title,
     then the rest, most frequent first (ties in code point order). The browser reads a match's

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import math
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import fold, layout, pagefind
-from .layout import CHAR_SHARDS, CHARS, DOC, DOC_REST, MAX_PARTS, META, META_COLUMNS, NAMES, NAMES_PER_SHARD
+from . import fold, layout, merge, pagefind
+from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
 from .parallel import process_map
 from .record import SearchRecord
 from .tokens import document_tokens
@@ -21,67 +23,75 @@ from .tokens import document_tokens
 #: From this many documents on, their tokens are computed on other processes.
 _PARALLEL_DOCUMENTS = 400
 
-#: Large sites are indexed in parts, each a page of its own: Pagefind reads each page on one
-#: thread, and pages side by side. A part holds about this many characters of text; the count
-#: depends on the content only, so the same content gives the same index on every machine.
-PART_CHARS = 4_000_000
+#: The site is indexed in parts of at most about this many characters of text, each a Pagefind
+#: page indexed by a process of its own (pagefind.Parts): Pagefind's memory grows with what one
+#: process reads, about 50 MiB + 48 MiB per million characters on the corpus (430 MiB for a part
+#: this size; two at once stay under 1 GiB). Smaller parts cost more time: each process indexes
+#: every word of its part anew (on the corpus, three parts cost Pagefind about a third more time
+#: than one process for all), and the merge handles them again. The count depends on the content
+#: only, so the same content gives the same index on every machine.
+PART_CHARS = 8_000_000
 
-#: A document's text is stored as its first paragraphs (doc/<i>.gb, at least this many
-#: characters) and the rest (doc/<i>r.gb): a snippet and the exact check usually need only the first.
+#: A document's text is stored as its first paragraphs (in heads, at least this many characters)
+#: and the rest (in rests): a snippet and the exact check usually need only the first.
 HEAD_CHARS = 800
-
-_SHARD_FOLDERS = tuple(dict.fromkeys(s.folder for s in layout.SHARDS.values()))
 
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None) -> None:
     """Write the index for `records` under site_dir/search/; raises SearchIndexError if Pagefind fails."""
     out = site_dir / layout.SEARCH_DIR
-    (out / META).unlink(missing_ok=True)
-    for folder in (layout.PAGEFIND_DIR, *_SHARD_FOLDERS):
-        if (out / folder).exists():
-            shutil.rmtree(out / folder)
-    for folder in _SHARD_FOLDERS:  # made once here, not checked for every file written
-        (out / folder).mkdir(parents=True)
+    _clear(out)
+    out.mkdir(parents=True, exist_ok=True)
     facets = _Facets.of(records)
     parts = _parts(records, part_chars)
     # in the site being built, not in TMPDIR: on the disk the build writes anyway, and removed with it
-    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=site_dir) as tmp:
-        source = Path(tmp) / "site"
-        source.mkdir()
-        docs, doc_chars, doc_title_chars = _write_pages(source, records, parts, facets)
-        # Pagefind runs in its own process: the files for the browser are written meanwhile.
-        with pagefind.Indexer(source, Path(tmp) / "out") as indexer:
-            for n, record in enumerate(records):
-                head, rest = _split_text(record.text)
-                _write_gz_json(out / DOC.name(n), {**_display(record), "text": head, "more": bool(rest)})
-                if rest:
-                    _write_gz_json(out / DOC_REST.name(n), {"text": rest})
-            _write_chars(out, doc_chars, doc_title_chars)
-            for n in range(0, len(records), NAMES_PER_SHARD):
-                _write_gz_json(out / NAMES.name(n // NAMES_PER_SHARD),
-                               [[r.url, r.title, r.doc_number, r.in_collection]
-                                for r in records[n:n + NAMES_PER_SHARD]])
-            written = indexer.finish()
-        pages = pagefind.finalise(written, len(parts))
-        shutil.move(written, out / layout.PAGEFIND_DIR)
-    _write_gz_json(out / META, {
-        "layout": layout.for_browser(),
+    with (tempfile.TemporaryDirectory(prefix=".pagefind-", dir=site_dir) as tmp,
+          pagefind.Parts(Path(tmp)) as indexing):
+        # Pagefind indexes the parts' pages while the files for the browser are written (between
+        # them, a part whose turn has come is started).
+        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets)
+        digests, extents = _write_texts(out, records)
+        indexing.poll()
+        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars)
+        indexing.poll()
+        digests["names"] = _write_names(out, records)
+        merged = merge.merge(indexing.finish(), out / layout.PAGEFIND_DIR)
+    meta = _gz(_json({
+        "layout": layout.for_browser(digests),
         # the normalisation's traditional → simplified table, which the page applies as tokens.py does
         "fold": fold.for_browser(),
         "facets": facets.names(),
         # Pagefind's page id of each part -> the part's first document
-        "pages": {page: part.start for page, part in zip(pages, parts)},
+        "pages": {page: part.start for page, part in zip(merged.pages, parts)},
+        # the number of documents in each shard of heads and of rests, in order
+        "shards": extents,
         # one list per column (they compress better than rows): see META_COLUMNS
         "columns": {c: [d[i] for d in docs] for i, c in enumerate(META_COLUMNS)},
         # document -> [[day, status facet], …]: statuses taken after the build, applied on the day read
         "status_changes": {n: [[day, facets.statuses[status]] for day, status in r.status_changes]
                            for n, r in enumerate(records) if r.status_changes},
-    })
+    }))
+    meta_name = layout.meta_name(meta)
+    (out / meta_name).write_bytes(meta)
+    merge.write_entry(out / layout.PAGEFIND_DIR, merged,
+                      {layout.ENTRY_KEY: {"meta": meta_name, "script": merged.script}})
+
+
+def _clear(out: Path) -> None:
+    """Remove a previous index from `out` (the search page beside it stays)."""
+    if not out.is_dir():
+        return
+    families = tuple(s.folder + "-" for s in layout.SHARDS.values())
+    for path in out.iterdir():
+        if path.name == layout.PAGEFIND_DIR or (path.is_dir() and path.name.startswith(families)):
+            shutil.rmtree(path)
+        elif path.name.startswith(layout.META_PREFIX) and path.suffix == ".gb":
+            path.unlink()
 
 
 @dataclass(frozen=True, slots=True)
 class _Facets:
-    """Each facet's values, numbered in sorted order: meta.gb gives a document's facets as numbers."""
+    """Each facet's values, numbered in sorted order: meta gives a document's facets as numbers."""
 
     issuers: dict[str, int]
     doc_types: dict[str, int]
@@ -110,18 +120,18 @@ def _numbered(values: Iterable[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(sorted(set(values)))}
 
 
-def _write_pages(source: Path, records: Sequence[SearchRecord], parts: list[range],
+def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], parts: list[range],
                  facets: _Facets) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
     """One Pagefind page per part, holding its documents' tokens one document after another.
     Returns each document's meta row and the code points of its text and of its title."""
     docs: list[list[object]] = []
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
-    # cost grows with occurrences): chars/ lists the documents holding each one.
+    # cost grows with occurrences): the chars shards list the documents holding each one.
     doc_chars: list[np.ndarray] = []
     doc_title_chars: list[np.ndarray] = []
     tokens = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16)
     for k, part in enumerate(parts):
-        with pagefind.page(source, k) as f:
+        with indexing.page(k) as f:
             for n, (line, row, title_chars, chars) in zip(part, tokens):
                 f.write(line)
                 docs.append([*row, *facets.row(records[n])])
@@ -132,11 +142,12 @@ def _write_pages(source: Path, records: Sequence[SearchRecord], parts: list[rang
 
 
 def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> list[range]:
-    """Consecutive runs of records of about equal text size, about `part_chars` (PART_CHARS) each."""
+    """Consecutive runs of records of about equal text size, at most about `part_chars` (PART_CHARS)
+    each: more only by the document that crosses the line."""
     part_chars = part_chars or PART_CHARS
     sizes = [len(r.text) + len(r.title) for r in records]
     total = sum(sizes)
-    count = max(1, min(MAX_PARTS, len(records), round(total / part_chars)))
+    count = max(1, min(len(records), math.ceil(total / part_chars)))
     parts: list[range] = []
     start = seen = 0
     for n, size in enumerate(sizes):
@@ -148,14 +159,88 @@ def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> li
     return parts
 
 
-def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray]) -> None:
-    """chars/: for each character, the documents holding it and those holding it in the title."""
+class _Family:
+    """One family of shards being written, into a folder named after all of them once complete."""
+
+    def __init__(self, out: Path, shards: layout.Shards):
+        self.out = out
+        self.shards = shards
+        self.folder = out / shards.directory("")  # renamed when complete
+        self.folder.mkdir()
+        self.content = hashlib.sha256()
+        self.digest = ""
+
+    def __enter__(self) -> _Family:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is None:
+            self.digest = self.content.hexdigest()[:layout.DIGEST_LENGTH]
+            self.folder.rename(self.out / self.shards.directory(self.digest))
+
+    def write(self, n: int, value: bytes) -> None:
+        """Shard `n` (numbers ascending), `value` its JSON."""
+        data = _gz(value)
+        name = self.shards.file(n)
+        (self.folder / name).write_bytes(data)
+        self.content.update(f"{name}\0{len(data)}\0".encode() + data)
+
+
+def _write_texts(out: Path, records: Sequence[SearchRecord]) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """heads and rests: each document's fields and the start of its text, and the rest of its text,
+    packed into shards of consecutive documents. Returns their digests and how many documents each
+    shard holds."""
+    texts = {
+        "heads": (HEADS, layout.HEAD_SHARD_BYTES,
+                  lambda r, head, rest: {**_display(r), "text": head, "more": bool(rest)}),
+        "rests": (RESTS, layout.REST_SHARD_BYTES, lambda r, head, rest: rest),
+    }
+    digests, extents = {}, {}
+    for key, (shards, budget, value) in texts.items():
+        extents[key] = []
+        with _Family(out, shards) as family:
+            items = (_json(value(r, *_split_text(r.text))) for r in records)
+            for n, run in enumerate(_runs(items, budget)):
+                family.write(n, b"[" + b",".join(run) + b"]")
+                extents[key].append(len(run))
+        digests[key] = family.digest
+    return digests, extents
+
+
+def _runs(items: Iterable[bytes], budget: int) -> Iterator[list[bytes]]:
+    """Consecutive runs of `items` of at most `budget` bytes (an item larger than that alone)."""
+    run: list[bytes] = []
+    size = 0
+    for item in items:
+        if run and size + len(item) > budget:
+            yield run
+            run, size = [], 0
+        run.append(item)
+        size += len(item)
+    if run:
+        yield run
+
+
+def _write_names(out: Path, records: Sequence[SearchRecord]) -> str:
+    """names: url, title, 文号 and whether in the collection, of NAMES_PER_SHARD documents a shard.
+    Returns the digest."""
+    with _Family(out, NAMES) as family:
+        for n in range(0, len(records), NAMES_PER_SHARD):
+            family.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number, r.in_collection]
+                                                      for r in records[n:n + NAMES_PER_SHARD]]))
+    return family.digest
+
+
+def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray]) -> str:
+    """chars: for each character, the documents holding it and those holding it in the title. Returns the digest."""
     in_docs, in_titles = _postings(doc_chars), _postings(doc_title_chars)
     shards: dict[int, dict[str, list[list[int]]]] = {}
     for c, ids in in_docs.items():
         shards.setdefault(c % CHAR_SHARDS, {})[chr(c)] = [_deltas(ids), _deltas(in_titles.get(c, []))]
-    for shard, chars in shards.items():
-        _write_gz_json(out / CHARS.name(shard), chars)
+    with _Family(out, CHARS) as family:
+        for shard, chars in sorted(shards.items()):
+            family.write(shard, _json(chars))
+    return family.digest
 
 
 def _postings(doc_chars: Sequence[np.ndarray]) -> dict[int, list[int]]:
@@ -193,6 +278,36 @@ def _display(record: SearchRecord) -> dict[str, object]:
             "in_collection": record.in_collection}
 
 
-def _write_gz_json(path: Path, value: object) -> None:
-    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    path.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _gz(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=layout.GZIP_LEVEL, mtime=0)
+
+
+def read_index(site_dir: Path) -> list[SearchRecord]:
+    """The records an index was built from, read back from its files (what tests and benchmarks check it against)."""
+    out = site_dir / layout.SEARCH_DIR
+    entry = json.loads((out / layout.ENTRY).read_text(encoding="utf-8"))[layout.ENTRY_KEY]
+    meta = json.loads(gzip.decompress((out / entry["meta"]).read_bytes()))
+    families = meta["layout"]["files"]
+
+    def shard_texts(key: str) -> Iterator[object]:
+        for n, count in enumerate(meta["shards"][key]):
+            path = out / families[key][0] / layout.SHARDS[key].file(n)
+            values = json.loads(gzip.decompress(path.read_bytes()))
+            if len(values) != count:
+                raise ValueError(f"{key} shard {n} holds {len(values)} documents, not {count}")
+            yield from values
+
+    statuses = meta["facets"]["statuses"]
+    records = []
+    for n, (head, rest) in enumerate(zip(shard_texts("heads"), shard_texts("rests"), strict=True)):
+        fields = {k: v for k, v in head.items() if k != "more"}
+        if head["more"]:
+            fields["text"] += "\n" + rest
+        fields["issuers"] = tuple(fields["issuers"])
+        fields["status_changes"] = tuple((day, statuses[s]) for day, s in meta["status_changes"].get(str(n), ()))
+        records.append(SearchRecord(**fields))
+    return records

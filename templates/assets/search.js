@@ -1,12 +1,13 @@
 /* gongbao search page: exact Chinese substring search on Pagefind (see gongbao/search/).
  * window.gongbaoSearch(query, {filters, sort}) resolves to every match in rank order:
- * 文号 match, then title match, then relevance (BM25 over bigrams). Works online and from file://.
+ * 文号 match, then title match, then relevance (BM25 over bigrams); with {limit, offset}, to one
+ * page of them, with .total and .exact (see the results section). Works online and from file://.
  *
  * One classic script, because Chromium runs no ES module from file://. Its sections, in order:
  *   tokens        normalisation and spelling, the rules of gongbao/search/tokens.py
- *   files         the index's layout (read from meta.gb) and loading its files
+ *   files         the index's entry and layout (named by the entry and meta) and loading its files
  *   engine        the Pagefind adapter: Pagefind on the page, online or offline; a token's positions
- *   index         meta.gb, and which documents hold a bigram or a character, and where
+ *   index         meta, which documents hold a bigram or a character, and where; their text
  *   ranking       candidates in rank order; filters and sort
  *   verification  candidates checked against their text, so that only exact matches remain
  *   results       window.gongbaoSearch
@@ -17,14 +18,14 @@
   if (!app) return;
   var ROOT = app.getAttribute("data-root") || "../";
   var BASE = ROOT + "search/";
-  var OFFLINE = location.protocol === "file:";
-  var EXPLICIT_INDEX = OFFLINE || app.getAttribute("data-explicit-index") === "true";
+  var FROM_DISK = location.protocol === "file:";
+  var EXPLICIT_INDEX = FROM_DISK || app.getAttribute("data-explicit-index") === "true";
   var PAGE_SIZE = 10, EXACT_COUNT_UP_TO = 100;
 
   /* ---------- tokens: the rules of gongbao/search/tokens.py (test_search checks they agree) ---------- */
   var KEEP = /[\p{L}\p{N}]/u, DROP = /[^\p{L}\p{N}]+/gu;
-  /* Traditional -> simplified, one character to one (gongbao/search/fold.py): meta.gb carries the
-   * table, so a text is folded as Python folds it once meta.gb is read (rank waits for it). */
+  /* Traditional -> simplified, one character to one (gongbao/search/fold.py): meta carries the
+   * table, so a text is folded as Python folds it once meta is read (rank waits for it). */
   var FOLD = new Map();
   function setFold(pairs) {
     var cs = Array.from(pairs);
@@ -63,16 +64,20 @@
   }
 
   /* ---------- files: the index's layout, and loading (fetch online, <script> wrappers offline) ---------- */
-  /* gongbao/search/layout.py describes the index's files, and the build writes that description
-   * into meta.gb (m.layout): shard names and counts come from there. Only what finds meta.gb and
-   * Pagefind is spelled here, and BASE's "search/" above (test_search checks that the page fetches
-   * only files the build wrote). */
-  var META = "meta.gb", PAGEFIND = "pagefind/", OFFLINE_FILES = "offline/";
-  /* The file of number n of a family of layout.SHARDS ("names", "chars", "doc", "doc_rest"). */
+  /* gongbao/search/layout.py describes the index's files. Every one is named after its content but
+   * the entry (layout.ENTRY, Pagefind's own), fetched fresh, which names meta and Pagefind's script
+   * (under ENTRY_KEY); meta (m.layout) names the shards. Only the entry is spelled here, and BASE's
+   * "search/" above (test_search checks that the page fetches only files the build wrote). */
+  var ENTRY = "pagefind/pagefind-entry.json", ENTRY_KEY = "gongbao", OFFLINE_FILES = "offline/";
+  var PAGEFIND = ENTRY.slice(0, ENTRY.lastIndexOf("/") + 1);
+  /* The file of number n of a family of layout.SHARDS ("names", "chars", "heads", "rests"). */
   function shard(m, family, n) {
     var f = m.layout.files[family];
-    return f[0] + n.toString(f[1]) + f[2];
+    return f[0] + n.toString(f[1]) + ".gb";
   }
+  /* Offline (from disk, or where the site holds only the offline form of the index: the bundle on a
+   * web server), every file comes from its script under offline/ (see gongbao/search/offline.py). */
+  var offline = FROM_DISK;
   var offlineFiles = {}, offlineWaiters = {};
   window.gongbaoOffline = {
     put: function (path, b64) {
@@ -100,11 +105,32 @@
     });
   }
   function rawBytes(path) {
-    if (OFFLINE) return offlineBytes(path);
-    return fetch(BASE + path).then(function (r) {
-      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
-      return r.arrayBuffer();
-    }).then(function (b) { return new Uint8Array(b); });
+    return entry().then(function () {
+      if (offline) return offlineBytes(path);
+      return fetch(BASE + path).then(function (r) {
+        if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+        return r.arrayBuffer();
+      }).then(function (b) { return new Uint8Array(b); });
+    });
+  }
+  var entryReady = null;
+  /* The entry, revalidated with the server on every page load: a new build is seen at once. */
+  function entry() {
+    if (!entryReady) {
+      entryReady = (offline ? Promise.resolve(null) : fetch(BASE + ENTRY, { cache: "no-cache" }).then(function (r) {
+        if (r.status === 404) { offline = true; return null; }
+        if (!r.ok) throw new Error(ENTRY + ": HTTP " + r.status);
+        return r.arrayBuffer().then(function (b) { return new Uint8Array(b); });
+      })).then(function (bytes) {
+        return bytes || offlineBytes(ENTRY);
+      }).then(function (bytes) {
+        var e = JSON.parse(new TextDecoder().decode(bytes));
+        if (!e[ENTRY_KEY]) throw new Error("the search index has no " + ENTRY_KEY + " entry");
+        return e[ENTRY_KEY];
+      });
+      entryReady.catch(function () { entryReady = null; });
+    }
+    return entryReady;
   }
   function gunzip(bytes) {
     if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return Promise.resolve(bytes);
@@ -139,14 +165,16 @@
   var OFFLINE_ROOT = "gongbao-offline:/";
   var pagefindReady = null;
   function pagefind() {
-    if (pagefindReady) return pagefindReady;
-    if (!OFFLINE) {
-      pagefindReady = import(new URL(BASE + PAGEFIND + "pagefind.js", location.href).href).then(function (pf) {
+    if (!pagefindReady) pagefindReady = entry().then(function (e) { return startPagefind(PAGEFIND + e.script); });
+    return pagefindReady;
+  }
+  function startPagefind(script) {
+    if (!offline) {
+      return import(new URL(BASE + script, location.href).href).then(function (pf) {
         /* On the page, not in Pagefind's worker: one file (41 KB) less before the first results. */
         return pf.options({ basePath: new URL(BASE + PAGEFIND, location.href).href, noWorker: true })
           .then(function () { return pf; });
       });
-      return pagefindReady;
     }
     var realFetch = window.fetch;
     window.fetch = function (input, init) {
@@ -159,12 +187,11 @@
     };
     var RealWorker = window.Worker;
     window.Worker = undefined;  // a worker cannot load from file://; run Pagefind on the page
-    pagefindReady = loadScript(BASE + OFFLINE_FILES + "pagefind.js").then(function () {
+    return loadScript(BASE + OFFLINE_FILES + script + ".js").then(function () {
       var pf = window.gongbaoPagefind;
       return pf.options({ basePath: OFFLINE_ROOT + PAGEFIND, noWorker: true })
         .then(function () { window.Worker = RealWorker; return pf; });
     });
-    return pagefindReady;
   }
   var termCache = {};
   /* Positions of one token. The index has one Pagefind page per part of the site (parts are
@@ -186,8 +213,8 @@
     return termCache[term];
   }
 
-  /* ---------- index: meta.gb, and where each document's tokens lie ---------- */
-  /* A document (m.docs[d]) from meta.gb's columns (layout.META_COLUMNS): bigrams (its region in
+  /* ---------- index: meta, where each document's tokens lie, and its text ---------- */
+  /* A document (m.docs[d]) from meta's columns (layout.META_COLUMNS): bigrams (its region in
    * the index page), tf2/tf4/tf10 (body bigrams with tf >= 2/4/10 come first, most frequent first),
    * number and title (bigrams of the 文号 and the rest of the title, written before the body),
    * date, issuers, doc_type, status, gazette (facet numbers). The page reads these by name: an
@@ -197,7 +224,7 @@
   var metaReady = null;
   function meta() {
     if (!metaReady) {
-      metaReady = loadJson(META).then(function (m) {
+      metaReady = entry().then(function (e) { return loadJson(e.meta); }).then(function (m) {
         var c = m.columns, missing = COLUMNS.filter(function (k) { return !(k in c); });
         if (missing.length) throw new Error("the index has no column " + missing.join(", "));
         if (typeof m.fold !== "string") throw new Error("the index has no folding table");
@@ -218,18 +245,31 @@
         Object.keys(changes).forEach(function (d) {
           changes[d].forEach(function (c) { if (today && c[0] <= today) m.docs[d].status = c[1]; });
         });
+        m.firsts = {};
+        Object.keys(m.shards).forEach(function (family) {
+          var firsts = m.firsts[family] = [0];
+          m.shards[family].forEach(function (count) { firsts.push(firsts[firsts.length - 1] + count); });
+        });
         return m;
       });
     }
     return metaReady;
   }
-  function docAt(m, pos) {
-    var lo = 0, hi = m.docs.length - 1;
+  /* The last i with sorted[i] <= x. */
+  function below(sorted, x) {
+    var lo = 0, hi = sorted.length - 1;
     while (lo < hi) {
       var mid = (lo + hi + 1) >> 1;
-      if (m.starts[mid] <= pos) lo = mid; else hi = mid - 1;
+      if (sorted[mid] <= x) lo = mid; else hi = mid - 1;
     }
     return lo;
+  }
+  function docAt(m, pos) { return below(m.starts.subarray(0, m.docs.length), pos); }
+  /* Document d's entry in a family of text shards ("heads" or "rests": consecutive documents,
+   * m.shards giving how many each shard holds). */
+  function textOf(m, family, d) {
+    var k = below(m.firsts[family], d);
+    return loadJson(shard(m, family, k)).then(function (docs) { return docs[d - m.firsts[family][k]]; });
   }
   /* SEGMENT of a match: in the 文号, in the title, or only in the body. */
   var NUMBER = 0, TITLE = 1, BODY = 2;
@@ -250,7 +290,7 @@
       return map;
     });
   }
-  /* doc -> [1, segment] of a single character, from its shard of chars/ (see layout.CHARS). */
+  /* doc -> [1, segment] of a single character, from its shard of chars (see layout.CHARS). */
   function docsOfChar(m, c) {
     return loadJson(shard(m, "chars", c.codePointAt(0) % m.layout.char_shards)).catch(function () {
       return {};  // no document holds a character of this shard
@@ -355,20 +395,26 @@
   }
 
   /* ---------- verification ---------- */
+  /* Whether the index alone decides: a word of one character is looked up as itself, and one of
+   * two as its one bigram (bigrams never span two paragraphs), so every candidate matches. */
+  function decided(words) {
+    return words.every(function (w) { return Array.from(w).length <= 2; });
+  }
   /* Bigram candidates are checked against the document's text, so only exact matches remain. */
   function verify(m, ids, words) {
+    if (decided(words)) return Promise.resolve(ids);
     return Promise.all(ids.map(function (d) {
       return loadDoc(m, d, words).then(function (doc) { return containsAll(doc, words); });
     })).then(function (ok) { return ids.filter(function (_, i) { return ok[i]; }); });
   }
-  /* A document's fields and text: the start of the text (doc/<i>.gb), and the rest (doc/<i>r.gb)
-   * only when the start does not contain every word. */
+  /* A document's fields and text: the start of the text (heads), and the rest (rests) only when
+   * the start does not contain every word. */
   function loadDoc(m, d, words) {
-    return loadJson(shard(m, "doc", d)).then(function (doc) {
+    return textOf(m, "heads", d).then(function (doc) {
       if (!doc.more || containsAll(doc, words)) return doc;
-      return loadJson(shard(m, "doc_rest", d)).then(function (rest) {
+      return textOf(m, "rests", d).then(function (rest) {
         var full = {}; for (var k in doc) full[k] = doc[k];
-        full.text = doc.text + "\n" + rest.text; full.more = false;
+        full.text = doc.text + "\n" + rest; full.more = false;
         return full;
       });
     });
@@ -404,19 +450,50 @@
     };
   }
 
+  /* gongbaoSearch(query, options): every match, in order (options: filters, sort). With
+   * options.limit, the matches from options.offset (default 0) on, at most limit of them, and on
+   * the array .total, the number of matches, and .exact: whether .total is exact. It is when the
+   * index alone decides (every word of one or two characters) or when every candidate has been
+   * checked; otherwise it counts the candidates not yet checked too, an upper bound. Only as many
+   * candidates are checked as that page needs, in rank order. */
   window.gongbaoSearch = function (query, options) {
+    var limit = options && options.limit, offset = (options && options.offset) || 0;
     return rank(query).then(function (r) {
-      return verify(r.meta, applyOptions(r, options), r.words).then(function (ids) { return [r, ids]; });
-    }).then(function (x) {
-      var r = x[0], ids = x[1];
-      if (!ids.length) return [];
-      return names(r.meta, ids).then(function (ns) {
-        return ids.map(function (d, i) { return record(r.meta, d, ns[i]); });
+      var ids = applyOptions(r, options);
+      if (limit === undefined || limit === null) {
+        return verify(r.meta, ids, r.words).then(function (found) { return described(r.meta, found); });
+      }
+      return matchesUpTo(r.meta, ids, r.words, offset + limit).then(function (p) {
+        return described(r.meta, p.found.slice(offset, offset + limit)).then(function (results) {
+          results.total = p.total; results.exact = p.exact;
+          return results;
+        });
       });
     });
   };
+  /* The first `wanted` matches among the ranked candidates, checked a batch at a time. */
+  function matchesUpTo(m, ids, words, wanted) {
+    var found = [], checked = 0;
+    function more() {
+      if (found.length >= wanted || checked >= ids.length) {
+        var all = checked >= ids.length;
+        return { found: found, total: found.length + ids.length - checked, exact: all };
+      }
+      var batch = ids.slice(checked, checked + Math.max(wanted - found.length, PAGE_SIZE));
+      checked += batch.length;
+      return verify(m, batch, words).then(function (ok) { found = found.concat(ok); return more(); });
+    }
+    if (decided(words)) return Promise.resolve({ found: ids.slice(0, wanted), total: ids.length, exact: true });
+    return Promise.resolve(more());
+  }
+  function described(m, ids) {
+    if (!ids.length) return Promise.resolve([]);
+    return names(m, ids).then(function (ns) {
+      return ids.map(function (d, i) { return record(m, d, ns[i]); });
+    });
+  }
   window.gongbaoSearch.normalize = normalize;
-  /* Resolves once meta.gb (and so the folding table) is read: normalize() folds from then on. */
+  /* Resolves once meta (and so the folding table) is read: normalize() folds from then on. */
   window.gongbaoSearch.ready = function () { return meta().then(function () { return true; }); };
   window.gongbaoSearch.queryWords = queryWords;
   window.gongbaoSearch.spell = spell;
@@ -569,7 +646,7 @@
       if (token !== state.token) return;
       app.setAttribute("data-state", "done");
       /* The exact count needs every candidate's text: fetched after the first results are shown. */
-      if (state.ids.length && state.ids.length <= EXACT_COUNT_UP_TO) {
+      if (state.ids.length && (state.ids.length <= EXACT_COUNT_UP_TO || decided(state.words))) {
         verify(state.meta, state.ids, state.words).then(function (exact) {
           if (token !== state.token) return;
           if (exact.length) statusEl.textContent = "找到 " + exact.length + " 件公文";
@@ -604,7 +681,7 @@
   warmUp();
   if (params.get("q")) { input.value = params.get("q"); run(); }
 
-  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta.gb at once: while the
+  /* Load the engine (pagefind.js, its WebAssembly, its meta index) and meta at once: while the
    * reader is still typing, as Pagefind's own UI does, so that the first query only fetches its
    * terms; or side by side, when the page opens with ?q=. */
   function warmUp() {

@@ -1,0 +1,299 @@
+"""Pagefind's index format: the parts' indexes merged into one, in small chunks, every file named by its content."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import gzip
+import hashlib
+import heapq
+import itertools
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cbor
+from .pagefind import ENTRY, SCRIPT, page_id
+from .layout import GZIP_LEVEL
+from .parallel import process_map
+from .record import SearchIndexError
+from .tokens import ALPHABET
+
+# Each part of the site is indexed by a Pagefind process of its own (pagefind.Parts), so each
+# output holds one page. They are merged here into the one index the page loads: a word's entry
+# in a part's chunk is [word, [[0, locations, []]], []]; the merged entry lists the pages holding
+# the word, [word, [[part, locations, []], ...], []] (a page number is the difference to the one
+# before, as Pagefind writes them). Locations are moved as the bytes Pagefind wrote, never decoded.
+#
+# The merged words are cut into chunks of about CHUNK_BYTES, far smaller than Pagefind's own
+# (about 55 KB gzipped): a query loads one chunk per term. Smaller chunks mean less to load per
+# term but a longer chunk list in the meta index, which every query loads.
+#
+# The format is checked as it is read (the meta index must re-encode to the bytes Pagefind
+# wrote, the words must tile each chunk, the word with the fewest bytes in each chunk must decode
+# to the shape below, and every word of every part must be merged): that is how an index other
+# than the one Pagefind 1.5 writes is noticed, and the build stops.
+
+#: Bytes of words per chunk (about 12 KB gzipped).
+CHUNK_BYTES = 17_000
+_SIGNATURE = b"pagefind_dcd"
+_PAGEFIND_VERSIONS = ("1.5.",)
+#: Words are merged in jobs by their first symbol (on other processes when there are this many).
+_PARALLEL_JOBS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """The merged index, written except for its entry file (see `write_entry`)."""
+
+    pages: list[str]
+    """Pagefind's page id of each part, in part order"""
+    entry: dict[str, object]
+    """Pagefind's entry, pointing at the merged meta index and the WebAssembly"""
+    script: str
+    """the file name of pagefind.js, named by its content"""
+
+
+def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES) -> Merged:
+    """Merge Pagefind's outputs (one page each, in part order) into `target`, holding only what the page loads."""
+    entry, language = _entry(outputs[0])
+    metas = []
+    for k, output in enumerate(outputs):
+        own, own_language = _entry(output)
+        if ({**own, "languages": None}, {**own_language, "hash": None}) != \
+                ({**entry, "languages": None}, {**language, "hash": None}):
+            raise _shape_error(f"the entry of part {k}")
+        meta = _read_pagefind_file(output / f"pagefind.{own_language['hash']}.pf_meta")
+        if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[1], list) and len(meta[1]) == 1
+                and isinstance(meta[1][0], list) and meta[1][0][:1] == [page_id(output, k)]
+                and isinstance(meta[2], list) and meta[3:] == (metas[0] if metas else meta)[3:]):
+            raise _shape_error(f"the meta index of part {k}")
+        for chunk in meta[2]:
+            if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
+                raise _shape_error(f"the chunk list of part {k}")
+        metas.append(meta)
+    # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
+    # each job reads the chunks that may hold words starting with its symbol.
+    jobs = [(symbol, [(k, output / "index", [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
+                      for k, (output, meta) in enumerate(zip(outputs, metas))], chunk_bytes)
+            for symbol in ALPHABET]
+    target.mkdir(parents=True)
+    (target / "index").mkdir()
+    prefix = language["hash"].split("_")[0]
+    cut: list[tuple[str, str, str]] = []  # first word, last word, name: the data is written at once
+    merged_words = [0] * len(outputs)
+    chunk_words: dict[tuple[int, str], int] = {}
+    names: set[str] = set()
+    for pieces, kept, read in process_map(_merge_words, jobs, _PARALLEL_JOBS):
+        for first, last, data in pieces:
+            name = _content_name(prefix + "_", data, 8, names)
+            (target / "index" / f"{name}.pf_index").write_bytes(data)
+            cut.append((first, last, name))
+        merged_words = [a + b for a, b in zip(merged_words, kept)]
+        chunk_words.update(read)
+    for k, meta in enumerate(metas):
+        words = sum(n for (part, name), n in chunk_words.items() if part == k)
+        if {name for part, name in chunk_words if part == k} != {c[2] for c in meta[2]} or words != merged_words[k]:
+            raise _shape_error(f"the word list of part {k}")
+    if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
+        raise _shape_error("the word order of the parts")
+    chunks = [[first if n == 0 else _boundaries(cut[n - 1][1], first)[1],
+               last if n == len(cut) - 1 else _boundaries(last, cut[n + 1][0])[0], name]
+              for n, (first, last, name) in enumerate(cut)]
+    meta_bytes = _pagefind_bytes([metas[0][0], [m[1][0] for m in metas], chunks, *metas[0][3:]])
+    language["hash"] = _content_name(prefix + "_", meta_bytes, 11)
+    (target / f"pagefind.{language['hash']}.pf_meta").write_bytes(meta_bytes)
+    # Pagefind loads wasm.<its language's "wasm">.pagefind: named by its content, as the script is.
+    wasm = (outputs[0] / f"wasm.{language['wasm'] or 'unknown'}.pagefind").read_bytes()
+    language["wasm"] = _content_name("", wasm, 10)
+    (target / f"wasm.{language['wasm']}.pagefind").write_bytes(wasm)
+    script = (outputs[0] / SCRIPT).read_bytes()
+    script_name = f"pagefind.{_content_name('', script, 10)}.js"
+    (target / script_name).write_bytes(script)
+    language["page_count"] = len(outputs)
+    return Merged([m[1][0][0] for m in metas], entry, script_name)
+
+
+def write_entry(target: Path, merged: Merged, extra: dict[str, object]) -> None:
+    """Pagefind's entry file under `target`, with `extra` beside Pagefind's own keys."""
+    (target / ENTRY).write_text(json.dumps({**merged.entry, **extra}, ensure_ascii=False, separators=(",", ":")),
+                                encoding="utf-8")
+
+
+def _content_name(prefix: str, data: bytes, length: int, taken: set[str] | None = None) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    name = prefix + digest[:length]
+    if taken is not None:
+        if name in taken:  # a clash of short hashes: this file takes the long one
+            name = prefix + digest
+        taken.add(name)
+    return name
+
+
+def _entry(output: Path) -> tuple[dict[str, object], dict[str, str | None]]:
+    """Pagefind's entry in `output` and its one language."""
+    path = output / ENTRY
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        version = entry["version"]
+        (language,) = entry["languages"].values()
+        str(language["hash"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SearchIndexError(f"cannot read Pagefind's index: unreadable {path.name} ({exc})") from exc
+    if not str(version).startswith(_PAGEFIND_VERSIONS):
+        raise SearchIndexError(f"cannot read the index of Pagefind {version}: only 1.5 is known")
+    return entry, language
+
+
+def _read_pagefind_file(path: Path) -> object:
+    try:
+        raw = gzip.decompress(path.read_bytes())
+        if not raw.startswith(_SIGNATURE):
+            raise ValueError("no pagefind_dcd signature")
+        value = cbor.decode(raw[len(_SIGNATURE):])
+        if cbor.encode(value) != raw[len(_SIGNATURE):]:
+            raise ValueError("does not re-encode to the same bytes")
+    except (OSError, ValueError, IndexError, UnicodeDecodeError, EOFError) as exc:
+        raise SearchIndexError(f"cannot read Pagefind's index: {path.name} is not in the format "
+                               f"Pagefind 1.5 writes ({exc})") from exc
+    return value
+
+
+def _pagefind_bytes(value: object) -> bytes:
+    return gzip.compress(_SIGNATURE + cbor.encode(value), compresslevel=9, mtime=0)
+
+
+def _shape_error(what: str) -> SearchIndexError:
+    return SearchIndexError(f"cannot read Pagefind's index: {what} is not shaped as Pagefind 1.5 writes it")
+
+
+def _boundaries(before: str, after: str) -> tuple[str, str]:
+    """Shortest distinct prefixes of two neighbouring words: the `to` of one chunk and the `from`
+    of the next, the way Pagefind names its chunk boundaries."""
+    common = 0
+    while common < min(len(before), len(after)) and before[common] == after[common]:
+        common += 1
+    return before[:common + 1], after[:common + 1]
+
+
+#: The start of one word of a chunk, as Pagefind 1.5 writes it: [word, [[page, locs, []], ...], []]
+#: up to its first page number (page numbers, like locations, are differences to the one before).
+#: A word is lower-case letters and digits here (see tokens.spell). The pattern cannot match inside
+#: a word's locations while they are below 2**31 (an integer's head is 0x00-0x3b and its argument
+#: shorter than the pattern); if it ever did, the words found would not tile the chunk, and the
+#: build would stop.
+_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)"
+                   rb"(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..)", re.DOTALL)
+#: The same in the index of one part, whose words are all on its one page, page 0: [word, [[0, ...
+_ONE_PAGE_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)\x81\x83\x00", re.DOTALL)
+
+
+def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
+                    ) -> tuple[bytes, list[tuple[str, int, int, int]]]:
+    """A decompressed chunk's body, and (word, start, locations, end) of each of its words in the
+    body (its locations start after its first page number), without decoding the locations: the
+    words (as `pattern` finds them) must tile the chunk exactly, each ending with the empty arrays of
+    its shape, and the shortest must decode to that shape, or the format is not the one this code
+    knows."""
+    body = raw[len(_SIGNATURE):]
+    if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
+        raise _shape_error(name)
+    major, count, at = cbor.read_head(body, 1)
+    if major != 4:
+        raise _shape_error(name)
+    starts = [(word.decode("ascii"), m.start(), m.end()) for m in pattern.finditer(body, at)
+              for short, long, word in (m.group(1, 2, 3),)
+              if len(word) == (short[0] - 0x60 if short else long[0])]
+    if len(starts) != count or (starts and starts[0][1] != at):
+        raise _shape_error(name)
+    ends = [start for _, start, _ in starts[1:]] + [len(body)]
+    words = [(word, start, locations, end) for (word, start, locations), end in zip(starts, ends)]
+    if any(body[end - 2:end] != b"\x80\x80" for end in ends):
+        raise _shape_error(name)
+    if words:
+        word, start, _, end = min(words, key=lambda w: w[3] - w[1])
+        value = cbor.decode(body[start:end])
+        if not (isinstance(value, list) and len(value) == 3 and value[0] == word and value[2] == []
+                and isinstance(value[1], list) and value[1]
+                and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], int) and p[2] == []
+                        and isinstance(p[1], list) and all(isinstance(x, int) for x in p[1]) for p in value[1])):
+            raise _shape_error(name)
+    return body, words
+
+
+def _part_words(part: int, folder: Path, chunks: list[list[str]], symbol: str,
+                read: dict[tuple[int, str], int]) -> Iterator[tuple[str, int, bytes, int, int, int]]:
+    """(word, part, body, start, locations, end) for each word starting with `symbol` of the chunks
+    of a part, in order: the word is body[start:end], its locations start at `locations` and are
+    followed by the empty arrays of its page and of the word. read[(part, chunk)] counts the words
+    of each chunk."""
+    for _, _, name in chunks:
+        try:
+            body, words = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name,
+                                          _ONE_PAGE_WORD)
+        except (OSError, ValueError, IndexError, EOFError) as exc:
+            raise _shape_error(f"{name} ({exc})") from exc
+        read[(part, name)] = len(words)
+        # the words are sorted: those starting with `symbol` are one run
+        lo = bisect.bisect_left(words, symbol, key=lambda w: w[0])
+        hi = bisect.bisect_left(words, chr(ord(symbol) + 1), key=lambda w: w[0])
+        for word, start, locations, end in words[lo:hi]:
+            yield word, part, body, start, locations, end
+
+
+def _merge_words(job: tuple[str, list[tuple[int, Path, list[list[str]]]], int]
+                 ) -> tuple[list[tuple[str, str, bytes]], list[int], dict[tuple[int, str], int]]:
+    """The words starting with one symbol, from every part, merged and cut into chunks of about
+    `chunk_bytes`: (first word, last word, gzipped chunk) of each; the words merged from each part;
+    the words of each chunk read."""
+    symbol, parts, chunk_bytes = job
+    numbers = [_head(0, k) for k in range(len(parts))]  # page numbers and their differences
+    read: dict[tuple[int, str], int] = {}
+    kept = [0] * len(parts)
+    pieces: list[tuple[str, str, bytes]] = []
+    current: list[bytes] = []
+    count = size = 0
+    first = ""
+    streams = [_part_words(k, folder, chunks, symbol, read) for k, folder, chunks in parts]
+    for word, group in itertools.groupby(heapq.merge(*streams), key=lambda w: w[0]):
+        held = list(group)
+        if len(held) == 1:  # on one part's page only: Pagefind's bytes, page 0 made the part's
+            _, part, body, start, locations, end = held[0]
+            current += [body[start:locations - 1], numbers[part], body[locations:end]]
+            size += end - start + len(numbers[part])
+            kept[part] += 1
+        else:
+            current += [b"\x83", _head(3, len(word)), word.encode("ascii"), _head(4, len(held))]
+            size += len(word) + 4
+            previous = 0
+            for n, (_, part, body, _, locations, end) in enumerate(held):
+                if n and part <= previous:
+                    raise _shape_error(f"the parts holding {word}")
+                current += [b"\x83", numbers[part - previous], body[locations:end - 1]]
+                size += end - locations + len(numbers[part - previous])
+                kept[part] += 1
+                previous = part
+            current.append(b"\x80")
+        if not count:
+            first = word
+        count += 1
+        if size >= chunk_bytes:
+            pieces.append((first, word, _gz_chunk(count, current)))
+            current, count, size = [], 0, 0
+    if count:
+        pieces.append((first, word, _gz_chunk(count, current)))
+    return pieces, kept, read
+
+
+@functools.cache
+def _head(major: int, arg: int) -> bytes:
+    out = bytearray()
+    cbor.write_head(major, arg, out)
+    return bytes(out)
+
+
+def _gz_chunk(count: int, words: Sequence[bytes]) -> bytes:
+    """A chunk of `count` words, given as the pieces of their bytes."""
+    return gzip.compress(b"".join([_SIGNATURE, b"\x81", _head(4, count), *words]), compresslevel=GZIP_LEVEL, mtime=0)
