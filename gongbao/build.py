@@ -234,6 +234,11 @@ class Builder:
             return None
         return self.cache_dir / PREVIOUS_SITE
 
+    @property
+    def index_deferred(self) -> bool:
+        """A build left its index for follow_index."""
+        return self._deferred is not None
+
     def follow_index(self) -> bool:
         """Build the index a build deferred and put it in place with the pages of the latest build.
         True when a newer build deferred another index meanwhile (call again)."""
