@@ -294,8 +294,10 @@ class Builder:
         the swap: otherwise the next build, which an editor waits for, would link every file of it."""
         staging = Staging(output, state.live(), spare, state.spare)
         try:
+            # Its pages only: the old index's files (named after their content) would never be claimed,
+            # and the next build, which an editor waits for, would unlink them all.
             for name, written in state.spare.items():
-                if name not in state.index:
+                if name in state.pages:
                     staging.keep(name, written.fingerprint)
             for name, written in state.index.items():
                 staging.keep(name, written.fingerprint)
