@@ -4,7 +4,7 @@
 
 Copies the project's content (and its own templates and gongbao.yaml) into a temporary folder, so
 DIR is never written; starts `gongbao serve` there; opens a document's page and its gazette issue's
-page (the home page for a document in no issue) in headless Chromium; then K times: adds a line to
+page (its year's list for a document in no issue) in headless Chromium; then K times: adds a line to
 the document's body and times save → line visible on the document's page, and changes its title and
 times save → title visible on the list page, then waits for the search index, which the server
 builds after the pages, and times save → index in place (from the title's save; the body's index is
@@ -147,7 +147,8 @@ def main() -> None:
 
     settings = load_settings(args.project, Problems())
     document = pick_document(settings, args.document)
-    list_page = urls.gazette(document.gazette) if document.gazette else urls.HOME
+    # Outside any issue, its year's list (the home page shows only the newest documents)
+    list_page = urls.gazette(document.gazette) if document.gazette else urls.year(document.signed.year)
     with tempfile.TemporaryDirectory(prefix="gongbao-save-bench-") as tmp:
         project = copy_project(settings, Path(tmp) / "project")
         source = project / document.path
@@ -193,7 +194,7 @@ def main() -> None:
         finally:
             served.stop()
     print(f"save → new body text on {urls.document(document.slug)}: {span(body_times)} ({args.runs} runs)")
-    print(f"save → new title on {list_page or 'the home page'}: {span(title_times)} ({args.runs} runs)")
+    print(f"save → new title on {list_page}: {span(title_times)} ({args.runs} runs)")
     print(f"of which the rebuild itself (as the server reports it): {span(served.rebuilds)}")
     print(f"save → search index in place: {span(index_lags)}")
     print(f"CPU of the server over the runs: {cpu:.1f} s; load average before {load_start[0]:.1f}, "
