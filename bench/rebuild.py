@@ -35,6 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from gongbao.build import STAGES  # noqa: E402
+
 AS_OF = "2025-01-01"
 TIMINGS = re.compile(r"^读取 .* · 共 .*$", re.M)
 
@@ -92,13 +94,15 @@ def serve_path(project: Path, runs: int) -> dict[str, list[float]]:
         edit_body(target, 100 + n)
         problems = Problems(root=project)
         start, cpu = time.perf_counter(), time.process_time()
-        builder.build(load_settings(project, problems), as_of, problems, defer_index=True)
+        result = builder.build(load_settings(project, problems), as_of, problems, defer_index=True)
         pages, pages_cpu = time.perf_counter() - start, time.process_time() - cpu
         builder.follow_index()
         if n:  # the first build loads the cache: serve does that once, at start
             times["pages"].append(pages)
             times["pages CPU"].append(pages_cpu)
             times["index"].append(time.perf_counter() - start)
+            for stage, seconds in result.stats.seconds:
+                times.setdefault(stage, []).append(seconds)
     return times
 
 
@@ -135,6 +139,7 @@ def main() -> None:
         print(f"{name:28} {span(walls):>14}  (CPU {span(cpus)})   last: {runs[-1][2]}")
     print(f"{'serve path, body edited':28} pages in place {span(served['pages'])} (CPU {span(served['pages CPU'])}), "
           f"index follows at {span(served['index'])}; load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    print(f"{'':28} pages' stages: " + " · ".join(f"{stage} {span(served[stage])}" for stage in STAGES if stage in served))
     print(json.dumps({name: [r[:2] for r in runs] for name, runs in results.items()} | {"serve": served}))
 
 
