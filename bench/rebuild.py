@@ -1,6 +1,6 @@
 """Rebuild after an edit: a full build against the cached rebuilds, side by side, min–max over K runs.
 
-    python bench/rebuild.py --content DIR [--runs K]
+    python bench/rebuild.py --content DIR [--runs K] [--serve-only]
 
 DIR is a project folder (content/, optional gongbao.yaml and templates/), e.g. the corpus as
 bench/corpus_to_content.py makes it. It is copied to a temporary folder, so DIR is never written.
@@ -11,7 +11,8 @@ editor runs it:
 - nothing changed, one body edit, one title edit: `build` with the cache of the run before;
 
 then, in one process that keeps its Builder as `serve` does, K body edits each built with the index
-deferred: the time until the pages are in place, and until the new index follows. Wall times are
+deferred: the time until the pages are in place, and until the new index follows (`--serve-only`: only
+these, after a first build in the same process, to re-measure the editor's loop quickly). Wall times are
 noisy on a shared machine; the CPU time of each child (user + system) is given beside them.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import resource
 import shutil
@@ -32,6 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from gongbao.build import STAGES  # noqa: E402
 
 AS_OF = "2025-01-01"
 TIMINGS = re.compile(r"^读取 .* · 共 .*$", re.M)
@@ -90,24 +94,27 @@ def serve_path(project: Path, runs: int) -> dict[str, list[float]]:
         edit_body(target, 100 + n)
         problems = Problems(root=project)
         start, cpu = time.perf_counter(), time.process_time()
-        builder.build(load_settings(project, problems), as_of, problems, defer_index=True)
+        result = builder.build(load_settings(project, problems), as_of, problems, defer_index=True)
         pages, pages_cpu = time.perf_counter() - start, time.process_time() - cpu
         builder.follow_index()
         if n:  # the first build loads the cache: serve does that once, at start
             times["pages"].append(pages)
             times["pages CPU"].append(pages_cpu)
             times["index"].append(time.perf_counter() - start)
+            for stage, seconds in result.stats.seconds:
+                times.setdefault(stage, []).append(seconds)
     return times
 
 
 def span(values: list[float]) -> str:
-    return f"{min(values):.1f}–{max(values):.1f} s"
+    return f"{min(values):.2f}–{max(values):.2f} s"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--content", type=Path, required=True, help="a project folder (with content/)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--serve-only", action="store_true", help="skip the `gongbao build` processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongbao-rebuild-") as tmp:
         project = Path(tmp) / "project"
@@ -118,7 +125,7 @@ def main() -> None:
         def fresh(n: int) -> None:
             shutil.rmtree(project / "site", ignore_errors=True)
 
-        results = {
+        results = {} if args.serve_only else {
             "full build (--no-cache)": scenario(project, args.runs, fresh, "--no-cache"),
             # the first cached build fills the cache; it is not one of the runs
             "rebuild, nothing changed": scenario(project, args.runs + 1, lambda n: None)[1:],
@@ -131,7 +138,8 @@ def main() -> None:
         walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
         print(f"{name:28} {span(walls):>14}  (CPU {span(cpus)})   last: {runs[-1][2]}")
     print(f"{'serve path, body edited':28} pages in place {span(served['pages'])} (CPU {span(served['pages CPU'])}), "
-          f"index follows at {span(served['index'])}")
+          f"index follows at {span(served['index'])}; load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    print(f"{'':28} pages' stages: " + " · ".join(f"{stage} {span(served[stage])}" for stage in STAGES if stage in served))
     print(json.dumps({name: [r[:2] for r in runs] for name, runs in results.items()} | {"serve": served}))
 
 

@@ -4,16 +4,19 @@
 
 Copies the project's content (and its own templates and gongbao.yaml) into a temporary folder, so
 DIR is never written; starts `gongbao serve` there; opens a document's page and its gazette issue's
-page (the home page for a document in no issue) in headless Chromium; then K times: adds a line to
+page (its year's list for a document in no issue) in headless Chromium; then K times: adds a line to
 the document's body and times save → line visible on the document's page, and changes its title and
-times save → title visible on the list page. Prints min–max of each, with the rebuild's own time as
-the server reports it.
+times save → title visible on the list page, then waits for the search index, which the server
+builds after the pages, and times save → index in place (from the title's save; the body's index is
+folded into it when the title is saved meanwhile). Prints min–max of each, the rebuild's own time as
+the server reports it, the load average, and the CPU time of the server's process and children.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -38,6 +41,7 @@ from tests.browser import chromium, chromium_missing  # noqa: E402
 AS_OF = dt.date(2025, 1, 1)
 TIMEOUT = 600.0
 REBUILT = re.compile(r"已重新构建（([\d.]+) 秒）")
+INDEXED = re.compile(r"搜索索引已更新（([\d.]+) 秒）")
 
 
 def copy_project(settings: Settings, target: Path) -> Path:
@@ -69,6 +73,9 @@ class Served:
             [sys.executable, "-m", "gongbao", "serve", "--project", str(project), "--port", "0",
              "--as-of", AS_OF.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
         self.rebuilds: list[float] = []
+        self.indexed = threading.Condition()
+        self.index_times: list[float] = []
+        """When each "index in place" line was read (perf_counter)."""
         self.url = ""
         ready = threading.Event()
 
@@ -80,6 +87,12 @@ class Served:
                     ready.set()
                 if found := REBUILT.search(line):
                     self.rebuilds.append(float(found.group(1)))
+                elif INDEXED.search(line):
+                    with self.indexed:
+                        self.index_times.append(time.perf_counter())
+                        self.indexed.notify_all()
+                elif "搜索索引未能更新" in line:
+                    print(line.rstrip(), file=sys.stderr)
                 elif "构建失败" in line:
                     print(line.rstrip(), file=sys.stderr)
             ready.set()
@@ -89,9 +102,23 @@ class Served:
         if not self.url:
             sys.exit(f"gongbao serve did not start (exit {self.proc.poll()})")
 
+    def index_after(self, since: float) -> float | None:
+        """When the first "index in place" line after `since` was read; None if none came."""
+        with self.indexed:
+            self.indexed.wait_for(lambda: any(t > since for t in self.index_times), TIMEOUT)
+            return next((t for t in self.index_times if t > since), None)
+
+    def cpu(self) -> float:
+        """CPU seconds of the server and its finished children so far (Linux's /proc; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(60)
+        self.proc.terminate()  # an index under way is finished first
+        self.proc.wait(TIMEOUT)
 
 
 def timed(save: Callable[[], object], shown: Callable[[], bool]) -> float:
@@ -120,7 +147,8 @@ def main() -> None:
 
     settings = load_settings(args.project, Problems())
     document = pick_document(settings, args.document)
-    list_page = urls.gazette(document.gazette) if document.gazette else urls.HOME
+    # Outside any issue, its year's list (the home page shows only the newest documents)
+    list_page = urls.gazette(document.gazette) if document.gazette else urls.year(document.signed.year)
     with tempfile.TemporaryDirectory(prefix="gongbao-save-bench-") as tmp:
         project = copy_project(settings, Path(tmp) / "project")
         source = project / document.path
@@ -130,6 +158,8 @@ def main() -> None:
         print(f"{document.path}: first build and server start {time.perf_counter() - started:.1f} s")
         body_times: list[float] = []
         title_times: list[float] = []
+        index_lags: list[float] = []
+        cpu_start, load_start = served.cpu(), os.getloadavg()
         try:
             with chromium(Path(tmp) / "profile") as driver:
                 driver.get(served.url + urls.document(document.slug))
@@ -151,13 +181,24 @@ def main() -> None:
                     retitled = edited.replace(f"title: {document.title}", f"title: {title}", 1)
                     assert retitled != edited, "the title line is not written as `title: <title>`"
                     check = shows(list_tab, title)
+                    saved = time.perf_counter()
                     title_times.append(timed(partial(source.write_text, retitled, encoding="utf-8"), check))
-                    print(f"run {run}: body {body_times[-1]:.2f} s, title {title_times[-1]:.2f} s")
+                    # an index line after the title showed: by then its rebuild has deferred its index
+                    indexed = served.index_after(saved + title_times[-1])
+                    lag = None if indexed is None else indexed - saved
+                    if lag is not None:
+                        index_lags.append(lag)
+                    print(f"run {run}: body {body_times[-1]:.2f} s, title {title_times[-1]:.2f} s, index "
+                          f"{'–' if lag is None else f'{lag:.2f} s'} after the title's save", flush=True)
+                cpu = served.cpu() - cpu_start
         finally:
             served.stop()
     print(f"save → new body text on {urls.document(document.slug)}: {span(body_times)} ({args.runs} runs)")
-    print(f"save → new title on {list_page or 'the home page'}: {span(title_times)} ({args.runs} runs)")
+    print(f"save → new title on {list_page}: {span(title_times)} ({args.runs} runs)")
     print(f"of which the rebuild itself (as the server reports it): {span(served.rebuilds)}")
+    print(f"save → search index in place: {span(index_lags)}")
+    print(f"CPU of the server over the runs: {cpu:.1f} s; load average before {load_start[0]:.1f}, "
+          f"after {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

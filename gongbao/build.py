@@ -234,6 +234,11 @@ class Builder:
             return None
         return self.cache_dir / PREVIOUS_SITE
 
+    @property
+    def index_deferred(self) -> bool:
+        """A build left its index for follow_index."""
+        return self._deferred is not None
+
     def follow_index(self) -> bool:
         """Build the index a build deferred and put it in place with the pages of the latest build.
         True when a newer build deferred another index meanwhile (call again)."""
@@ -289,8 +294,10 @@ class Builder:
         the swap: otherwise the next build, which an editor waits for, would link every file of it."""
         staging = Staging(output, state.live(), spare, state.spare)
         try:
+            # Its pages only: the old index's files (named after their content) would never be claimed,
+            # and the next build, which an editor waits for, would unlink them all.
             for name, written in state.spare.items():
-                if name not in state.index:
+                if name in state.pages:
                     staging.keep(name, written.fingerprint)
             for name, written in state.index.items():
                 staging.keep(name, written.fingerprint)

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import pickle
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,30 @@ class Loaded:
 
 
 @dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A document file as a build read it: while its stat is the same, its bytes are, and it is not read again."""
+
+    stat: tuple[int, int, int]
+    """Size, modification time and inode when it was read."""
+    loaded: Loaded
+    record: Document | Gazette | None
+    """With its body."""
+
+    @staticmethod
+    def of(stat: tuple[int, int, int] | None, read_at: int, loaded: Loaded,
+           record: Document | Gazette | None) -> Unchanged | None:
+        """`stat` taken before the file was read, so that a save meanwhile changes it; None when the file was
+        modified too shortly before (`read_at`, in the clock of file times): a second save within the file
+        system's time resolution could keep the same stat."""
+        return Unchanged(stat, loaded, record) if stat is not None and stat[1] < read_at - _SETTLED_NS else None
+
+
+#: How long before it was read a file must have been last modified for its stat to stand for its bytes
+#: (Git's "racy" files; 2 s covers the coarsest file times in use, FAT's).
+_SETTLED_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
 class Written:
     """A file a build put in the site."""
 
@@ -186,6 +211,8 @@ class State:
     body_shards: dict[int, int] = field(default_factory=dict)
     """The shards of rendered bodies saved with this state, each with its checksum (any other file is stale)."""
     templates: CompiledTemplates = field(default_factory=CompiledTemplates)
+    unchanged: dict[str, Unchanged] = field(default_factory=dict)
+    """Document file → its record as last loaded, in memory only (a process that builds again and again)."""
 
     def live(self) -> dict[str, Written]:
         """Every file of the site the last build wrote."""
@@ -229,7 +256,7 @@ def save_state(folder: Path, state: State) -> None:
     bodies.changed = set()
     kept = BodyCache()
     kept.citations = bodies.citations
-    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept))
+    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept, unchanged={}))
 
 
 def _shard(key: BodyKey) -> int:
@@ -274,13 +301,24 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
         return load_content(content_dir, site_title, problems)
     root = str(problems.root)
     if state.root != root:
-        state.root, state.files = root, {}
+        state.root, state.files, state.unchanged = root, {}, {}
     gazette_files, document_files = content_files(content_dir)
     # An issue's record also depends on whether the PDF it names is beside it (E070).
     beside = "\0".join(sorted({p.name for d in {f.parent for f in gazette_files} for p in d.glob("*.pdf")}))
     files: dict[str, Loaded] = {}
+    unchanged: dict[str, Unchanged] = {}
     records: list[Document | Gazette] = []
+    read_at = time.time_ns()
     for path, gazette_title in [(p, site_title) for p in gazette_files] + [(p, None) for p in document_files]:
+        name = path.relative_to(content_dir).as_posix()  # the same however the project folder was named
+        # An issue's record depends on more than its bytes (the key below): only documents are skipped.
+        seen = _stat_or_none(path) if gazette_title is None else None
+        if seen is not None and (same := state.unchanged.get(name)) is not None and same.stat == seen:
+            files[name], unchanged[name] = same.loaded, same
+            problems.items.extend(same.loaded.problems)
+            if same.record is not None:
+                records.append(same.record)
+            continue
         try:
             # Not a pipe or a device, which reading would wait on forever.
             data = path.read_bytes() if path.is_file() else None
@@ -291,19 +329,27 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
         else:
             key = digest(data if gazette_title is None else b"\0".join((data, gazette_title.encode(), beside.encode())))
         text = data.decode("utf-8-sig", errors="replace")
-        name = path.relative_to(content_dir).as_posix()  # the same however the project folder was named
         loaded = state.files.get(name)
         if loaded is None or loaded.digest != key:
             loaded, record = _load(path, key, text, problems, gazette_title)
         else:
             record = loaded.restore(text)
         files[name] = loaded
+        if key and (same := Unchanged.of(seen, read_at, loaded, record)):
+            unchanged[name] = same
         problems.items.extend(loaded.problems)
         if record is not None:
             records.append(record)
-    state.files = files
+    state.files, state.unchanged = files, unchanged
     return Content(tuple(r for r in records if isinstance(r, Document)),
                    tuple(r for r in records if isinstance(r, Gazette)))
+
+
+def _stat_or_none(path: Path) -> tuple[int, int, int] | None:
+    try:
+        return _stat(path)
+    except OSError:
+        return None
 
 
 def _load(path: Path, key: bytes, text: str, problems: Problems,

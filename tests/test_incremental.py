@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -69,6 +71,14 @@ def _build(project: Path, builder: Builder, output: Path | None = None, defer_in
     return builder.build(load_settings(project, problems), AS_OF, problems, output, defer_index=defer_index)
 
 
+def _settle(project: Path) -> None:
+    """Date every content file an hour back, as files not saved just now are: a kept Builder then trusts their
+    stat instead of reading them again."""
+    hour_ago = time.time_ns() - 3_600_000_000_000
+    for path in (project / "content").rglob("*"):
+        os.utime(path, ns=(hour_ago, hour_ago))
+
+
 def _full(project: Path, tmp_path: Path) -> dict[str, bytes]:
     problems = Problems(root=project)
     out = tmp_path / "full"
@@ -118,14 +128,16 @@ EDITS: list[Callable[[Path], None]] = [_body, _title, _relation, _slug, _templat
 def test_each_edit_rebuilds_the_bytes_of_a_full_build(project: Path, tmp_path: Path) -> None:
     cache = project / CACHE_DIR
     in_memory, memory_site = Builder(), tmp_path / "memory"
+    _settle(project)
     _build(project, Builder(cache))
     _build(project, in_memory, output=memory_site)
     for edit in EDITS:
         edit(project)
         # A new Builder each time: what it reuses comes from the cache folder, as for `gongbao build`;
-        # and one kept in memory, as `serve` keeps it.
+        # and one kept in memory, as `serve` keeps it (the edited file just saved, the others settled).
         _build(project, Builder(cache))
         _build(project, in_memory, output=memory_site)
+        _settle(project)
         full = _full(project, tmp_path)
         assert _snapshot(project / "site") == full, edit.__name__
         assert _snapshot(memory_site) == full, edit.__name__
@@ -140,6 +152,38 @@ def test_a_body_edit_renders_only_its_own_page_and_reads_only_its_file(project: 
     assert stats.index == "built"
     stats = _build(project, Builder(project / CACHE_DIR)).stats
     assert (stats.files_parsed, stats.bodies_rendered, stats.pages_rendered, stats.index) == (0, 0, 0, "kept")
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_kept_builder_reads_again_only_the_files_saved_since(project: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = Builder()
+    _settle(project)
+    _build(project, builder)
+    read: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or read_bytes(path))
+    _body(project)
+    stats = _build(project, builder).stats
+    assert {name for name in read if name.startswith("0")} == {"03-yfbf-2024-17.md"}  # of the documents
+    assert (stats.files_parsed, stats.pages_rendered) == (1, 1)
+    assert _snapshot(project / "site") == _full(project, tmp_path)
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_file_saved_twice_within_the_file_times_resolution_is_read_again(project: Path, tmp_path: Path) -> None:
+    """Just saved, a file's stat is not trusted: a second save in the same tick of its file time, of as many
+    bytes, would keep it."""
+    builder = Builder()
+    _build(project, builder)
+    path = project / DOCS / "03-yfbf-2024-17.md"
+    before = os.stat(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("健全突发", "完善突发"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    _build(project, builder)
+    assert "完善突发" in (project / "site" / "docs" / "yfbf-2024-17" / "index.html").read_text(encoding="utf-8")
+    assert _snapshot(project / "site") == _full(project, tmp_path)
 
 
 @pytest.mark.usefixtures("fake_index")

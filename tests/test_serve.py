@@ -263,6 +263,25 @@ def test_a_failed_rebuild_keeps_the_site_and_reports_each_problem(tmp_path: Path
     assert not outcome.failed and "再次颁布" in (project / "site" / DOC / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_rebuild_puts_the_pages_in_place_first_and_the_index_follows(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p")
+    rebuilder = Rebuilder(project, None, project / "site")
+    assert not rebuilder.rebuild(set()).failed  # from nothing: the index is built with the pages
+    assert rebuilder.follow_index() is None
+
+    def index() -> dict[str, bytes]:
+        return {f.name: f.read_bytes() for f in (project / "site" / "search").rglob("*") if f.is_file()}
+    before = index()
+    (project / "content/documents/base.md").write_text(BASE_DOCUMENT.replace("特颁布", "再次颁布"), encoding="utf-8")
+    assert not rebuilder.rebuild({project / "content/documents/base.md"}).failed
+    assert "再次颁布" in (project / "site" / DOC / "index.html").read_text(encoding="utf-8")
+    assert index() == before
+    followed = rebuilder.follow_index()
+    assert followed is not None and not followed.failed and followed.lines[0].startswith("搜索索引已更新")
+    assert index() != before
+    assert rebuilder.follow_index() is None
+
+
 def test_the_watcher_reports_saves_and_never_editor_files(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p")
     watcher = Watcher(project)

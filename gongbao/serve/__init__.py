@@ -12,7 +12,7 @@ import click
 from ..problems import Problems
 from .live import LiveState
 from .server import make_server
-from .watch import BuildOutcome, Rebuilder, Watcher, keep_building
+from .watch import BuildOutcome, IndexFollower, Rebuilder, Watcher, keep_building
 
 __all__ = ["Rebuilder", "announce", "make_server", "preview"]
 
@@ -32,12 +32,13 @@ def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> 
     if not _loopback(bind):
         click.secho("注意：这是预览服务器，只供在局域网内预览，不可用于正式发布；"
                     "正式发布请用 nginx 等网页服务器提供生成的 site/。", fg="yellow", err=True)
-    watcher = worker = None
+    watcher = worker = index = None
     if rebuilder is not None and live is not None:
         watcher = Watcher(rebuilder.project)
+        index = IndexFollower(rebuilder, lambda outcome: _publish(live, outcome))
         worker = threading.Thread(target=keep_building, name="gongbao-rebuild", daemon=True,
                                   args=(rebuilder, watcher, lambda outcome: _publish(live, outcome),
-                                        lambda changed: announce(rebuilder.project, changed)))
+                                        lambda changed: announce(rebuilder.project, changed), index))
         worker.start()
         click.echo("保存 content/、模板或 gongbao.yaml 的改动后，网站会重新构建，打开的页面会自动刷新")
     # `kill` (a service manager, a test) stops it as Ctrl+C does: a rebuild under way may finish first.
@@ -47,9 +48,10 @@ def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> 
     except KeyboardInterrupt:
         pass
     finally:
-        if watcher is not None and worker is not None:
+        if watcher is not None and worker is not None and index is not None:
             watcher.close()
             worker.join()  # a rebuild under way finishes, so that no staging folder is left behind
+            index.close(lambda: click.echo("正在完成搜索索引（再按 Ctrl+C 立即停止）…"))
         server.server_close()
         click.echo("已停止")
 

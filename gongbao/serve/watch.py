@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -57,7 +59,9 @@ class Rebuilder:
             settings = load_settings(self.project, problems)
             if problems.errors:
                 raise ContentError(problems)
-            result = self.builder.build(settings, self.as_of or default_as_of(), problems, output=self.output)
+            # The pages first: a changed search index is built afterwards, by follow_index.
+            result = self.builder.build(settings, self.as_of or default_as_of(), problems, output=self.output,
+                                        defer_index=True)
         except ContentError:
             failure = f"构建失败：{len(problems.errors)} 个错误"
         except SearchIndexError as exc:
@@ -71,6 +75,72 @@ class Rebuilder:
             return BuildOutcome((*map(str, problems.sorted()), summary), failed=False)
         kept = f"{failure}；{problems.show(self.output)}/ 保持上次成功构建的版本"
         return BuildOutcome((*map(str, problems.sorted()), kept), failed=True)
+
+    def follow_index(self) -> BuildOutcome | None:
+        """Build the search index the rebuilds deferred and put it beside their pages; None if none was deferred."""
+        if not self.builder.index_deferred:
+            return None
+        started = time.monotonic()
+        try:
+            while self.builder.follow_index():  # saves came meanwhile: follow the newest pages
+                pass
+        except SearchIndexError as exc:
+            failure = f"搜索索引未能更新（{exc}）"
+        except Exception as exc:  # as in rebuild: say it, keep the site and its last index
+            failure = f"搜索索引未能更新：{type(exc).__name__}: {exc}"
+        else:
+            return BuildOutcome((f"搜索索引已更新（{time.monotonic() - started:.1f} 秒）",), failed=False)
+        return BuildOutcome((f"{failure}；搜索仍用上次的索引",), failed=True)
+
+
+class IndexFollower:
+    """Builds the search index a rebuild deferred on a thread of its own, at a lower priority: an edit's
+    pages show at once, the index follows, and the next save's pages need not wait for it."""
+
+    __slots__ = ("_rebuilder", "_publish", "_wake", "_closed", "_thread")
+
+    def __init__(self, rebuilder: Rebuilder, publish: Callable[[BuildOutcome], None]):
+        self._rebuilder = rebuilder
+        self._publish = publish
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="gongbao-index", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A rebuild finished: follow the index it may have deferred."""
+        self._wake.set()
+
+    def close(self, wait: Callable[[], None]) -> None:
+        """Stop after the index under way, if any (`wait` is called first then: it says so); its scratch
+        folder is removed only by the thread that made it."""
+        self._closed = True
+        self._wake.set()
+        self._thread.join(0.2)
+        if self._thread.is_alive():
+            wait()
+            self._thread.join()
+
+    def _run(self) -> None:
+        _lower_priority()
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            if (outcome := self._rebuilder.follow_index()) is not None:
+                self._publish(outcome)
+
+
+def _lower_priority() -> None:
+    """Make this thread, and the processes it starts (Pagefind, the index's workers), yield the CPU to the
+    rebuild of pages. Linux only: there a thread has a priority of its own (elsewhere this would be the
+    whole process's, or another process's)."""
+    if sys.platform == "linux":
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except OSError:  # not allowed (a sandbox): the index only competes with the pages
+            pass
 
 
 def sources(project: Path) -> tuple[Path, ...]:
@@ -128,10 +198,11 @@ class Watcher:
 
 
 def keep_building(rebuilder: Rebuilder, watcher: Watcher, publish: Callable[[BuildOutcome], None],
-                  announce: Callable[[set[Path]], None]) -> None:
-    """Rebuild after each burst of saves until the watcher is closed; runs on its own thread."""
+                  announce: Callable[[set[Path]], None], index: IndexFollower) -> None:
+    """Rebuild after each burst of saves until the watcher is closed, the index following; runs on its own thread."""
     watcher.follow(sources(rebuilder.project))
     while (changed := watcher.next()) is not None:
         announce(changed)
         publish(rebuilder.rebuild(changed))
+        index.wake()
         watcher.follow(sources(rebuilder.project))
