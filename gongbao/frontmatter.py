@@ -20,14 +20,16 @@ MAX_YAML_DEPTH = 20
 REFUSED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _REPORTED_LINES = 10
 
+#: key → (value, node, line)
+Fields = dict[str, tuple[Any, yaml.Node, int]]
+
 
 @dataclass(frozen=True, slots=True)
 class RawFile:
     """A content file split into its front-matter fields and body."""
 
     path: Path
-    fields: dict[str, tuple[Any, yaml.Node, int]]
-    """key → (value, node, line)."""
+    fields: Fields
     body: str
     body_line: int
     failed: frozenset[str]
@@ -43,14 +45,12 @@ class _Refused(Exception):
         self.line = mark.line + 2  # the front matter starts on the file's line 2
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses, while composing and before anything is built: anchors and aliases (a
+class _Strict(yaml.composer.Composer):
+    """A composer that refuses, while composing and before anything is built: anchors and aliases (a
     1 KB alias bomb expands to gigabytes), tags (!!bool maybe breaks the constructor), keys that are
     lists or mappings, and nesting deeper than MAX_YAML_DEPTH."""
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self.depth = 0
+    depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         event = self.peek_event()
@@ -72,6 +72,26 @@ class _StrictLoader(yaml.SafeLoader):
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused("E028", "键须为简单文字，不能是列表或映射", key_node.start_mark)
         return node
+
+
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """Pure Python throughout: its error messages and marks (with the line's snippet) are the ones reported."""
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(_Strict, yaml.constructor.SafeConstructor, yaml.resolver.Resolver, yaml.cyaml.CParser):
+        """libyaml's scanner and parser (most of the time YAML takes) under the same strict composer and
+        the same constructor, so a file it reads without a problem gives the same fields."""
+
+        def __init__(self, stream: str):
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _LOADERS: tuple[type[_Strict], ...] = (_FastLoader, _StrictLoader)
+else:
+    _LOADERS = (_StrictLoader,)
 
 
 def _normalize_newlines(text: str) -> str:
@@ -104,28 +124,19 @@ def _refused_by_line(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
-    """Split a file into YAML front-matter and body; report and return None when it can't be read."""
-    if not path.is_file():  # a folder, or a pipe or device that reading would wait on forever
-        problems.error(path, 0, "E001", "不是普通文件")
-        return None
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.error(path, 0, "E001", f"无法读取文件：{exc}")
-        return None
-    text = _normalize_newlines(text)
-    if not _check_characters(path, text, problems):
-        return None
-    lines = text.split("\n")
-    if lines[0].strip() != "---":
-        problems.error(path, 1, "E002", "文件须以一行 --- 开头，其后是前言（YAML），再以一行 --- 结束")
-        return None
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
-        problems.error(path, 1, "E002", "前言没有结束：缺少第二行 ---（是否忘了在正文前加 ---？）")
-        return None
-    loader = _StrictLoader("\n".join(lines[1:end]))
+def _read_yaml(path: Path, text: str, problems: Problems) -> tuple[Fields, set[str]] | None:
+    """The front matter's fields and the keys that failed, with libyaml's parser when it reads `text`
+    without a problem; else read again by the pure loader, whose reports (messages, marks) are the ones given."""
+    for loader_class in _LOADERS[:-1]:
+        quiet = Problems()
+        read = _fields(path, text, quiet, loader_class)
+        if read is not None and not quiet.items:
+            return read
+    return _fields(path, text, problems, _LOADERS[-1])
+
+
+def _fields(path: Path, text: str, problems: Problems, loader_class: type[_Strict]) -> tuple[Fields, set[str]] | None:
+    loader: Any = loader_class(text)  # type: ignore[call-arg]
     try:
         try:
             node = loader.get_single_node()
@@ -143,7 +154,7 @@ def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
         if not isinstance(node, yaml.MappingNode):
             problems.error(path, 2, "E004", "前言须为“键: 值”形式的映射")
             return None
-        fields: dict[str, tuple[Any, yaml.Node, int]] = {}
+        fields: Fields = {}
         failed: set[str] = set()
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 2
@@ -168,4 +179,32 @@ def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
             fields[key] = (value, value_node, line)
     finally:
         loader.dispose()
+    return fields, failed
+
+
+def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
+    """Split a file into YAML front-matter and body; report and return None when it can't be read."""
+    if not path.is_file():  # a folder, or a pipe or device that reading would wait on forever
+        problems.error(path, 0, "E001", "不是普通文件")
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.error(path, 0, "E001", f"无法读取文件：{exc}")
+        return None
+    text = _normalize_newlines(text)
+    if not _check_characters(path, text, problems):
+        return None
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        problems.error(path, 1, "E002", "文件须以一行 --- 开头，其后是前言（YAML），再以一行 --- 结束")
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.error(path, 1, "E002", "前言没有结束：缺少第二行 ---（是否忘了在正文前加 ---？）")
+        return None
+    read = _read_yaml(path, "\n".join(lines[1:end]), problems)
+    if read is None:
+        return None
+    fields, failed = read
     return RawFile(path, fields, "\n".join(lines[end + 1:]), end + 2, frozenset(failed))
