@@ -87,6 +87,20 @@ def test_ctrl_c_while_the_command_loads_says_interrupted_without_a_traceback(tmp
     assert result.stderr.strip() == "已中断"
 
 
+def _wait_until_reading(pid: int, deadline: float) -> None:
+    """Until the process sleeps in its read of the terminal. The question is printed just before the
+    read begins: a SIGINT between the two only sets Python's flag, and the read that follows would
+    then wait for a line (a person's Ctrl+C comes long after; a test's comes at once)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():  # not Linux: a pause stands in
+        time.sleep(1)
+        return
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "S":
+        assert time.monotonic() < deadline, "gongbao init never waited for an answer"
+        time.sleep(0.05)
+    time.sleep(0.2)  # asleep, and still asleep a moment later: in the read, not between two steps
+
+
 def test_ctrl_c_at_a_question_says_interrupted_not_aborted(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     # A shell that starts jobs in the background hands them SIGINT ignored; the user's terminal does not.
@@ -100,6 +114,7 @@ def test_ctrl_c_at_a_question_says_interrupted_not_aborted(tmp_path: Path) -> No
             ready, _, _ = select.select([primary], [], [], max(0.0, deadline - time.monotonic()))
             assert ready, f"gongbao init did not ask for the title: {said.decode(errors='replace')!r}"
             said += os.read(primary, 1024)
+        _wait_until_reading(proc.pid, deadline)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
         said += os.read(primary, 1024)
