@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -34,10 +35,16 @@ def die_with_parent_hook() -> Callable[[], None]:
 
 def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1) -> Generator[R, None, None]:
     """map(fn, items) in order, on up to four other processes when there are at least `at_least`
-    items and more than one core; close() it to end those processes before it is exhausted."""
+    items and more than one core; close() it to end those processes before it is exhausted.
+
+    The processes are started afresh ("spawn"), not forked: a fork's resident memory is the build's
+    (every body and page of the site, gigabytes at 100,000 documents), and each process would
+    carry it, shared until touched and touched by reference counting. Started afresh, each holds
+    only what it imports and the items it is given, whatever the size of the site."""
     workers = min(os.cpu_count() or 1, 4)
     if len(items) < at_least or workers < 2:
         yield from map(fn, items)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(fn, items, chunksize=chunksize)
