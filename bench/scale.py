@@ -123,13 +123,14 @@ def main() -> None:
         bundled = run([*gongbao, "bundle", "--project", str(project), "--as-of", args.as_of])
         documents = len(list((project / "content" / "documents").rglob("*.md")))
         show("bundle", bundled, documents)
-        site = folder_bytes(project / "site")
         (zip_path,) = (project / "dist").glob("*.zip")
         with zipfile.ZipFile(zip_path) as zf:
             unzipped = sum(i.file_size for i in zf.infolist())
         zipped = zip_path.stat().st_size
-        print(f"  site {site / MIB:,.1f} MiB; bundle zip {zipped / MIB:,.1f} MiB ({zipped / site:.2f}×), "
-              f"unzipped {unzipped / MIB:,.1f} MiB ({unzipped / site:.2f}×)")
+        print(f"  bundle zip {zipped / MIB:,.1f} MiB, unzipped {unzipped / MIB:,.1f} MiB")
+        if (project / "site").is_dir():
+            site = folder_bytes(project / "site")
+            print(f"  site {site / MIB:,.1f} MiB: zip {zipped / site:.2f}×, unzipped {unzipped / site:.2f}×")
 
 
 if __name__ == "__main__":
