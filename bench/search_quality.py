@@ -2,6 +2,7 @@
 
     python bench/search_quality.py [--content DIR] [--queries bench/queries.txt] [--no-build-cost]
                                    [--no-browser] [--build-runs N] [--first-query Q ...]
+    python bench/search_quality.py --site DIR/site --first-query Q ...
 
 Builds the site for a project folder (default: this repository's bundled gazette), then prints
 1. per query and mean recall / precision of window.gongbaoSearch against the literal truth
@@ -16,7 +17,9 @@ Builds the site for a project folder (default: this repository's bundled gazette
    (--build-runs N: N such pairs, in turn, and the range of the ratios).
 If the full pipeline cannot build the content, the search index is built straight from the
 content files inside the bundled site's shell, and Pagefind extended indexes one simple page per
-document instead (this is said in the output). Figures, not assertions: this is not a test.
+document instead (this is said in the output). With --site, only 2., on a site built already (a
+project of 100,000 documents takes too long to build again and to check every 文号 of). Figures,
+not assertions: this is not a test.
 """
 
 from __future__ import annotations
@@ -269,12 +272,20 @@ def main() -> None:
     ap.add_argument("--no-build-cost", action="store_true")
     ap.add_argument("--build-runs", type=int, default=1, help="index builds to compare, ours then extended, in turn")
     ap.add_argument("--no-browser", action="store_true", help="skip quality and first-query figures")
+    ap.add_argument("--site", type=Path, help="a site built already (e.g. a large project's site/): only the "
+                                              "first-query figures, on it, without building anything")
     args = ap.parse_args()
     reason = chromium_missing()
     queries = [q.strip() for q in args.queries.read_text(encoding="utf-8").splitlines()
                if q.strip() and not q.startswith("#")]
     with tempfile.TemporaryDirectory(prefix="gongbao-bench-") as tmp:
         work = Path(tmp)
+        if args.site:
+            if reason:
+                sys.exit(f"! browser figures skipped: {reason}")
+            for n, query in enumerate(args.first_query):
+                first_query(args.site, query, work / f"p2-{n}")
+            return
         how, records = build_site(args.content, work / "site")
         print(f"built {len(records)} documents ({how})")
         if args.no_browser:

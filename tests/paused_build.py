@@ -47,7 +47,7 @@ def after(point: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def tokens_paused(record: Any) -> Any:
-    """In a pool worker (the pool pickles this by name; forked workers have this module as __main__)."""
+    """In a pool worker (the pool pickles this by name; a spawned worker imports this module as its __main__)."""
     pause("tokens")
     return _document_tokens(record)
 

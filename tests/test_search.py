@@ -399,10 +399,12 @@ def test_pagefind_runs_at_most_two_processes_at_once(tmp_path: Path, monkeypatch
 
 
 def test_postings_list_the_documents_holding_each_character() -> None:
-    arrays = [np.array(x, dtype=np.int32) for x in ([3, 5], [], [1, 3], [3])]
-    assert writer._postings(arrays) == {1: [2], 3: [0, 2, 3], 5: [0]}
-    assert writer._postings([]) == {}
-    assert writer._deltas([2, 5, 6]) == [2, 3, 1]
+    arrays = [np.array(x, dtype=np.int32) for x in ([3, 5], [], [1, 3], [3], [0x10FFFF])]
+    postings = writer._Postings(arrays)
+    assert postings.chars.tolist() == [1, 3, 5, 0x10FFFF]
+    assert {c: postings.deltas(c) for c in (0, 1, 2, 3, 5, 0x10FFFF)} == \
+        {0: [], 1: [2], 2: [], 3: [0, 2, 1], 5: [0], 0x10FFFF: [4]}  # the first document, then differences
+    assert writer._Postings([]).chars.tolist() == []
 
 
 def test_documents_are_split_into_parts_of_about_equal_size() -> None:

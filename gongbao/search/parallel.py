@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
 
@@ -33,15 +34,32 @@ def die_with_parent_hook() -> Callable[[], None]:
     return lambda: die_with_parent(parent)
 
 
-def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1) -> Generator[R, None, None]:
+def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1,
+                sent: Callable[[T], T] | None = None) -> Generator[R, None, None]:
     """map(fn, items) in order, on up to four other processes when there are at least `at_least`
-    items and more than one core; close() it to end those processes before it is exhausted."""
+    items and more than one core; close() it to end those processes before it is exhausted.
+    `sent(item)`: what goes to the process in the item's stead, made just before it is sent.
+
+    The processes are started afresh ("spawn"), not forked: a fork's resident memory is the build's
+    (every body and page of the site, gigabytes at 100,000 documents), and each process would
+    carry it, shared until touched and touched by reference counting. Started afresh, each holds
+    only what it imports and the items it is given, whatever the size of the site. Items are sent
+    a few chunks ahead of the results taken, never all at once: what waits is bounded too."""
     workers = min(os.cpu_count() or 1, 4)
     if len(items) < at_least or workers < 2:
         yield from map(fn, items)
         return
-    # Spawned, not forked: a forked worker's resident memory counts the build's whole heap again (its
-    # pages are the parent's until written), which on the corpus took the build's peak over 1 GiB.
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        yield from pool.map(fn, items, chunksize=chunksize)
+        ahead: deque[concurrent.futures.Future[list[R]]] = deque()
+        for start in range(0, len(items), chunksize):
+            chunk = items[start:start + chunksize]
+            ahead.append(pool.submit(_map, fn, [sent(x) for x in chunk] if sent else chunk))
+            if len(ahead) > 2 * workers:
+                yield from ahead.popleft().result()
+        while ahead:
+            yield from ahead.popleft().result()
+
+
+def _map(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(x) for x in chunk]

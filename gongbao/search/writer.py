@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -129,7 +130,7 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     # cost grows with occurrences): the chars shards list the documents holding each one.
     doc_chars: list[np.ndarray] = []
     doc_title_chars: list[np.ndarray] = []
-    tokens = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16)
+    tokens = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
     for k, part in enumerate(parts):
         with indexing.page(k) as f:
             for n, (line, row, title_chars, chars) in zip(part, tokens):
@@ -139,6 +140,13 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
                 doc_title_chars.append(title_chars)
     tokens.close()  # every token is written: the worker processes end here, not when collected
     return docs, doc_chars, doc_title_chars
+
+
+def _copy_text(record: SearchRecord) -> SearchRecord:
+    """The record with a copy of its text, to be pickled for a worker: pickling a string attaches a
+    UTF-8 copy to it for as long as it lives (1.5 times the size of Chinese text), which the build's
+    own texts, kept to the end, must not gain."""
+    return dataclasses.replace(record, text=record.text.encode().decode())
 
 
 def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> list[range]:
@@ -232,32 +240,40 @@ def _write_names(out: Path, records: Sequence[SearchRecord]) -> str:
 
 
 def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray]) -> str:
-    """chars: for each character, the documents holding it and those holding it in the title. Returns the digest."""
-    in_docs, in_titles = _postings(doc_chars), _postings(doc_title_chars)
-    shards: dict[int, dict[str, list[list[int]]]] = {}
-    for c, ids in in_docs.items():
-        shards.setdefault(c % CHAR_SHARDS, {})[chr(c)] = [_deltas(ids), _deltas(in_titles.get(c, []))]
+    """chars: for each character, the documents holding it and those holding it in the title. Returns the digest.
+    One shard's lists are made at a time: all of them would be a Python int for every (document,
+    character) pair, gigabytes at 100,000 documents."""
+    in_docs, in_titles = _Postings(doc_chars), _Postings(doc_title_chars)
     with _Family(out, CHARS) as family:
-        for shard, chars in sorted(shards.items()):
-            family.write(shard, _json(chars))
+        for shard in range(CHAR_SHARDS):
+            chars = {chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
+                     for c in in_docs.chars[in_docs.chars % CHAR_SHARDS == shard].tolist()}
+            if chars:
+                family.write(shard, _json(chars))
     return family.digest
 
 
-def _postings(doc_chars: Sequence[np.ndarray]) -> dict[int, list[int]]:
-    """code point -> the documents (ascending) whose array holds it."""
-    if not doc_chars:
-        return {}
-    chars = np.concatenate(doc_chars)
-    docs = np.repeat(np.arange(len(doc_chars), dtype=np.int32), [len(a) for a in doc_chars])
-    order = np.argsort(chars, kind="stable")  # stable: documents stay ascending within a character
-    chars, docs = chars[order], docs[order]
-    starts = np.flatnonzero(np.diff(chars, prepend=-1))
-    return {int(c): ids.tolist() for c, ids in zip(chars[starts], np.split(docs, starts[1:]))}
+class _Postings:
+    """code point -> the documents (ascending) whose array holds it, each array's code points
+    distinct: one array of document numbers ordered by code point (a counting sort, so that it
+    takes four bytes a pair and no more, however many pairs)."""
 
+    def __init__(self, doc_chars: Sequence[np.ndarray]):
+        counts = np.zeros(0x110001, dtype=np.int64)  # counts[c + 1]: documents holding c
+        for chars in doc_chars:
+            counts[chars + 1] += 1
+        self.starts = np.cumsum(counts)  # the documents holding c: docs[starts[c]:starts[c + 1]]
+        self.docs = np.empty(int(self.starts[-1]), dtype=np.int32)
+        filled = self.starts[:-1].copy()
+        for n, chars in enumerate(doc_chars):
+            self.docs[filled[chars]] = n
+            filled[chars] += 1
+        self.chars = np.flatnonzero(counts[1:])
+        """every code point some document holds, ascending"""
 
-def _deltas(ids: list[int]) -> list[int]:
-    """An ascending list as its first number and the differences after it."""
-    return [b - a for a, b in zip([0, *ids], ids)]
+    def deltas(self, c: int) -> list[int]:
+        """The documents holding `c` as the first number and the differences after it."""
+        return np.diff(self.docs[self.starts[c]:self.starts[c + 1]], prepend=0).tolist()
 
 
 def _split_text(text: str) -> tuple[str, str]:
