@@ -19,7 +19,7 @@ from . import docnumber, urls
 from .cache import (PREVIOUS_SITE, Fingerprints, State, Written, code_version, digest, fingerprint, load_content_cached,
                     load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
-from .output import check_output
+from .output import check_output, held
 from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library, status_changes
@@ -246,17 +246,20 @@ class Builder:
             job = self._deferred
         if job is None:
             return False
+        # Beside the site, outside its lock (rebuilds go on meanwhile), held so that their recover()
+        # leaves it alone; if serve is stopped before it is done, the next build removes it.
         scratch = Path(tempfile.mkdtemp(prefix=f".{job.output.name}-index-", dir=job.output.parent))
         try:
-            _run_index(scratch, job.records)
-            with self._lock:
-                state = self._state
-                # A later build may have built a newer index itself, or written the site elsewhere.
-                if state is not None and job.generation > self._index_generation and state.written_to(job.output):
-                    self._swap_index(state, job, scratch)
-                if self._deferred is job:
-                    self._deferred = None
-                return self._deferred is not None
+            with held(scratch):
+                _run_index(scratch, job.records)
+                with self._lock:
+                    state = self._state
+                    # A later build may have built a newer index itself, or written the site elsewhere.
+                    if state is not None and job.generation > self._index_generation and state.written_to(job.output):
+                        self._swap_index(state, job, scratch)
+                    if self._deferred is job:
+                        self._deferred = None
+                    return self._deferred is not None
         finally:
             discard(scratch)
 

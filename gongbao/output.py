@@ -125,9 +125,43 @@ def recover(output: Path) -> None:
 
 def leftovers(folder: Path, name: str) -> list[Path]:
     """The folders runs made for `name` in `folder` (by tempfile.mkdtemp), including those of earlier
-    versions of gongbao: a run removes them when it ends, a killed one cannot. Call under `locked`."""
-    pattern = re.compile(rf"\.{re.escape(name)}-(?:build|old)-[a-z0-9_]{{8}}")
-    return [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink()]
+    versions of gongbao: a run removes them when it ends, a killed one cannot. Call under `locked`.
+    A search index that `serve` builds beside the site (`.site-index-*`) is made outside the lock,
+    while rebuilds come and go: it is a leftover only once no process holds it (see `held`)."""
+    pattern = re.compile(rf"\.{re.escape(name)}-(?:build|old|index)-[a-z0-9_]{{8}}")
+    return [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+            and not (p.name.startswith(f".{name}-index-") and _in_use(p))]
+
+
+@contextmanager
+def held(folder: Path) -> Iterator[None]:
+    """Mark `folder` as in use by this process while the block runs (its own flock, which the kernel
+    drops when the process dies, however it dies): recover() leaves it alone meanwhile."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _in_use(folder: Path) -> bool:
+    if fcntl is None:
+        return True  # no way to tell: never remove what may be in use
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def disk_fault(exc: OSError, folder: Path) -> OutputFault:

@@ -16,7 +16,7 @@ import pytest
 import gongbao.write
 from conftest import AS_OF, FIXTURES, overlay, run, write_project
 from gongbao.cache import CACHE_DIR
-from gongbao.output import STAMP, STAMP_TEXT
+from gongbao.output import STAMP, STAMP_TEXT, held
 from treestate import tree
 
 TESTS = Path(__file__).resolve().parent
@@ -144,6 +144,21 @@ def test_what_killed_builds_left_is_removed_and_nothing_else(project: Path) -> N
     kept[2].mkdir()
     assert run(project, "build").exit_code == 0
     assert hidden(project) == sorted(p.name for p in kept)
+
+
+def test_an_index_serve_left_is_removed_but_not_one_still_being_built(project: Path) -> None:
+    """serve builds the search index beside the site, outside the lock, while rebuilds come and go: one
+    it left when stopped mid-way goes with the next build; one a live process holds stays."""
+    stamped_site(project / "site")
+    left = project / ".site-index-ab12cd34"
+    (left / "pagefind").mkdir(parents=True)
+    building = project / ".site-index-zz99yy88"
+    building.mkdir()
+    with held(building):
+        assert run(project, "build").exit_code == 0
+        assert hidden(project) == [building.name]
+    assert run(project, "build").exit_code == 0
+    assert hidden(project) == []
 
 
 def test_a_missing_site_is_put_back_from_what_a_killed_build_left(project: Path) -> None:
