@@ -125,6 +125,7 @@ class Builder:
         self._index_generation = 0
         self._deferred: _IndexJob | None = None
         self._texts = TextDigests()
+        self._catalogue: dict[bytes, str] = {}
 
     def build(self, settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
               explicit_index: bool = False, strict: bool = False, defer_index: bool = False) -> BuildResult:
@@ -188,8 +189,9 @@ class Builder:
         pages = _Pages(site, staging, self._texts)
         try:
             with clock("渲染"):
-                rendered = render_site(library, settings, staging.path, problems, explicit_index,
-                                       Reuse(state.bodies, state.templates, pages.kept), self.display.bar)
+                reuse = Reuse(state.bodies, state.templates, pages.kept, self._catalogue)
+                rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
+                                       self.display.bar)
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
