@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from . import docnumber, urls
-from .cache import (PREVIOUS_SITE, Fingerprints, State, Written, code_version, digest, fingerprint, load_content_cached,
-                    load_state, save_state)
+from .cache import (PREVIOUS_SITE, Fingerprints, State, TextDigests, Written, code_version, digest, fingerprint,
+                    load_content_cached, load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
 from .output import check_output, held
 from .pages import Page
@@ -124,6 +124,8 @@ class Builder:
         self._generation = 0
         self._index_generation = 0
         self._deferred: _IndexJob | None = None
+        self._texts = TextDigests()
+        self._catalogue: dict[bytes, str] = {}
 
     def build(self, settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
               explicit_index: bool = False, strict: bool = False, defer_index: bool = False) -> BuildResult:
@@ -183,17 +185,19 @@ class Builder:
         known = state.written_to(output)
         spare = self._spare(output) if known else None
         staging = Staging(output, state.live() if known else {}, spare, state.spare)
-        pages = _Pages(site, staging)
+        self._texts.next_build()
+        pages = _Pages(site, staging, self._texts)
         try:
             with clock("渲染"):
-                rendered = render_site(library, settings, staging.path, problems, explicit_index,
-                                       Reuse(state.bodies, state.templates, pages.kept), self.display.bar)
+                reuse = Reuse(state.bodies, state.templates, pages.kept, self._catalogue)
+                rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
+                                       self.display.bar)
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
                 extras = _add_extras(staging, rendered.extras)
             records = search_records(library, rendered.body_texts)
-            wanted = fingerprint(records)
+            wanted = fingerprint(records, self._texts)
             with clock("索引"):
                 index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index)
             with clock("写入"):
@@ -320,10 +324,10 @@ class _SiteChanged(Exception):
 class _Pages:
     """The page files of one build, each kept from an earlier build when its fingerprint is unchanged."""
 
-    def __init__(self, site: bytes, staging: Staging):
+    def __init__(self, site: bytes, staging: Staging, texts: TextDigests):
         self.site = site
         self.staging = staging
-        self.digests = Fingerprints()
+        self.digests = Fingerprints(texts)
         self.fingerprints: dict[str, bytes] = {}
         self.fresh: list[str] = []
         """The pages render_site writes."""

@@ -44,9 +44,11 @@ class Fingerprints:
     """Digests of values that are the same for equal values however they were built, and cheap when
     values share parts (one document's summary is on many pages): each frozen dataclass is digested
     once, then stands in by its digest. Parts are known by identity, so one instance serves one build.
+    Long texts (bodies) stand in by their digest too, taken from `texts`, which outlives the build.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, texts: TextDigests | None = None) -> None:
+        self.texts = texts or TextDigests()
         self._parts: dict[int, bytes] = {}
         self._alive: list[object] = []
         """The parts digested: their ids stay theirs while they live."""
@@ -60,11 +62,11 @@ class Fingerprints:
         pickler.dump(value)
         return digest(out.getbuffer())
 
-    def part(self, value: object, fields: Callable[[object], object]) -> bytes:
+    def part(self, value: object, fields: FieldsOf) -> bytes:
         known = self._parts.get(id(value))
         if known is None:
             kind = type(value)
-            known = self._parts[id(value)] = self.of((kind.__module__, kind.__qualname__, fields(value)))
+            known = self._parts[id(value)] = self.of((kind.__module__, kind.__qualname__, fields(value, self.texts)))
             self._alive.append(value)
         return known
 
@@ -79,26 +81,55 @@ class _PartsPickler(pickle.Pickler):
         return NotImplemented if fields is None else (bytes, (self.parts.part(obj, fields),))
 
 
+class TextDigests:
+    """Digests of long strings by identity, from one build to the next: a body kept by the BodyCache is
+    the same string object build after build, so its digest is taken once, not for every page every build.
+    Each string is held while its entry is, so its id is not another's."""
+
+    #: Shorter strings are digested with the value that holds them.
+    LONG = 2048
+
+    def __init__(self) -> None:
+        self._before: dict[int, tuple[str, bytes]] = {}
+        self._now: dict[int, tuple[str, bytes]] = {}
+
+    def of(self, text: str) -> bytes:
+        entry = self._now.get(id(text)) or self._before.get(id(text))
+        if entry is None or entry[0] is not text:
+            entry = (text, digest(text.encode()))
+        self._now[id(text)] = entry
+        return entry[1]
+
+    def next_build(self) -> None:
+        """Forget the strings the last build did not digest (the ones before it are gone)."""
+        self._before, self._now = self._now, {}
+
+
+FieldsOf = Callable[[object, TextDigests], object]
+
+
 @functools.cache
-def _frozen_fields(kind: type) -> Callable[[object], object] | None:
+def _frozen_fields(kind: type) -> FieldsOf | None:
     """What makes up a frozen dataclass's value; None for any other type."""
     params = getattr(kind, "__dataclass_params__", None)
     if params is None or not params.frozen:
         return None
     names = [f.name for f in dataclasses.fields(kind)]
-    return lambda value: tuple(_unpickled_text(getattr(value, name)) for name in names)
+    return lambda value, texts: tuple(_unpickled_text(getattr(value, name), texts) for name in names)
 
 
-def _unpickled_text(value: object) -> object:
-    """A string as its UTF-8 bytes, other values as they are. Pickling a string attaches a UTF-8 copy
-    to it for as long as it lives (1.5 times the size of Chinese text): a fingerprint of every page
-    would double the memory the build's bodies take."""
-    return value.encode() if type(value) is str else value
+def _unpickled_text(value: object, texts: TextDigests) -> object:
+    """A string as its UTF-8 bytes (a long one as their digest), other values as they are. Pickling a
+    string attaches a UTF-8 copy to it for as long as it lives (1.5 times the size of Chinese text): a
+    fingerprint of every page would double the memory the build's bodies take."""
+    if type(value) is not str:
+        return value
+    return texts.of(value) if len(value) >= TextDigests.LONG else value.encode()
 
 
-def fingerprint(value: object) -> bytes:
+def fingerprint(value: object, texts: TextDigests | None = None) -> bytes:
     """A digest of one value (see Fingerprints)."""
-    return Fingerprints().of(value)
+    return Fingerprints(texts).of(value)
 
 
 def code_version() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import pickle
 import shutil
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,6 +48,8 @@ class Reuse:
     """Compiled templates, by name and source."""
     kept: Callable[[Page], bool]
     """Whether the previous build's file of a page stands for it (then it is not rendered)."""
+    catalogue: dict[bytes, str]
+    """The last catalogue's text by its records' digest: encoding it is slow, and an edited body leaves it as it was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,9 @@ class SiteRenderer:
         template = self.env.get_template(page.view.template)
         return template.render(template_context(self.site_context(page), page.view))
 
-    def catalogue(self) -> str:
-        """site/api/documents.json: one record per document, referenced ones included."""
+    def catalogue(self, known: dict[bytes, str] | None = None) -> str:
+        """site/api/documents.json: one record per document, referenced ones included; taken from `known`
+        (which then keeps this one) when its records are the same."""
         lib = self.lib
         records = []
         for key in sorted(list(lib.documents) + list(lib.referenced), key=lib.sort_key):
@@ -124,8 +128,14 @@ class SiteRenderer:
                 "in_collection": doc is not None,
                 "relations": [{"type": kind, "doc_number": other} for kind, other in lib.relations_of(key)],
             })
-        return json.dumps({"generated_for": lib.as_of.isoformat(), "documents": records},
-                          ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+        value = {"generated_for": lib.as_of.isoformat(), "documents": records}
+        # Equal pickles are equal values (plain dicts, lists and scalars); unequal ones only miss.
+        key = hashlib.sha1(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+        known = {} if known is None else known
+        if key not in known:
+            known.clear()
+            known[key] = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+        return known[key]
 
 
 def theme_loader(settings: Settings) -> jinja2.BaseLoader:
@@ -197,7 +207,7 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
         extras = [*write_discovery(out_dir, settings, pages, lib.as_of), urls.CATALOGUE]
         catalogue = out_dir / urls.CATALOGUE
         catalogue.parent.mkdir(parents=True, exist_ok=True)
-        catalogue.write_text(renderer.catalogue(), encoding="utf-8")
+        catalogue.write_text(renderer.catalogue(reuse.catalogue if reuse else None), encoding="utf-8")
         renderer.assets.copy(out_dir)
         extras += [f"{renderer.assets.folder}/{name}" for name in renderer.assets.files]
         for g in lib.gazettes.values():  # the printed originals, beside their issue's page
