@@ -19,13 +19,13 @@ from . import docnumber, urls
 from .cache import (PREVIOUS_SITE, Fingerprints, State, TextDigests, Written, code_version, digest, fingerprint,
                     load_content_cached, load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
-from .output import check_output, held
+from .output import check_output
 from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library, status_changes
-from .render import Reuse, render_site
+from .render import Assets, Reuse, render_site
 from .search import SearchIndexError, SearchRecord, build_index
-from .write import Staging, discard, files_under, move_into, publish, publishing
+from .write import Staging, discard, files_under, index_scratch, move_into, publish, publishing
 
 T = TypeVar("T")
 
@@ -179,9 +179,11 @@ class Builder:
     def _publish(self, state: State, checked: Checked, settings: Settings, as_of: dt.date, problems: Problems,
                  output: Path, explicit_index: bool, defer_index: bool, clock: _Clock) -> BuildResult:
         library = checked.library
+        # The assets' folder is named by their bytes (the logo's too), and every page links it.
+        assets = Assets.of(settings)
         # The project folder as resolved: named "." or by its full path, it is the same site.
         site = fingerprint((state.version, dataclasses.replace(settings, project_dir=settings.project_dir.resolve()),
-                            as_of, explicit_index, _templates_digest(settings)))
+                            as_of, explicit_index, _templates_digest(settings), assets.folder))
         known = state.written_to(output)
         spare = self._spare(output) if known else None
         staging = Staging(output, state.live() if known else {}, spare, state.spare)
@@ -191,7 +193,7 @@ class Builder:
             with clock("渲染"):
                 reuse = Reuse(state.bodies, state.templates, pages.kept, self._catalogue)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
-                                       self.display.bar)
+                                       self.display.bar, assets)
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
@@ -250,22 +252,16 @@ class Builder:
             job = self._deferred
         if job is None:
             return False
-        # Beside the site, outside its lock (rebuilds go on meanwhile), held so that their recover()
-        # leaves it alone; if serve is stopped before it is done, the next build removes it.
-        scratch = Path(tempfile.mkdtemp(prefix=f".{job.output.name}-index-", dir=job.output.parent))
-        try:
-            with held(scratch):
-                _run_index(scratch, job.records)
-                with self._lock:
-                    state = self._state
-                    # A later build may have built a newer index itself, or written the site elsewhere.
-                    if state is not None and job.generation > self._index_generation and state.written_to(job.output):
-                        self._swap_index(state, job, scratch)
-                    if self._deferred is job:
-                        self._deferred = None
-                    return self._deferred is not None
-        finally:
-            discard(scratch)
+        with index_scratch(job.output) as scratch:
+            _run_index(scratch, job.records)
+            with self._lock:
+                state = self._state
+                # A later build may have built a newer index itself, or written the site elsewhere.
+                if state is not None and job.generation > self._index_generation and state.written_to(job.output):
+                    self._swap_index(state, job, scratch)
+                if self._deferred is job:
+                    self._deferred = None
+                return self._deferred is not None
 
     def _swap_index(self, state: State, job: _IndexJob, scratch: Path) -> None:
         with publishing(job.output):
@@ -391,16 +387,12 @@ def _run_index(site: Path, records: tuple[SearchRecord, ...]) -> None:
 
 
 def _templates_digest(settings: Settings) -> bytes:
-    """Of every file templates can read: the project's and the theme's (assets too, a template may include one),
-    and the logo."""
+    """Of every file templates can read: the project's and the theme's (assets too, a template may include one)."""
     h = hashlib.sha1()
     for folder in dict.fromkeys((settings.templates_path, DEFAULT_TEMPLATES)):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(f"{folder}\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
-    logo = settings.project_dir / settings.logo if settings.logo else None
-    if logo and logo.is_file():  # its bytes name the assets' folder, which every page links
-        h.update(b"logo\0" + logo.read_bytes())
     return h.digest()
 
 

@@ -8,7 +8,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from .config import Settings
@@ -88,24 +88,10 @@ def check_dist(settings: Settings, problems: Problems) -> None:
                  "请在 gongbao.yaml 的 dist_dir 中另选一个单独的文件夹（默认是项目中的 dist）")
 
 
-@contextmanager
-def locked(folder: Path) -> Iterator[None]:
+def locked(folder: Path) -> AbstractContextManager[None]:
     """Hold the lock of `folder`, where outputs are staged and swapped: a second build there waits for
-    the first. The lock is the folder's own (flock), so the kernel drops it when its holder dies,
-    however it dies, and no lock file is ever left behind."""
-    if fcntl is None:
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"另一个 gongbao 正在向 {folder} 写入，等它完成后再继续……", file=sys.stderr, flush=True)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    the first, and says so. The lock is the folder's own (see `held`), so no lock file is ever left behind."""
+    return held(folder, waiting=f"另一个 gongbao 正在向 {folder} 写入，等它完成后再继续……")
 
 
 def recover(output: Path) -> None:
@@ -134,15 +120,21 @@ def leftovers(folder: Path, name: str) -> list[Path]:
 
 
 @contextmanager
-def held(folder: Path) -> Iterator[None]:
-    """Mark `folder` as in use by this process while the block runs (its own flock, which the kernel
-    drops when the process dies, however it dies): recover() leaves it alone meanwhile."""
+def held(folder: Path, waiting: str | None = None) -> Iterator[None]:
+    """Hold `folder`'s flock while the block runs, waiting for another holder (saying `waiting` first, if
+    given). The kernel drops it when its holder dies, however it dies; recover() leaves a held index
+    folder alone."""
     if fcntl is None:
         yield
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                print(waiting, file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)

@@ -64,7 +64,8 @@ class Rendered:
 class SiteRenderer:
     """Turns the pages' views into files, every link relative to the page that holds it."""
 
-    def __init__(self, lib: Library, settings: Settings, explicit_index: bool = False, reuse: Reuse | None = None):
+    def __init__(self, lib: Library, settings: Settings, explicit_index: bool = False, reuse: Reuse | None = None,
+                 assets: Assets | None = None):
         self.lib = lib
         self.settings = settings
         self.views = SiteViews(lib, explicit_index, reuse.bodies if reuse else None)
@@ -78,7 +79,7 @@ class SiteRenderer:
             lstrip_blocks=True,
         )
         self.env.filters["cn_date"] = cn_date
-        self.assets = Assets.of(settings)
+        self.assets = assets or Assets.of(settings)
 
     def site_context(self, page: Page) -> SiteContext:
         page_url = page.url
@@ -190,10 +191,12 @@ class Assets:
 
 
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool = False,
-                reuse: Reuse | None = None, progress: Progress = lambda label, items: items) -> Rendered | None:
-    """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised."""
+                reuse: Reuse | None = None, progress: Progress = lambda label, items: items,
+                assets: Assets | None = None) -> Rendered | None:
+    """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised.
+    `assets`: as Assets.of(settings), when the caller has them already."""
     try:
-        renderer = SiteRenderer(lib, settings, explicit_index, reuse)
+        renderer = SiteRenderer(lib, settings, explicit_index, reuse, assets)
         # Bodies first, each rendered once for its pages and its search text: on a first build they are the long part.
         for doc in progress("正文", list(lib.documents.values())):
             renderer.views.body_of(doc)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .cache import Written
-from .output import STAMP, STAMP_TEXT, disk_fault, locked, recover
+from .output import STAMP, STAMP_TEXT, disk_fault, held, locked, recover
 
 
 @contextmanager
@@ -35,6 +35,19 @@ def staging_dir(output: Path) -> Path:
     """A fresh folder beside `output`, on the same file system so that the final swap is atomic, and named
     so that recover() removes it should the build be killed."""
     return Path(tempfile.mkdtemp(prefix=f".{output.name}-build-", dir=output.parent))
+
+
+@contextmanager
+def index_scratch(output: Path) -> Iterator[Path]:
+    """A folder beside `output` for a search index built outside its lock while rebuilds come and go
+    (serve's): held while in use, so that their recover() leaves it alone, and removed after; one a
+    stopped serve left is removed by the next build's recover()."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}-index-", dir=output.parent))
+    try:
+        with held(scratch):
+            yield scratch
+    finally:
+        discard(scratch)
 
 
 def publish(staged: Path, output: Path, keep_old: Path | None = None) -> None:
