@@ -111,6 +111,15 @@ def _settings(root: Path) -> None:
     _edit(root / "gongbao.yaml", "title: 样例公报", "title: 样例公报（网络版）")
 
 
+def _logo(root: Path) -> None:
+    (root / "seal.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n", encoding="utf-8")
+    _edit(root / "gongbao.yaml", "title: 样例公报（网络版）", "title: 样例公报（网络版）\nlogo: seal.svg")
+
+
+def _logo_redrawn(root: Path) -> None:  # the same settings: only its bytes, which name the assets' folder
+    (root / "seal.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='1'/>\n", encoding="utf-8")
+
+
 def _delete(root: Path) -> None:  # 02 goes, and with it the referenced 60号 it repealed
     (root / DOCS / "02-yff-2024-11.md").unlink()
 
@@ -121,7 +130,8 @@ def _new(root: Path) -> None:
         "doc_type: 通知\nsigned: 2024-09-01\n---\n新事项。依据样府发〔2024〕9号。\n", encoding="utf-8")
 
 
-EDITS: list[Callable[[Path], None]] = [_body, _title, _relation, _slug, _template, _settings, _delete, _new]
+EDITS: list[Callable[[Path], None]] = [_body, _title, _relation, _slug, _template, _settings, _logo, _logo_redrawn,
+                                        _delete, _new]
 
 
 @pytest.mark.usefixtures("fake_index")
