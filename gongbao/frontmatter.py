@@ -1,8 +1,10 @@
-"""Front matter: a content file → its YAML nodes and its body, refusing what YAML allows but content never needs."""
+"""Front matter: a content file → its YAML nodes and its body, refusing what YAML allows but content never needs;
+and the other way, the front matter gongbao writes (the importer, `gongbao new`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,3 +210,10 @@ def read_front_matter(path: Path, problems: Problems) -> RawFile | None:
         return None
     fields, failed = read
     return RawFile(path, fields, "\n".join(lines[end + 1:]), end + 2, frozenset(failed))
+
+
+def front_matter_text(data: Mapping[str, object], comments: str = "") -> str:
+    """`data` as a file's front matter, between its two `---` lines: keys in the order given, Chinese as
+    it is, no line folded; `comments` (YAML comment lines) after the fields."""
+    front = yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}{comments}---\n"

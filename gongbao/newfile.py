@@ -6,15 +6,13 @@ import dataclasses
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from . import docnumber, load
 from .cache import CACHE_DIR, code_version, load_content_cached, load_state
 from .config import Settings
+from .frontmatter import front_matter_text
 from .model import Content, Document, Gazette
 from .problems import Problems
 from .relations import build_library
@@ -86,7 +84,7 @@ def document_file(settings: Settings, new: NewDocument, problems: Problems) -> N
     data.update({k: v for k, v in (("gazette", new.gazette), ("page", new.page), ("section", new.section),
                                    ("disclosure", new.disclosure)) if v is not None})
     signature = "\\\n".join([*new.issuers, cn_date(new.signed)])
-    return NewFile(path, _with_front_matter(data, BODY_CONVENTIONS, f"::: signature\n{signature}\n:::\n"), False)
+    return NewFile(path, front_matter_text(data, BODY_CONVENTIONS) + f"::: signature\n{signature}\n:::\n", False)
 
 
 def gazette_file(settings: Settings, issue: str, published: dt.date, total_number: int | None,
@@ -115,18 +113,13 @@ def gazette_file(settings: Settings, issue: str, published: dt.date, total_numbe
                                              ("colophon", previous.colophon)) if v})
     note = f"# 刊期、栏目、编辑委员会和版权信息抄自上一期（{previous.id}），请核对。\n" if previous else ""
     body = "# 正文可写本期中不属于任何公文的内容，如“文件检索”。\n"
-    return NewFile(gazettes / f"{year}-{number:02d}.md", _with_front_matter(data, note + body, ""), True)
+    return NewFile(gazettes / f"{year}-{number:02d}.md", front_matter_text(data, note + body), True)
 
 
 def _previous_issue(gazettes: Path, site_title: str, before: tuple[int, int]) -> Gazette | None:
     issues = [g for p in sorted(gazettes.glob("*.md")) if (g := load.load_gazette(p, site_title, Problems()))]
     earlier = [g for g in issues if (g.year, g.number) < before]
     return max(earlier, key=lambda g: (g.year, g.number), default=None)
-
-
-def _with_front_matter(data: Mapping[str, object], comments: str, body: str) -> str:
-    front = yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=1000)
-    return f"---\n{front}{comments}---\n{body}"
 
 
 def check_new(settings: Settings, new: NewFile, as_of: dt.date, problems: Problems) -> None:

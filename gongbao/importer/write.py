@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from .. import docnumber, load
+from ..frontmatter import front_matter_text
 from ..slugs import slug_for_doc_number
 from .cover import Cover, Index, TocEntry
 from .items import Item, ItemKind
@@ -109,8 +109,7 @@ def _index_markdown(index: Index) -> str:
 
 
 def _with_front_matter(data: dict[str, object], body: str) -> str:
-    front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-    return f"---\n{front}---\n\n{body}"
+    return f"{front_matter_text(data)}\n{body}"
 
 
 # ---------------------------------------------------------------- front matter
