@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -333,9 +334,11 @@ def test_a_printed_document_names_the_site_its_number_status_date_and_address(ba
     pdf = base64.b64decode(desktop.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})["data"])
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     flat = re.sub(r"\s+", "", text)
-    # status.js recomputes the status for the day the page is read, and the print head says so.
-    for expected in ["重庆市武隆区人民政府公报", "武隆府办发〔2024〕20号", "现行有效", f"效力状态按{cn_date(dt.date.today())}计算",
-                     "网址：" + BASE_URL + PAGES["document"], "打印日期：" + cn_date(dt.date.today())]:
+    # status.js recomputes the status for the day the page is read (in China, whatever the machine's
+    # zone: after 16:00 UTC it is already tomorrow there), and the print head says so.
+    today = cn_date(dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date())
+    for expected in ["重庆市武隆区人民政府公报", "武隆府办发〔2024〕20号", "现行有效", f"效力状态按{today}计算",
+                     "网址：" + BASE_URL + PAGES["document"], "打印日期：" + today]:
         assert re.sub(r"\s+", "", expected) in flat, expected
     for absent in ["目录（", "跳到正文", "历期公报"]:
         assert absent not in text, absent

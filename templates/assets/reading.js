@@ -33,8 +33,11 @@
   }
 
   function cnDate(d) { return d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日"; }
+  /* The day in Beijing, as status.js reckons the statuses printed beside it (else the reader's own). */
   function printDate() {
-    each("[data-print-date]", function (el) { el.textContent = "　打印日期：" + cnDate(new Date()); el.hidden = false; });
+    var today = window.gongbaoStatus && window.gongbaoStatus.today, p = today ? today.split("-") : null;
+    var shown = p ? Number(p[0]) + "年" + Number(p[1]) + "月" + Number(p[2]) + "日" : cnDate(new Date());
+    each("[data-print-date]", function (el) { el.textContent = "　打印日期：" + shown; el.hidden = false; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
