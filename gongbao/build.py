@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from . import docnumber, urls
-from .cache import (PREVIOUS_SITE, Fingerprints, State, TextDigests, Written, code_version, digest, fingerprint,
-                    load_content_cached, load_state, save_state)
+from .cache import (PREVIOUS_SITE, Fingerprints, State, TextDigests, Views, Written, code_version, digest,
+                    fingerprint, library_digest, load_content_cached, load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
 from .output import check_output
 from .pages import Page
@@ -111,9 +111,10 @@ class Builder:
     """Builds a site again and again, each build reusing what the ones before made.
 
     The dependency rule: a page is rendered again when the data it shows (its view) or any template
-    changed; settings, the as-of date or gongbao itself changing changes every page. Everything else is
-    the previous build's file, and the search index is built again only when its records changed.
-    What is kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
+    changed; settings, the as-of date or gongbao itself changing changes every page. A view is made from
+    the library's records (bodies aside) and at most one body, its own document's: while neither changed,
+    its fingerprint is the last build's, not taken again. Everything else is the previous build's file,
+    and the search index is built again only when its records changed. What is kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
     """
 
     def __init__(self, cache_dir: Path | None = None, display: Display = Silent()):
@@ -188,7 +189,7 @@ class Builder:
         spare = self._spare(output) if known else None
         staging = Staging(output, state.live() if known else {}, spare, state.spare)
         self._texts.next_build()
-        pages = _Pages(site, staging, self._texts)
+        pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state)
         try:
             with clock("渲染"):
                 reuse = Reuse(state.bodies, state.templates, pages.kept, self._catalogue)
@@ -215,6 +216,7 @@ class Builder:
             state.output = str(output.resolve())
             state.pages, state.index, state.extras = (
                 {name: files[name] for name in group} for group in (pages.fingerprints, index, extras))
+            state.views = pages.views()
             if how == "built" and spare is not None:
                 self._catch_up(state, output, spare)
             if how == "deferred":
@@ -320,17 +322,28 @@ class _SiteChanged(Exception):
 class _Pages:
     """The page files of one build, each kept from an earlier build when its fingerprint is unchanged."""
 
-    def __init__(self, site: bytes, staging: Staging, texts: TextDigests):
+    def __init__(self, site: bytes, staging: Staging, texts: TextDigests, library: bytes, state: State):
         self.site = site
         self.staging = staging
         self.digests = Fingerprints(texts)
+        self.library = library
+        # A view made from the same records and the same body as the last build's is the same view.
+        self.before = state.views.bodies if state.views.library == library else {}
+        self.written = state.pages
         self.fingerprints: dict[str, bytes] = {}
+        self.bodies: dict[str, bytes] = {}
         self.fresh: list[str] = []
         """The pages render_site writes."""
 
     def kept(self, page: Page) -> bool:
         name = urls.page_file(page.url)
-        self.fingerprints[name] = wanted = self.digests.of((self.site, page))
+        self.bodies[name] = body = self.digests.of(page.own_body)
+        written = self.written.get(name)
+        if written is not None and self.before.get(name) == body:
+            wanted = written.fingerprint
+        else:
+            wanted = self.digests.of((self.site, page))
+        self.fingerprints[name] = wanted
         if self.staging.keep(name, wanted):
             return True
         self.fresh.append(name)
@@ -339,6 +352,9 @@ class _Pages:
     def add_rendered(self) -> None:
         for name in self.fresh:
             self.staging.add(name, self.fingerprints[name])
+
+    def views(self) -> Views:
+        return Views(self.library, self.bodies)
 
 
 def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:

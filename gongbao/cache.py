@@ -10,7 +10,7 @@ import os
 import pickle
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -154,6 +154,9 @@ class Loaded:
     """The body's length when it is the file's last characters: it is read from the file then, so the
     cache holds no second copy of the content."""
     problems: tuple[Problem, ...]
+    shown: bytes = b""
+    """Of the record without a document's body: all that pages other than the document's own show of
+    the file (see `Views`)."""
 
     def restore(self, text: str) -> Document | Gazette | None:
         """The record, given the file's text (the same text it was loaded from)."""
@@ -226,6 +229,28 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
+@dataclass(frozen=True, slots=True)
+class Views:
+    """What the page views of a build were made from, for the next build to tell which of its views are
+    the same without building them: a view shows the library's records (documents' bodies aside) and
+    at most one body, its own document's."""
+
+    library: bytes = b""
+    """Of everything every view depends on but bodies: the site's fingerprint and each content file's record
+    as pages show it (`Loaded.shown`)."""
+    bodies: Mapping[str, bytes] = field(default_factory=dict)
+    """Page file → the digest of the body it shows (`own_body`)."""
+
+
+def library_digest(site: bytes, files: Mapping[str, Loaded]) -> bytes:
+    """Views.library for the site with this fingerprint and these content files."""
+    h = hashlib.sha1(site)
+    for name, loaded in files.items():
+        encoded = name.encode()
+        h.update(b"%d:%s%s" % (len(encoded), encoded, loaded.shown))
+    return h.digest()
+
+
 @dataclass(slots=True)
 class State:
     """Everything a build knows from the builds before it."""
@@ -249,6 +274,8 @@ class State:
     body_shards: dict[int, int] = field(default_factory=dict)
     """The shards of rendered bodies saved with this state, each with its checksum (any other file is stale)."""
     templates: CompiledTemplates = field(default_factory=CompiledTemplates)
+    views: Views = field(default_factory=Views)
+    """What the last build's page views were made from."""
     unchanged: dict[str, Unchanged] = field(default_factory=dict)
     """Document file → its record as last loaded, in memory only (a process that builds again and again)."""
 
@@ -394,6 +421,8 @@ def _load(path: Path, key: bytes, text: str, problems: Problems,
           gazette_title: str | None) -> tuple[Loaded, Document | Gazette | None]:
     own = Problems(root=problems.root)
     record = load_document(path, own) if gazette_title is None else load_gazette(path, gazette_title, own)
+    # An issue's body is on its page, the home page and the list of issues: it is part of what they show.
+    shown = fingerprint(replace(record, body="") if isinstance(record, Document) else record)
     if record is None or not text.endswith(record.body):
-        return Loaded(key, record, None, tuple(own.items)), record
-    return Loaded(key, replace(record, body=""), len(record.body), tuple(own.items)), record
+        return Loaded(key, record, None, tuple(own.items), shown), record
+    return Loaded(key, replace(record, body=""), len(record.body), tuple(own.items), shown), record

@@ -32,6 +32,12 @@ class Page:
     """The newest date of what the page shows (the sitemap's lastmod); None for the 404 page, which no
     search engine should list."""
 
+    @property
+    def own_body(self) -> object:
+        """The part of its view made from a document's body (only a document's page has one, its own):
+        the rest of any view is made from the library's records without their bodies."""
+        return (self.view.doc.outline, self.view.doc.body_html) if isinstance(self.view, DocumentPage) else None
+
 
 class SiteViews:
     """Builds the views of one library; a document's summary and an issue are built once, shared by every page."""

@@ -90,6 +90,22 @@ def _body(root: Path) -> None:
     _edit(root / DOCS / "03-yfbf-2024-17.md", "健全突发", "进一步健全突发")
 
 
+def _citation(root: Path) -> None:  # 01's body now links 02: only 01's own page shows its body
+    _edit(root / DOCS / "01-yff-2024-9.md", "（此件公开发布）", "（此件公开发布，另见样府发〔2024〕11号）")
+
+
+def _heading(root: Path) -> None:  # a heading in 01's body: its outline, part of its own view only
+    _edit(root / DOCS / "01-yff-2024-9.md", "::: disclosure", "## 附则\n\n附则一条。\n\n::: disclosure")
+
+
+def _body_back(root: Path) -> None:  # 03's body as it was two builds before: its page as it was then
+    _edit(root / DOCS / "03-yfbf-2024-17.md", "进一步健全突发", "健全突发")
+
+
+def _issue_body(root: Path) -> None:  # an issue's body is on its page, the list of issues and the home page
+    _edit(root / "content" / "gazettes" / "2024-01.md", "## 2024年第3季度主要文件目录", "## 2024年第三季度主要文件目录")
+
+
 def _title(root: Path) -> None:  # cited by title in 03's body: its link goes, and 01's lists and partners change
     _edit(root / DOCS / "01-yff-2024-9.md", "title: 样例区人民政府关于发布森林防火禁火令的通告",
           "title: 样例区人民政府关于发布森林防火禁火令的通告（修订）")
@@ -130,8 +146,8 @@ def _new(root: Path) -> None:
         "doc_type: 通知\nsigned: 2024-09-01\n---\n新事项。依据样府发〔2024〕9号。\n", encoding="utf-8")
 
 
-EDITS: list[Callable[[Path], None]] = [_body, _title, _relation, _slug, _template, _settings, _logo, _logo_redrawn,
-                                        _delete, _new]
+EDITS: list[Callable[[Path], None]] = [_body, _citation, _heading, _body_back, _issue_body, _title, _relation, _slug,
+                                        _template, _settings, _logo, _logo_redrawn, _delete, _new]
 
 
 @pytest.mark.usefixtures("fake_index")
