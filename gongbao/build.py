@@ -126,7 +126,6 @@ class Builder:
         self._index_generation = 0
         self._deferred: _IndexJob | None = None
         self._texts = TextDigests()
-        self._catalogue: dict[bytes, str] = {}
 
     def build(self, settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
               explicit_index: bool = False, strict: bool = False, defer_index: bool = False) -> BuildResult:
@@ -192,7 +191,7 @@ class Builder:
         pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state)
         try:
             with clock("渲染"):
-                reuse = Reuse(state.bodies, state.templates, pages.kept, self._catalogue)
+                reuse = Reuse(state.bodies, state.templates, pages.kept, pages.catalogue_kept)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
                                        self.display.bar, assets)
                 if rendered is None or problems.errors:
@@ -227,7 +226,7 @@ class Builder:
                 save_state(self.cache_dir, state)
         stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
                            state.bodies.rendered, len(pages.fresh), how)
-        return BuildResult(output, library, len(state.pages), stats)
+        return BuildResult(output, library, len(state.views.bodies), stats)
 
     def _spare(self, output: Path) -> Path | None:
         """Where the site before is kept for the next build to recycle: in the cache folder, when that is
@@ -320,7 +319,8 @@ class _SiteChanged(Exception):
 
 
 class _Pages:
-    """The page files of one build, each kept from an earlier build when its fingerprint is unchanged."""
+    """The page files of one build, and the catalogue, each kept from an earlier build when its fingerprint
+    is unchanged."""
 
     def __init__(self, site: bytes, staging: Staging, texts: TextDigests, library: bytes, state: State):
         self.site = site
@@ -343,11 +343,18 @@ class _Pages:
             wanted = written.fingerprint
         else:
             wanted = self.digests.of((self.site, page))
+        return self._kept(name, wanted)
+
+    def _kept(self, name: str, wanted: bytes) -> bool:
         self.fingerprints[name] = wanted
         if self.staging.keep(name, wanted):
             return True
         self.fresh.append(name)
         return False
+
+    def catalogue_kept(self) -> bool:
+        """The catalogue shows the library's records, nothing else (not even bodies)."""
+        return self._kept(urls.CATALOGUE, self.library)
 
     def add_rendered(self) -> None:
         for name in self.fresh:
@@ -358,7 +365,7 @@ class _Pages:
 
 
 def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
-    """Record the files other than pages that render_site wrote (the catalogue, assets, discovery files, PDFs)."""
+    """Record the files other than pages that render_site wrote (assets, discovery files, PDFs)."""
     for name in names:
         staging.add(name, digest((staging.path / name).read_bytes()))
     return list(names)

@@ -264,11 +264,11 @@ class State:
     output: str = ""
     """The site folder the files below were written to."""
     pages: dict[str, Written] = field(default_factory=dict)
-    """Page file (relative to the site folder) → how it was made."""
+    """Page file (relative to the site folder), and the catalogue → how it was made."""
     index: dict[str, Written] = field(default_factory=dict)
     """The search index's files; their fingerprint is the search records'."""
     extras: dict[str, Written] = field(default_factory=dict)
-    """The other files (catalogue, assets), written anew by every build; their fingerprint is their bytes'."""
+    """The other files (assets, sitemap, feed, PDFs), written anew by every build; their fingerprint is their bytes'."""
     spare: dict[str, Written] = field(default_factory=dict)
     """The pages and index files of the site before, kept in the cache folder for the next build to recycle."""
     body_shards: dict[int, int] = field(default_factory=dict)
