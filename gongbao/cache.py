@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import slugs
 from .load import content_files, load_content, load_document, load_gazette
 from .markdown import BodyCache, BodyKey, CachedBody
 from .model import Content, Document, Gazette
@@ -298,15 +299,16 @@ def load_state(folder: Path | None, version: str, sources_only: bool = False) ->
         if isinstance(entries, dict):
             state.bodies.entries.update(entries)
     sources = _read(folder / _SOURCES_FILE, version) if folder else None
-    if isinstance(sources, tuple) and len(sources) == 2:
-        state.root, state.files = sources
+    if isinstance(sources, tuple) and len(sources) == 3:
+        state.root, state.files, initials = sources
+        slugs.KNOWN_INITIALS.update(initials)
     return state
 
 
 def save_state(folder: Path, state: State) -> None:
-    """Write the state for the next build: what loading content gave (`check` reads only that), the bodies
-    in shards, of which only those that changed are written again, and the rest."""
-    _write(folder / _SOURCES_FILE, state.version, (state.root, state.files))
+    """Write the state for the next build: what loading content gave and the initials of names (`check` reads
+    only that), the bodies in shards, of which only those that changed are written again, and the rest."""
+    _write(folder / _SOURCES_FILE, state.version, (state.root, state.files, slugs.KNOWN_INITIALS))
     bodies = state.bodies
     shards: dict[int, dict[BodyKey, CachedBody]] = {}
     for key, entry in bodies.entries.items():

@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -321,3 +323,26 @@ def test_check_reads_the_cache_and_writes_nothing(project: Path) -> None:
     checked = Builder(cache).check(load_settings(project, problems), AS_OF, problems)
     assert (checked.stats.files, checked.stats.files_parsed) == (4, 1)
     assert _snapshot(cache) == before
+
+
+#: A build in a new process, as `gongbao build` runs it, telling which pypinyin modules it imported.
+_BUILD_AND_LIST_PYPINYIN = """
+import sys
+from gongbao.cli import main
+main.main(["build", "-q", "--as-of", "2025-01-01"], standalone_mode=False)
+print(sorted(name for name in sys.modules if name.startswith("pypinyin")))
+"""
+
+
+def test_a_build_of_names_seen_before_does_not_import_pypinyin(project: Path) -> None:
+    """pypinyin takes a third of a second to import: the cache remembers the initials of every name."""
+    def build() -> str:
+        done = subprocess.run([sys.executable, "-c", _BUILD_AND_LIST_PYPINYIN], cwd=project, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert build() != "[]"  # the first build works the initials out
+    _body(project)
+    assert build() == "[]"
+    assert "进一步健全突发" in (project / "site" / "docs" / "yfbf-2024-17" / "index.html").read_text(encoding="utf-8")
