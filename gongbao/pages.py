@@ -31,12 +31,9 @@ class Page:
     modified: dt.date | None
     """The newest date of what the page shows (the sitemap's lastmod); None for the 404 page, which no
     search engine should list."""
-
-    @property
-    def own_body(self) -> object:
-        """The part of its view made from a document's body (only a document's page has one, its own):
-        the rest of any view is made from the library's records without their bodies."""
-        return (self.view.doc.outline, self.view.doc.body_html) if isinstance(self.view, DocumentPage) else None
+    own_body: str = ""
+    """The Markdown body of the document it shows (a document's page only): its view is made from that and
+    from the library's records without their bodies, nothing else."""
 
 
 class SiteViews:
@@ -172,7 +169,7 @@ class SiteViews:
             latest_gazette=self.issue(gazettes_newest[0]) if gazettes_newest else None,
             latest_documents=self._summaries_of(docs_newest[:10]), counts=self.counts()), everything)
         for doc in lib.documents.values():
-            yield Page(self.url_of(doc.key), DocumentPage(self.document(doc)), self.modified([doc.key]))
+            yield Page(self.url_of(doc.key), DocumentPage(self.document(doc)), self.modified([doc.key]), doc.body)
         for key in lib.referenced:
             yield Page(self.url_of(key), ReferencedPage(self.referenced(key)), self.modified([key]))
         yield Page(urls.GAZETTES, GazettesPage(tuple(self.issue(g) for g in gazettes_newest)), everything)
