@@ -279,6 +279,9 @@ class State:
     """What the last build's page views were made from."""
     unchanged: dict[str, Unchanged] = field(default_factory=dict)
     """Document file → its record as last loaded, in memory only (a process that builds again and again)."""
+    saved: tuple[dict[str, Loaded], int] = ({}, 0)
+    """The files and the number of initials the cache folder holds (as read or last written), in memory only:
+    when a build loaded the same, they are not written again."""
 
     def live(self) -> dict[str, Written]:
         """Every file of the site the last build wrote."""
@@ -302,13 +305,18 @@ def load_state(folder: Path | None, version: str, sources_only: bool = False) ->
     if isinstance(sources, tuple) and len(sources) == 3:
         state.root, state.files, initials = sources
         slugs.KNOWN_INITIALS.update(initials)
+        state.saved = (state.files, len(initials))
     return state
 
 
 def save_state(folder: Path, state: State) -> None:
     """Write the state for the next build: what loading content gave and the initials of names (`check` reads
     only that), the bodies in shards, of which only those that changed are written again, and the rest."""
-    _write(folder / _SOURCES_FILE, state.version, (state.root, state.files, slugs.KNOWN_INITIALS))
+    files, initials = state.saved
+    if len(slugs.KNOWN_INITIALS) != initials or files.keys() != state.files.keys() or any(
+            loaded is not files[name] for name, loaded in state.files.items()):
+        if _write(folder / _SOURCES_FILE, state.version, (state.root, state.files, slugs.KNOWN_INITIALS)) is not None:
+            state.saved = (state.files, len(slugs.KNOWN_INITIALS))
     bodies = state.bodies
     shards: dict[int, dict[BodyKey, CachedBody]] = {}
     for key, entry in bodies.entries.items():
@@ -323,7 +331,7 @@ def save_state(folder: Path, state: State) -> None:
     bodies.changed = set()
     kept = BodyCache()
     kept.citations = bodies.citations
-    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept, unchanged={}))
+    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept, unchanged={}, saved=({}, 0)))
 
 
 def _shard(key: BodyKey) -> int:
