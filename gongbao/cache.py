@@ -12,6 +12,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 from importlib import metadata
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from .load import content_files, load_content, load_document, load_gazette
 from .markdown import BodyCache, BodyKey, CachedBody
 from .model import Content, Document, Gazette
 from .problems import Problem, Problems
+
+T = TypeVar("T")
 
 #: The project's cache folder for `gongbao build`; deleting it only makes the next build a full one.
 CACHE_DIR = ".gongbao-cache"
@@ -82,28 +85,35 @@ class _PartsPickler(pickle.Pickler):
         return NotImplemented if fields is None else (bytes, (self.parts.part(obj, fields),))
 
 
-class TextDigests:
-    """Digests of long strings by identity, from one build to the next: a body kept by the BodyCache is
-    the same string object build after build, so its digest is taken once, not for every page every build.
-    Each string is held while its entry is, so its id is not another's."""
-
-    #: Shorter strings are digested with the value that holds them.
-    LONG = 2048
+class ByIdentity(Generic[T]):
+    """Values worked out from long strings, by the string's identity, from one build to the next: a body
+    kept by the BodyCache (or by serve's unchanged files) is the same string object build after build, so
+    its value is worked out once. Each string is held while its entry is, so its id is not another's."""
 
     def __init__(self) -> None:
-        self._before: dict[int, tuple[str, bytes]] = {}
-        self._now: dict[int, tuple[str, bytes]] = {}
+        self._before: dict[int, tuple[str, T]] = {}
+        self._now: dict[int, tuple[str, T]] = {}
 
-    def of(self, text: str) -> bytes:
+    def of(self, text: str, work: Callable[[str], T]) -> T:
         entry = self._now.get(id(text)) or self._before.get(id(text))
         if entry is None or entry[0] is not text:
-            entry = (text, digest(text.encode()))
+            entry = (text, work(text))
         self._now[id(text)] = entry
         return entry[1]
 
     def next_build(self) -> None:
-        """Forget the strings the last build did not digest (the ones before it are gone)."""
+        """Forget the strings the last build did not use (the ones before it are gone)."""
         self._before, self._now = self._now, {}
+
+
+class TextDigests(ByIdentity[bytes]):
+    """Digests of long strings by identity (see ByIdentity): not taken again for every page every build."""
+
+    #: Shorter strings are digested with the value that holds them.
+    LONG = 2048
+
+    def of(self, text: str, work: Callable[[str], bytes] = lambda text: digest(text.encode())) -> bytes:
+        return super().of(text, work)
 
 
 FieldsOf = Callable[[object, TextDigests], object]
