@@ -345,7 +345,7 @@ class _Pages:
         if written is not None and self.before.get(name) == body:
             wanted = written.fingerprint
         else:
-            wanted = self.digests.of((self.site, page))
+            wanted = self.digests.of((self.site, page.url, page.view, page.modified))
         return self._kept(name, wanted)
 
     def _kept(self, name: str, wanted: bytes) -> bool:
