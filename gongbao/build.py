@@ -113,8 +113,9 @@ class Builder:
     The dependency rule: a page is rendered again when the data it shows (its view) or any template
     changed; settings, the as-of date or gongbao itself changing changes every page. A view is made from
     the library's records (bodies aside) and at most one body, its own document's: while neither changed,
-    its fingerprint is the last build's, not taken again. Everything else is the previous build's file,
-    and the search index is built again only when its records changed. What is kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
+    its fingerprint is the last build's, and a document's view is not even made. Everything else is the
+    previous build's file, and the search index is built again only when its records changed. What is
+    kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
     """
 
     def __init__(self, cache_dir: Path | None = None, display: Display = Silent()):
@@ -228,7 +229,7 @@ class Builder:
             if self.cache_dir is not None:
                 save_state(self.cache_dir, state)
         stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
-                           state.bodies.rendered, len(pages.fresh), how)
+                           state.bodies.rendered, pages.rendered(), how)
         return BuildResult(output, library, len(state.views.bodies), stats)
 
     def _spare(self, output: Path) -> Path | None:
@@ -336,7 +337,7 @@ class _Pages:
         self.fingerprints: dict[str, bytes] = {}
         self.bodies: dict[str, bytes] = {}
         self.fresh: list[str] = []
-        """The pages render_site writes."""
+        """The pages (and the catalogue) render_site writes."""
 
     def kept(self, page: Page) -> bool:
         name = urls.page_file(page.url)
@@ -362,6 +363,10 @@ class _Pages:
     def add_rendered(self) -> None:
         for name in self.fresh:
             self.staging.add(name, self.fingerprints[name])
+
+    def rendered(self) -> int:
+        """How many pages (the catalogue aside) render_site wrote."""
+        return sum(name in self.bodies for name in self.fresh)
 
     def views(self) -> Views:
         return Views(self.library, self.bodies)
