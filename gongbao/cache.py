@@ -12,9 +12,9 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
 from importlib import metadata
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import jinja2
 
@@ -341,7 +341,8 @@ def save_state(folder: Path, state: State) -> None:
     bodies.changed = set()
     kept = BodyCache()
     kept.citations = bodies.citations
-    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept, unchanged={}, saved=({}, 0)))
+    _write(folder / _BUILD_FILE, state.version,
+           replace(state, root="", files={}, bodies=kept, unchanged={}, saved=({}, 0)))
 
 
 def _shard(key: BodyKey) -> int:

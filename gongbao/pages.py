@@ -193,7 +193,7 @@ class SiteViews:
         yield Page.showing(urls.GAZETTES, GazettesPage(tuple(self.issue(g) for g in gazettes_newest)), everything)
         for g in gazettes_newest:
             yield Page.showing(urls.gazette(g.id), GazettePage(self.issue(g)),
-                       self.modified([d.key for d in self.printed[g.id]], g.published))
+                               self.modified([d.key for d in self.printed[g.id]], g.published))
 
         by_year: dict[int, list[str]] = defaultdict(list)
         for key in docs_newest:
@@ -204,7 +204,7 @@ class SiteViews:
         yield Page.showing(urls.ARCHIVE, ArchivePage("按日期", tuple(groups), nav), everything)
         for year, group, (_, keys) in zip(nav, groups, newest_years):
             yield Page.showing(year.url, ArchivePage(year.name, (ArchiveGroup(None, group.documents),), nav),
-                       self.modified(keys))
+                               self.modified(keys))
         yield from self._facet_pages("发文机关", urls.ISSUERS, urls.issuer, self.issuer_slugs,
                                      lambda d: d.issuers, docs_newest)
         yield from self._facet_pages("文种", urls.TYPES, urls.doc_type, self.type_slugs,
