@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from . import docnumber, urls
-from .cache import (PREVIOUS_SITE, Fingerprints, State, TextDigests, Views, Written, code_version, digest,
-                    fingerprint, library_digest, load_content_cached, load_state, save_state)
+from .cache import (PREVIOUS_SITE, State, Views, Written, code_version, library_digest, load_content_cached,
+                    load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
+from .digests import Fingerprints, TextDigests, digest, fingerprint
 from .output import check_output
 from .pages import Page
 from .problems import ContentError, Problems

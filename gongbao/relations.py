@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import docnumber, urls
-from .cache import ByIdentity
+from .digests import ByIdentity
 from .model import INVERSE, RELATION_LABELS, STATUS_LABELS, Content, Document, Gazette, RelationDecl, RelationKind
 from .problems import Problems, clip
 from .slugs import slug_for_doc_number
