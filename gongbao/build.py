@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from . import docnumber, urls
-from .cache import (PREVIOUS_SITE, Fingerprints, State, TextDigests, Written, code_version, digest, fingerprint,
-                    load_content_cached, load_state, save_state)
+from .cache import (PREVIOUS_SITE, State, Views, Written, code_version, library_digest, load_content_cached,
+                    load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
+from .digests import Fingerprints, TextDigests, digest, fingerprint
 from .output import check_output
 from .pages import Page
 from .problems import ContentError, Problems
@@ -111,9 +112,11 @@ class Builder:
     """Builds a site again and again, each build reusing what the ones before made.
 
     The dependency rule: a page is rendered again when the data it shows (its view) or any template
-    changed; settings, the as-of date or gongbao itself changing changes every page. Everything else is
-    the previous build's file, and the search index is built again only when its records changed.
-    What is kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
+    changed; settings, the as-of date or gongbao itself changing changes every page. A view is made from
+    the library's records (bodies aside) and at most one body, its own document's: while neither changed,
+    its fingerprint is the last build's, and a document's view is not even made. Everything else is the
+    previous build's file, and the search index is built again only when its records changed. What is
+    kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
     """
 
     def __init__(self, cache_dir: Path | None = None, display: Display = Silent()):
@@ -125,7 +128,6 @@ class Builder:
         self._index_generation = 0
         self._deferred: _IndexJob | None = None
         self._texts = TextDigests()
-        self._catalogue: dict[bytes, str] = {}
 
     def build(self, settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
               explicit_index: bool = False, strict: bool = False, defer_index: bool = False) -> BuildResult:
@@ -188,10 +190,10 @@ class Builder:
         spare = self._spare(output) if known else None
         staging = Staging(output, state.live() if known else {}, spare, state.spare)
         self._texts.next_build()
-        pages = _Pages(site, staging, self._texts)
+        pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state)
         try:
             with clock("渲染"):
-                reuse = Reuse(state.bodies, state.templates, pages.kept, self._catalogue)
+                reuse = Reuse(state.bodies, state.templates, pages.kept, pages.catalogue_kept)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
                                        self.display.bar, assets)
                 if rendered is None or problems.errors:
@@ -199,7 +201,10 @@ class Builder:
                 pages.add_rendered()
                 extras = _add_extras(staging, rendered.extras)
             records = search_records(library, rendered.body_texts)
-            wanted = fingerprint(records, self._texts)
+            # The records are made from the content's records and the documents' bodies on the as-of date:
+            # digesting those, not the records (a third of a second), tells the same.
+            wanted = digest(library_digest(fingerprint((state.version, as_of)), state.files)
+                            + b"".join(self._texts.of(doc.body) for doc in library.documents.values()))
             with clock("索引"):
                 index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index)
             with clock("写入"):
@@ -215,6 +220,7 @@ class Builder:
             state.output = str(output.resolve())
             state.pages, state.index, state.extras = (
                 {name: files[name] for name in group} for group in (pages.fingerprints, index, extras))
+            state.views = pages.views()
             if how == "built" and spare is not None:
                 self._catch_up(state, output, spare)
             if how == "deferred":
@@ -224,8 +230,8 @@ class Builder:
             if self.cache_dir is not None:
                 save_state(self.cache_dir, state)
         stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
-                           state.bodies.rendered, len(pages.fresh), how)
-        return BuildResult(output, library, len(state.pages), stats)
+                           state.bodies.rendered, pages.rendered(), how)
+        return BuildResult(output, library, len(state.views.bodies), stats)
 
     def _spare(self, output: Path) -> Path | None:
         """Where the site before is kept for the next build to recycle: in the cache folder, when that is
@@ -318,31 +324,57 @@ class _SiteChanged(Exception):
 
 
 class _Pages:
-    """The page files of one build, each kept from an earlier build when its fingerprint is unchanged."""
+    """The page files of one build, and the catalogue, each kept from an earlier build when its fingerprint
+    is unchanged."""
 
-    def __init__(self, site: bytes, staging: Staging, texts: TextDigests):
+    def __init__(self, site: bytes, staging: Staging, texts: TextDigests, library: bytes, state: State):
         self.site = site
         self.staging = staging
         self.digests = Fingerprints(texts)
+        self.library = library
+        # A view made from the same records and the same body as the last build's is the same view.
+        self.before = state.views.bodies if state.views.library == library else {}
+        self.written = state.pages
         self.fingerprints: dict[str, bytes] = {}
+        self.bodies: dict[str, bytes] = {}
         self.fresh: list[str] = []
-        """The pages render_site writes."""
+        """The pages (and the catalogue) render_site writes."""
 
     def kept(self, page: Page) -> bool:
         name = urls.page_file(page.url)
-        self.fingerprints[name] = wanted = self.digests.of((self.site, page))
+        self.bodies[name] = body = self.digests.texts.of(page.own_body)
+        written = self.written.get(name)
+        if written is not None and self.before.get(name) == body:
+            wanted = written.fingerprint
+        else:
+            wanted = self.digests.of((self.site, page.url, page.view, page.modified))
+        return self._kept(name, wanted)
+
+    def _kept(self, name: str, wanted: bytes) -> bool:
+        self.fingerprints[name] = wanted
         if self.staging.keep(name, wanted):
             return True
         self.fresh.append(name)
         return False
 
+    def catalogue_kept(self) -> bool:
+        """The catalogue shows the library's records, nothing else (not even bodies)."""
+        return self._kept(urls.CATALOGUE, self.library)
+
     def add_rendered(self) -> None:
         for name in self.fresh:
             self.staging.add(name, self.fingerprints[name])
 
+    def rendered(self) -> int:
+        """How many pages (the catalogue aside) render_site wrote."""
+        return sum(name in self.bodies for name in self.fresh)
+
+    def views(self) -> Views:
+        return Views(self.library, self.bodies)
+
 
 def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
-    """Record the files other than pages that render_site wrote (the catalogue, assets, discovery files, PDFs)."""
+    """Record the files other than pages that render_site wrote (assets, discovery files, PDFs)."""
     for name in names:
         staging.add(name, digest((staging.path / name).read_bytes()))
     return list(names)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import hashlib
-import io
 import os
 import pickle
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
 import jinja2
 
+from . import slugs
+from .digests import digest, fingerprint
 from .load import content_files, load_content, load_document, load_gazette
 from .markdown import BodyCache, BodyKey, CachedBody
 from .model import Content, Document, Gazette
@@ -33,103 +32,6 @@ _BODY_SHARDS = 64
 #: The site before the last build, in the cache folder: the next build recycles it (see write.Staging).
 PREVIOUS_SITE = "previous-site"
 _MAGIC = b"gongbao-cache 1\n"
-
-
-def digest(data: bytes | memoryview) -> bytes:
-    """Of content, to tell whether it changed (SHA-1: the fastest here; the cache is no security boundary)."""
-    return hashlib.sha1(data).digest()
-
-
-class Fingerprints:
-    """Digests of values that are the same for equal values however they were built, and cheap when
-    values share parts (one document's summary is on many pages): each frozen dataclass is digested
-    once, then stands in by its digest. Parts are known by identity, so one instance serves one build.
-    Long texts (bodies) stand in by their digest too, taken from `texts`, which outlives the build.
-    """
-
-    def __init__(self, texts: TextDigests | None = None) -> None:
-        self.texts = texts or TextDigests()
-        self._parts: dict[int, bytes] = {}
-        self._alive: list[object] = []
-        """The parts digested: their ids stay theirs while they live."""
-
-    def of(self, value: object) -> bytes:
-        out = io.BytesIO()
-        # Without the pickler's memo: with it, a string met twice is written once, so equal values
-        # would pickle differently depending on which of their strings happen to be the same object.
-        pickler = _PartsPickler(out, self)
-        pickler.fast = True
-        pickler.dump(value)
-        return digest(out.getbuffer())
-
-    def part(self, value: object, fields: FieldsOf) -> bytes:
-        known = self._parts.get(id(value))
-        if known is None:
-            kind = type(value)
-            known = self._parts[id(value)] = self.of((kind.__module__, kind.__qualname__, fields(value, self.texts)))
-            self._alive.append(value)
-        return known
-
-
-class _PartsPickler(pickle.Pickler):
-    def __init__(self, out: io.BytesIO, parts: Fingerprints):
-        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
-        self.parts = parts
-
-    def reducer_override(self, obj: object) -> object:
-        fields = _frozen_fields(type(obj))
-        return NotImplemented if fields is None else (bytes, (self.parts.part(obj, fields),))
-
-
-class TextDigests:
-    """Digests of long strings by identity, from one build to the next: a body kept by the BodyCache is
-    the same string object build after build, so its digest is taken once, not for every page every build.
-    Each string is held while its entry is, so its id is not another's."""
-
-    #: Shorter strings are digested with the value that holds them.
-    LONG = 2048
-
-    def __init__(self) -> None:
-        self._before: dict[int, tuple[str, bytes]] = {}
-        self._now: dict[int, tuple[str, bytes]] = {}
-
-    def of(self, text: str) -> bytes:
-        entry = self._now.get(id(text)) or self._before.get(id(text))
-        if entry is None or entry[0] is not text:
-            entry = (text, digest(text.encode()))
-        self._now[id(text)] = entry
-        return entry[1]
-
-    def next_build(self) -> None:
-        """Forget the strings the last build did not digest (the ones before it are gone)."""
-        self._before, self._now = self._now, {}
-
-
-FieldsOf = Callable[[object, TextDigests], object]
-
-
-@functools.cache
-def _frozen_fields(kind: type) -> FieldsOf | None:
-    """What makes up a frozen dataclass's value; None for any other type."""
-    params = getattr(kind, "__dataclass_params__", None)
-    if params is None or not params.frozen:
-        return None
-    names = [f.name for f in dataclasses.fields(kind)]
-    return lambda value, texts: tuple(_unpickled_text(getattr(value, name), texts) for name in names)
-
-
-def _unpickled_text(value: object, texts: TextDigests) -> object:
-    """A string as its UTF-8 bytes (a long one as their digest), other values as they are. Pickling a
-    string attaches a UTF-8 copy to it for as long as it lives (1.5 times the size of Chinese text): a
-    fingerprint of every page would double the memory the build's bodies take."""
-    if type(value) is not str:
-        return value
-    return texts.of(value) if len(value) >= TextDigests.LONG else value.encode()
-
-
-def fingerprint(value: object, texts: TextDigests | None = None) -> bytes:
-    """A digest of one value (see Fingerprints)."""
-    return Fingerprints(texts).of(value)
 
 
 def code_version() -> str:
@@ -154,6 +56,9 @@ class Loaded:
     """The body's length when it is the file's last characters: it is read from the file then, so the
     cache holds no second copy of the content."""
     problems: tuple[Problem, ...]
+    shown: bytes = b""
+    """Of the record without a document's body: all that pages other than the document's own show of
+    the file (see `Views`)."""
 
     def restore(self, text: str) -> Document | Gazette | None:
         """The record, given the file's text (the same text it was loaded from)."""
@@ -226,6 +131,28 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
+@dataclass(frozen=True, slots=True)
+class Views:
+    """What the page views of a build were made from, for the next build to tell which of its views are
+    the same without building them: a view shows the library's records (documents' bodies aside) and
+    at most one body, its own document's."""
+
+    library: bytes = b""
+    """Of everything every view depends on but bodies: the site's fingerprint and each content file's record
+    as pages show it (`Loaded.shown`)."""
+    bodies: Mapping[str, bytes] = field(default_factory=dict)
+    """Page file → the digest of the body it shows (`own_body`)."""
+
+
+def library_digest(site: bytes, files: Mapping[str, Loaded]) -> bytes:
+    """Views.library for the site with this fingerprint and these content files."""
+    h = hashlib.sha1(site)
+    for name, loaded in files.items():
+        encoded = name.encode()
+        h.update(b"%d:%s%s" % (len(encoded), encoded, loaded.shown))
+    return h.digest()
+
+
 @dataclass(slots=True)
 class State:
     """Everything a build knows from the builds before it."""
@@ -239,18 +166,23 @@ class State:
     output: str = ""
     """The site folder the files below were written to."""
     pages: dict[str, Written] = field(default_factory=dict)
-    """Page file (relative to the site folder) → how it was made."""
+    """Page file (relative to the site folder), and the catalogue → how it was made."""
     index: dict[str, Written] = field(default_factory=dict)
     """The search index's files; their fingerprint is the search records'."""
     extras: dict[str, Written] = field(default_factory=dict)
-    """The other files (catalogue, assets), written anew by every build; their fingerprint is their bytes'."""
+    """The other files (assets, sitemap, feed, PDFs), written anew by every build; their fingerprint is their bytes'."""
     spare: dict[str, Written] = field(default_factory=dict)
     """The pages and index files of the site before, kept in the cache folder for the next build to recycle."""
     body_shards: dict[int, int] = field(default_factory=dict)
     """The shards of rendered bodies saved with this state, each with its checksum (any other file is stale)."""
     templates: CompiledTemplates = field(default_factory=CompiledTemplates)
+    views: Views = field(default_factory=Views)
+    """What the last build's page views were made from."""
     unchanged: dict[str, Unchanged] = field(default_factory=dict)
     """Document file → its record as last loaded, in memory only (a process that builds again and again)."""
+    saved: tuple[dict[str, Loaded], int] = ({}, 0)
+    """The files and the number of initials the cache folder holds (as read or last written), in memory only:
+    when a build loaded the same, they are not written again."""
 
     def live(self) -> dict[str, Written]:
         """Every file of the site the last build wrote."""
@@ -271,15 +203,21 @@ def load_state(folder: Path | None, version: str, sources_only: bool = False) ->
         if isinstance(entries, dict):
             state.bodies.entries.update(entries)
     sources = _read(folder / _SOURCES_FILE, version) if folder else None
-    if isinstance(sources, tuple) and len(sources) == 2:
-        state.root, state.files = sources
+    if isinstance(sources, tuple) and len(sources) == 3:
+        state.root, state.files, initials = sources
+        slugs.KNOWN_INITIALS.update(initials)
+        state.saved = (state.files, len(initials))
     return state
 
 
 def save_state(folder: Path, state: State) -> None:
-    """Write the state for the next build: what loading content gave (`check` reads only that), the bodies
-    in shards, of which only those that changed are written again, and the rest."""
-    _write(folder / _SOURCES_FILE, state.version, (state.root, state.files))
+    """Write the state for the next build: what loading content gave and the initials of names (`check` reads
+    only that), the bodies in shards, of which only those that changed are written again, and the rest."""
+    files, initials = state.saved
+    if len(slugs.KNOWN_INITIALS) != initials or files.keys() != state.files.keys() or any(
+            loaded is not files[name] for name, loaded in state.files.items()):
+        if _write(folder / _SOURCES_FILE, state.version, (state.root, state.files, slugs.KNOWN_INITIALS)) is not None:
+            state.saved = (state.files, len(slugs.KNOWN_INITIALS))
     bodies = state.bodies
     shards: dict[int, dict[BodyKey, CachedBody]] = {}
     for key, entry in bodies.entries.items():
@@ -294,7 +232,8 @@ def save_state(folder: Path, state: State) -> None:
     bodies.changed = set()
     kept = BodyCache()
     kept.citations = bodies.citations
-    _write(folder / _BUILD_FILE, state.version, replace(state, root="", files={}, bodies=kept, unchanged={}))
+    _write(folder / _BUILD_FILE, state.version,
+           replace(state, root="", files={}, bodies=kept, unchanged={}, saved=({}, 0)))
 
 
 def _shard(key: BodyKey) -> int:
@@ -394,6 +333,8 @@ def _load(path: Path, key: bytes, text: str, problems: Problems,
           gazette_title: str | None) -> tuple[Loaded, Document | Gazette | None]:
     own = Problems(root=problems.root)
     record = load_document(path, own) if gazette_title is None else load_gazette(path, gazette_title, own)
+    # An issue's body is on its page, the home page and the list of issues: it is part of what they show.
+    shown = fingerprint(replace(record, body="") if isinstance(record, Document) else record)
     if record is None or not text.endswith(record.body):
-        return Loaded(key, record, None, tuple(own.items)), record
-    return Loaded(key, replace(record, body=""), len(record.body), tuple(own.items)), record
+        return Loaded(key, record, None, tuple(own.items), shown), record
+    return Loaded(key, replace(record, body=""), len(record.body), tuple(own.items), shown), record

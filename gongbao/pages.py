@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,10 +28,23 @@ class Page:
     """A page to write: its URL and what its template is given (the view names the template)."""
 
     url: str
-    view: PageView
+    make_view: Callable[[], PageView]
+    """Its view, made when first asked for: a build that keeps a document's page never makes its view."""
     modified: dt.date | None
     """The newest date of what the page shows (the sitemap's lastmod); None for the 404 page, which no
     search engine should list."""
+    own_body: str = ""
+    """The Markdown body of the document it shows (a document's page only): its view is made from that and
+    from the library's records without their bodies, nothing else."""
+
+    @staticmethod
+    def showing(url: str, view: PageView, modified: dt.date | None) -> Page:
+        """A page whose view is made already."""
+        return Page(url, lambda: view, modified)
+
+    @property
+    def view(self) -> PageView:
+        return self.make_view()
 
 
 class SiteViews:
@@ -50,6 +64,7 @@ class SiteViews:
         self._bodies: dict[str, RenderedBody] = {}
         self._summaries: dict[str, Summary] = {}
         self._issues: dict[str, Issue] = {}
+        self._documents: dict[str, DocumentPage] = {}
         self._modified: dict[str, dt.date] = {}
         # Documents of each issue in printed order: the issue page and every pager need it.
         self.printed: dict[str, list[Document]] = defaultdict(list)
@@ -124,6 +139,11 @@ class SiteViews:
             previous=self.summary(same[i - 1].key) if i > 0 else None,
             next=self.summary(same[i + 1].key) if i + 1 < len(same) else None)
 
+    def document_page(self, doc: Document) -> DocumentPage:
+        if doc.key not in self._documents:
+            self._documents[doc.key] = DocumentPage(self.document(doc))
+        return self._documents[doc.key]
+
     def referenced(self, key: str) -> ReferencedView:
         return ReferencedView(self.lib.referenced[key].title, key, self.status(key), self.relations(key),
                               self.lineage(key))
@@ -162,17 +182,18 @@ class SiteViews:
         gazettes_newest = sorted(lib.gazettes.values(), key=lambda g: (g.year, g.number), reverse=True)
 
         everything = self.modified(list(lib.documents) + list(lib.referenced))
-        yield Page(urls.HOME, HomePage(
+        yield Page.showing(urls.HOME, HomePage(
             latest_gazette=self.issue(gazettes_newest[0]) if gazettes_newest else None,
             latest_documents=self._summaries_of(docs_newest[:10]), counts=self.counts()), everything)
         for doc in lib.documents.values():
-            yield Page(self.url_of(doc.key), DocumentPage(self.document(doc)), self.modified([doc.key]))
+            yield Page(self.url_of(doc.key), functools.partial(self.document_page, doc), self.modified([doc.key]),
+                       doc.body)
         for key in lib.referenced:
-            yield Page(self.url_of(key), ReferencedPage(self.referenced(key)), self.modified([key]))
-        yield Page(urls.GAZETTES, GazettesPage(tuple(self.issue(g) for g in gazettes_newest)), everything)
+            yield Page.showing(self.url_of(key), ReferencedPage(self.referenced(key)), self.modified([key]))
+        yield Page.showing(urls.GAZETTES, GazettesPage(tuple(self.issue(g) for g in gazettes_newest)), everything)
         for g in gazettes_newest:
-            yield Page(urls.gazette(g.id), GazettePage(self.issue(g)),
-                       self.modified([d.key for d in self.printed[g.id]], g.published))
+            yield Page.showing(urls.gazette(g.id), GazettePage(self.issue(g)),
+                               self.modified([d.key for d in self.printed[g.id]], g.published))
 
         by_year: dict[int, list[str]] = defaultdict(list)
         for key in docs_newest:
@@ -180,20 +201,20 @@ class SiteViews:
         newest_years = sorted(by_year.items(), reverse=True)
         nav = tuple(Facet(f"{y}年", urls.year(y), len(keys)) for y, keys in newest_years)
         groups = [ArchiveGroup(year, self._summaries_of(keys)) for year, (_, keys) in zip(nav, newest_years)]
-        yield Page(urls.ARCHIVE, ArchivePage("按日期", tuple(groups), nav), everything)
+        yield Page.showing(urls.ARCHIVE, ArchivePage("按日期", tuple(groups), nav), everything)
         for year, group, (_, keys) in zip(nav, groups, newest_years):
-            yield Page(year.url, ArchivePage(year.name, (ArchiveGroup(None, group.documents),), nav),
-                       self.modified(keys))
+            yield Page.showing(year.url, ArchivePage(year.name, (ArchiveGroup(None, group.documents),), nav),
+                               self.modified(keys))
         yield from self._facet_pages("发文机关", urls.ISSUERS, urls.issuer, self.issuer_slugs,
                                      lambda d: d.issuers, docs_newest)
         yield from self._facet_pages("文种", urls.TYPES, urls.doc_type, self.type_slugs,
                                      lambda d: (d.doc_type,), docs_newest)
         ended = sorted((k for k, s in lib.status.items() if not s.in_force),
                        key=lambda k: (lib.status[k].since or dt.date.min, k), reverse=True)
-        yield Page(urls.ENDED, EndedPage(self._summaries_of(ended)), self.modified(ended) or everything)
+        yield Page.showing(urls.ENDED, EndedPage(self._summaries_of(ended)), self.modified(ended) or everything)
         example = next((d.doc_number for k in docs_newest if (d := lib.documents[k]).doc_number), None)
-        yield Page(urls.SEARCH, SearchPage(self.search_facets(), example), everything)
-        yield Page(NOT_FOUND, NotFoundPage(), None)
+        yield Page.showing(urls.SEARCH, SearchPage(self.search_facets(), example), everything)
+        yield Page.showing(NOT_FOUND, NotFoundPage(), None)
 
     def modified(self, keys: list[str], published: dt.date | None = None) -> dt.date | None:
         """When a page showing these documents (and an issue `published` then) last changed: the newest
@@ -226,9 +247,9 @@ class SiteViews:
                 members[v].append(key)
         facets = tuple(Facet(name, url_for(slugs[name]), len(members[name]))
                        for name in sorted(members, key=lambda n: (-len(members[n]), slug_for_name(n), n)))
-        yield Page(index_url, FacetsPage(label, facets), self.modified(order))
+        yield Page.showing(index_url, FacetsPage(label, facets), self.modified(order))
         for name, keys in members.items():
-            yield Page(url_for(slugs[name]), ArchivePage(
+            yield Page.showing(url_for(slugs[name]), ArchivePage(
                 f"{label}：{name}", (ArchiveGroup(None, self._summaries_of(keys)),), ()), self.modified(keys))
 
     def counts(self) -> Counts:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import docnumber, urls
+from .digests import ByIdentity
 from .model import INVERSE, RELATION_LABELS, STATUS_LABELS, Content, Document, Gazette, RelationDecl, RelationKind
 from .problems import Problems, clip
 from .slugs import slug_for_doc_number
@@ -317,10 +318,11 @@ def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
 
     Reported once per 文号 and document, at the first such sentence.
     """
+    _REPEALS_SAID.next_build()
     for doc in lib.documents.values():
         quiet = {e.older for e in lib.outgoing.get(doc.key, [])}  # declared, or already warned about
         line, counted_to = doc.body_line, 0
-        for cited in _repeal_targets(doc.body):
+        for cited in _REPEALS_SAID.of(doc.body, lambda body: tuple(_repeal_targets(body))):
             number = docnumber.normalize(cited.group())
             if number == doc.doc_number or number in quiet or docnumber.parse(number) is None:
                 continue
@@ -328,6 +330,11 @@ def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
             line += doc.body.count("\n", counted_to, cited.start())
             counted_to = cited.start()
             problems.warn(doc.path, line, "W101", f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")
+
+
+#: What each body says is 废止: `serve` keeps the bodies of the files not saved since, and looking
+#: through them all is a third of its relations stage.
+_REPEALS_SAID: ByIdentity[tuple[re.Match[str], ...]] = ByIdentity()
 
 
 def _repeal_targets(body: str) -> Iterator[re.Match[str]]:

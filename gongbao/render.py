@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import pickle
 import shutil
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,8 +47,8 @@ class Reuse:
     """Compiled templates, by name and source."""
     kept: Callable[[Page], bool]
     """Whether the previous build's file of a page stands for it (then it is not rendered)."""
-    catalogue: dict[bytes, str]
-    """The last catalogue's text by its records' digest: encoding it is slow, and an edited body leaves it as it was."""
+    catalogue_kept: Callable[[], bool]
+    """Whether the previous build's catalogue stands for this one's (then it is not encoded: that is slow)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +57,7 @@ class Rendered:
 
     body_texts: Mapping[str, str]
     extras: tuple[str, ...] = ()
-    """The files it wrote other than pages (the catalogue, assets, discovery files, PDFs), relative to the site."""
+    """The files it wrote other than pages and the catalogue (assets, discovery files, PDFs), relative to the site."""
 
 
 class SiteRenderer:
@@ -104,9 +103,8 @@ class SiteRenderer:
         template = self.env.get_template(page.view.template)
         return template.render(template_context(self.site_context(page), page.view))
 
-    def catalogue(self, known: dict[bytes, str] | None = None) -> str:
-        """site/api/documents.json: one record per document, referenced ones included; taken from `known`
-        (which then keeps this one) when its records are the same."""
+    def catalogue(self) -> str:
+        """site/api/documents.json: one record per document, referenced ones included."""
         lib = self.lib
         records = []
         for key in sorted(list(lib.documents) + list(lib.referenced), key=lib.sort_key):
@@ -130,13 +128,7 @@ class SiteRenderer:
                 "relations": [{"type": kind, "doc_number": other} for kind, other in lib.relations_of(key)],
             })
         value = {"generated_for": lib.as_of.isoformat(), "documents": records}
-        # Equal pickles are equal values (plain dicts, lists and scalars); unequal ones only miss.
-        key = hashlib.sha1(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).digest()
-        known = {} if known is None else known
-        if key not in known:
-            known.clear()
-            known[key] = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
-        return known[key]
+        return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
 def theme_loader(settings: Settings) -> jinja2.BaseLoader:
@@ -190,8 +182,8 @@ class Assets:
             shutil.copyfile(source, target)
 
 
-def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool = False,
-                reuse: Reuse | None = None, progress: Progress = lambda label, items: items,
+def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool,
+                reuse: Reuse, progress: Progress = lambda label, items: items,
                 assets: Assets | None = None) -> Rendered | None:
     """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised.
     `assets`: as Assets.of(settings), when the caller has them already."""
@@ -202,15 +194,16 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
             renderer.views.body_of(doc)
         pages = list(renderer.views.pages())
         for page in progress("页面", pages):
-            if reuse and reuse.kept(page):
+            if reuse.kept(page):
                 continue
             target = out_dir / urls.page_file(page.url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(renderer.render_page(page), encoding="utf-8")
-        extras = [*write_discovery(out_dir, settings, pages, lib.as_of), urls.CATALOGUE]
-        catalogue = out_dir / urls.CATALOGUE
-        catalogue.parent.mkdir(parents=True, exist_ok=True)
-        catalogue.write_text(renderer.catalogue(reuse.catalogue if reuse else None), encoding="utf-8")
+        extras = [*write_discovery(out_dir, settings, pages, lib.as_of)]
+        if not reuse.catalogue_kept():
+            catalogue = out_dir / urls.CATALOGUE
+            catalogue.parent.mkdir(parents=True, exist_ok=True)
+            catalogue.write_text(renderer.catalogue(), encoding="utf-8")
         renderer.assets.copy(out_dir)
         extras += [f"{renderer.assets.folder}/{name}" for name in renderer.assets.files]
         for g in lib.gazettes.values():  # the printed originals, beside their issue's page

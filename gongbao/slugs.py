@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 from . import docnumber
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+#: Text → its initials, for every text this process or the builds cached before it worked out: saved with
+#: the build cache, so that a build of names all seen before never imports pypinyin (a third of a second).
+KNOWN_INITIALS: dict[str, str] = {}
+
 
 def initials(text: str) -> str:
     """Lower-case pinyin initials of the Chinese characters; ASCII letters and digits kept."""
-    parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
-    return re.sub(r"[^a-z0-9]", "", "".join(parts).lower())
+    known = KNOWN_INITIALS.get(text)
+    if known is None:
+        from pypinyin import Style, lazy_pinyin  # only for a text not seen before: see KNOWN_INITIALS
+
+        parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
+        known = KNOWN_INITIALS[text] = re.sub(r"[^a-z0-9]", "", "".join(parts).lower())
+    return known
 
 
 def slug_for_doc_number(doc_number: str) -> str:

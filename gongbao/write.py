@@ -152,7 +152,7 @@ class Staging:
                 for name in files_under(self.path):
                     if name in spare_files:
                         self._left[name] = spare_files[name]
-                    else:  # not written by a build (or always written anew, as the catalogue): it goes
+                    else:  # not written by a build (or always written anew, as the sitemap): it goes
                         os.unlink(self._here + name)
             except BaseException:
                 discard(self.path)

@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -90,6 +92,22 @@ def _body(root: Path) -> None:
     _edit(root / DOCS / "03-yfbf-2024-17.md", "健全突发", "进一步健全突发")
 
 
+def _citation(root: Path) -> None:  # 01's body now links 02: only 01's own page shows its body
+    _edit(root / DOCS / "01-yff-2024-9.md", "（此件公开发布）", "（此件公开发布，另见样府发〔2024〕11号）")
+
+
+def _heading(root: Path) -> None:  # a heading in 01's body: its outline, part of its own view only
+    _edit(root / DOCS / "01-yff-2024-9.md", "::: disclosure", "## 附则\n\n附则一条。\n\n::: disclosure")
+
+
+def _body_back(root: Path) -> None:  # 03's body as it was two builds before: its page as it was then
+    _edit(root / DOCS / "03-yfbf-2024-17.md", "进一步健全突发", "健全突发")
+
+
+def _issue_body(root: Path) -> None:  # an issue's body is on its page, the list of issues and the home page
+    _edit(root / "content" / "gazettes" / "2024-01.md", "## 2024年第3季度主要文件目录", "## 2024年第三季度主要文件目录")
+
+
 def _title(root: Path) -> None:  # cited by title in 03's body: its link goes, and 01's lists and partners change
     _edit(root / DOCS / "01-yff-2024-9.md", "title: 样例区人民政府关于发布森林防火禁火令的通告",
           "title: 样例区人民政府关于发布森林防火禁火令的通告（修订）")
@@ -130,8 +148,8 @@ def _new(root: Path) -> None:
         "doc_type: 通知\nsigned: 2024-09-01\n---\n新事项。依据样府发〔2024〕9号。\n", encoding="utf-8")
 
 
-EDITS: list[Callable[[Path], None]] = [_body, _title, _relation, _slug, _template, _settings, _logo, _logo_redrawn,
-                                        _delete, _new]
+EDITS: list[Callable[[Path], None]] = [_body, _citation, _heading, _body_back, _issue_body, _title, _relation, _slug,
+                                        _template, _settings, _logo, _logo_redrawn, _delete, _new]
 
 
 @pytest.mark.usefixtures("fake_index")
@@ -305,3 +323,26 @@ def test_check_reads_the_cache_and_writes_nothing(project: Path) -> None:
     checked = Builder(cache).check(load_settings(project, problems), AS_OF, problems)
     assert (checked.stats.files, checked.stats.files_parsed) == (4, 1)
     assert _snapshot(cache) == before
+
+
+#: A build in a new process, as `gongbao build` runs it, telling which pypinyin modules it imported.
+_BUILD_AND_LIST_PYPINYIN = """
+import sys
+from gongbao.cli import main
+main.main(["build", "-q", "--as-of", "2025-01-01"], standalone_mode=False)
+print(sorted(name for name in sys.modules if name.startswith("pypinyin")))
+"""
+
+
+def test_a_build_of_names_seen_before_does_not_import_pypinyin(project: Path) -> None:
+    """pypinyin takes a third of a second to import: the cache remembers the initials of every name."""
+    def build() -> str:
+        done = subprocess.run([sys.executable, "-c", _BUILD_AND_LIST_PYPINYIN], cwd=project, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert build() != "[]"  # the first build works the initials out
+    _body(project)
+    assert build() == "[]"
+    assert "进一步健全突发" in (project / "site" / "docs" / "yfbf-2024-17" / "index.html").read_text(encoding="utf-8")
