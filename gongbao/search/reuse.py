@@ -151,6 +151,8 @@ class IndexCache:
             if self.folder is None or not done:
                 return
             kept = set().union(*(run.kept for run in done))
+            with contextlib.suppress(OSError):
+                (self.folder / _PARTS).mkdir(exist_ok=True)
             for run in done:
                 for key in run.fresh.values():
                     try:
