@@ -416,9 +416,9 @@ def test_documents_are_split_into_parts_whose_cuts_an_edit_does_not_move() -> No
     lengths = [sum(len(records[n].text) + len(records[n].title) for n in p) for p in parts]
     assert [n for p in parts for n in p] == list(range(400))
     # no part larger than asked but by the document that crosses the line: Pagefind's memory grows with it;
-    # none smaller than a quarter of it but the last
-    assert all(100 <= size <= 400 + 62 for size in lengths[:-1]) and lengths[-1] <= 400 + 62, lengths
-    assert 4 < len(parts) < 400 * 40 // 100
+    # none smaller than half of it but the last
+    assert all(200 <= size <= 400 + 62 for size in lengths[:-1]) and lengths[-1] <= 400 + 62, lengths
+    assert 4 < len(parts) < 400 * 40 // 200
     # a document made longer, or shorter, moves only the cuts next to it: the other parts are indexed as before
     middle = parts[len(parts) // 2]
     for change in ("字" * 30, ""):
