@@ -26,12 +26,15 @@ from .problems import ContentError, Problems
 from .relations import Library, build_library, status_changes
 from .render import Assets, Reuse, render_site
 from .search import SearchIndexError, SearchRecord, build_index
+from .search.reuse import IndexCache
 from .write import Staging, discard, files_under, index_scratch, move_into, publish, publishing
 
 T = TypeVar("T")
 
 #: The stages a build reports the time of, in order.
 STAGES = ("读取", "关系", "渲染", "索引", "写入")
+#: In the cache folder: what index builds keep for the next (see search.reuse).
+_INDEX_CACHE = "search-index"
 
 
 class Display(Protocol):
@@ -127,6 +130,7 @@ class Builder:
         self._generation = 0
         self._index_generation = 0
         self._deferred: _IndexJob | None = None
+        self._indexes: IndexCache | None = None
         self._texts = TextDigests()
 
     def build(self, settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
@@ -206,13 +210,16 @@ class Builder:
             wanted = digest(library_digest(fingerprint((state.version, as_of)), state.files)
                             + b"".join(self._texts.of(doc.body) for doc in library.documents.values()))
             with clock("索引"):
-                index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index)
+                index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index,
+                                          self._index_cache())
             with clock("写入"):
                 files = staging.finish()
                 publish(staging.path, output, keep_old=spare)
         except BaseException:
             discard(staging.path)
             state.spare = {}
+            if self._indexes is not None:
+                self._indexes.discard()
             raise
         with clock("写入"):
             state.bodies.finish()
@@ -229,6 +236,8 @@ class Builder:
                 self._deferred, self._index_generation = None, self._generation
             if self.cache_dir is not None:
                 save_state(self.cache_dir, state)
+            if self._indexes is not None:
+                self._indexes.commit()
         stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
                            state.bodies.rendered, pages.rendered(), how)
         return BuildResult(output, library, len(state.views.bodies), stats)
@@ -246,6 +255,12 @@ class Builder:
             return None
         return self.cache_dir / PREVIOUS_SITE
 
+    def _index_cache(self) -> IndexCache | None:
+        """What index builds keep for the next, in the cache folder (made on first use, under the lock)."""
+        if self.cache_dir is not None and self._indexes is None:
+            self._indexes = IndexCache(self.cache_dir / _INDEX_CACHE, code_version())
+        return self._indexes
+
     @property
     def index_deferred(self) -> bool:
         """A build left its index for follow_index."""
@@ -255,11 +270,18 @@ class Builder:
         """Build the index a build deferred and put it in place with the pages of the latest build.
         True when a newer build deferred another index meanwhile (call again)."""
         with self._lock:
-            job = self._deferred
+            job, indexes = self._deferred, self._index_cache()
         if job is None:
             return False
         with index_scratch(job.output) as scratch:
-            _run_index(scratch, job.records)
+            try:
+                _run_index(scratch, job.records, indexes)
+            except BaseException:
+                if indexes is not None:
+                    indexes.discard()
+                raise
+            if indexes is not None:
+                indexes.commit()  # made for this site's content, whether or not it is published below
             with self._lock:
                 state = self._state
                 # A later build may have built a newer index itself, or written the site elsewhere.
@@ -381,7 +403,7 @@ def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
 
 
 def _place_index(staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...], wanted: bytes,
-                 defer: bool) -> tuple[list[str], str]:
+                 defer: bool, indexes: IndexCache | None) -> tuple[list[str], str]:
     """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
     the records changed) or "built"."""
     current = bool(live) and next(iter(live.values())).fingerprint == wanted
@@ -394,7 +416,7 @@ def _place_index(staging: Staging, live: Mapping[str, Written], records: tuple[S
     # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
     scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
     try:
-        _run_index(scratch, records)
+        _run_index(scratch, records, indexes)
         return _add_index(staging, scratch, wanted), "built"
     finally:
         discard(scratch)
@@ -409,9 +431,9 @@ def _add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
     return indexed
 
 
-def _run_index(site: Path, records: tuple[SearchRecord, ...]) -> None:
+def _run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None) -> None:
     try:
-        build_index(site, records)
+        build_index(site, records, cache=indexes)
     except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
         raise
     except Exception as exc:  # any other failure around the external indexer ends the build cleanly

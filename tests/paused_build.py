@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gongbao.build
-import gongbao.search.writer
+import gongbao.search.reuse
 import gongbao.write
 from gongbao.cli import main
 from gongbao.search.pagefind import Indexer
@@ -52,7 +52,7 @@ def tokens_paused(record: Any) -> Any:
     return _document_tokens(record)
 
 
-_document_tokens = gongbao.search.writer.document_tokens
+_document_tokens = gongbao.search.reuse.document_tokens
 
 if __name__ == "__main__":
     point, args = sys.argv[1], sys.argv[2:]
@@ -61,7 +61,7 @@ if __name__ == "__main__":
     elif point == "render":
         gongbao.build.render_site = before(point, gongbao.build.render_site)
     elif point == "tokens":
-        gongbao.search.writer.document_tokens = tokens_paused
+        gongbao.search.reuse.document_tokens = tokens_paused
     elif point == "pagefind":
         Indexer.__init__ = after(point, Indexer.__init__)  # type: ignore[method-assign]
     elif point == "swap":

@@ -23,6 +23,7 @@ import gongbao.search.pagefind
 import gongbao.search.writer
 import gongbao.write
 from conftest import run, write_project
+from gongbao.cache import CACHE_DIR
 from treestate import tree
 
 
@@ -35,8 +36,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def project(built: Path, tmp_path: Path) -> Path:
-    """A project with a site built before; the copy is the test's to break."""
-    return Path(shutil.copytree(built, tmp_path / "proj", symlinks=True))
+    """A project with a site built before; the copy is the test's to break. Without the index's parts kept by
+    the cache, so that Pagefind runs, as it does for every part an edit changed."""
+    project = Path(shutil.copytree(built, tmp_path / "proj", symlinks=True))
+    shutil.rmtree(project / CACHE_DIR / "search-index")
+    return project
 
 
 def fails_with_one_line(project: Path, *words: str, command: str = "build") -> str:

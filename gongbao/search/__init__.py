@@ -3,7 +3,9 @@
 Pagefind standard is the engine (index chunks, WebAssembly lookup, lazy loading). What it
 indexes is not prose but, for every document, the *set* of its character bigrams, written one
 document after another into one Pagefind page per part of the site (consecutive documents of
-about writer.PART_CHARS characters). Why:
+at most about writer.PART_CHARS characters, cut where the documents' URLs say, so that an edit
+moves no cut but next to it: a cached build indexes again only the parts whose documents changed,
+see `reuse`). Why:
 
 - a query word matches a document only if the document contains every bigram of the word, so
   the bigram lookup gives a superset of the true matches (recall is exact, and there is no
@@ -55,7 +57,8 @@ carries it to search.js),
 `layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5 on each part's
 page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
 version check; `cbor` decodes its files; `parallel` shares the token and merge work out to other
-processes), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
+processes), `reuse` (what a build keeps in the cache folder for the next: each part's tokens and
+Pagefind output, the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
 script in headed sections (tokens, files, engine, index, ranking, verification, results, page).
 """
 

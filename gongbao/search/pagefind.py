@@ -146,6 +146,10 @@ class Parts:
         self.waiting.append(part)
         self.poll()
 
+    def kept(self, part: int, output: Path) -> None:
+        """Part `part` needs no Pagefind: `output` is its index, kept from an earlier build."""
+        self.written[part] = output
+
     def poll(self) -> None:
         """Collect the processes that have finished, and start waiting pages in their place."""
         for part in [k for k, indexer in self.running.items() if indexer.proc.poll() is not None]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import gzip
 import hashlib
 import json
-import math
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,20 +16,19 @@ import numpy as np
 
 from . import fold, layout, merge, pagefind
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
-from .parallel import process_map
-from .record import SearchRecord
-from .tokens import document_tokens
-
-#: From this many documents on, their tokens are computed on other processes.
-_PARALLEL_DOCUMENTS = 400
+from .record import SearchIndexError, SearchRecord
+from .reuse import IndexCache
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed by a process of its own (pagefind.Parts): Pagefind's memory grows with what one
 #: process reads, about 50 MiB + 48 MiB per million characters on the corpus (430 MiB for a part
 #: this size; two at once stay under 1 GiB). Smaller parts cost more time: each process indexes
 #: every word of its part anew (on the corpus, three parts cost Pagefind about a third more time
-#: than one process for all), and the merge handles them again. The count depends on the content
-#: only, so the same content gives the same index on every machine.
+#: than one process for all), and the merge handles them again. Measured on the corpus (18.9 M
+#: characters, a busy 2-core machine, the index stage of a full build): 3 parts 30-33 s, 5 parts (the
+#: cuts of _parts) 34 s, 10 parts 42 s, 19 parts 54 s, the merge alone 4-5, 6, 8 and 8 s; a cached
+#: build after one body edit indexes one part of about 4.5 M characters again (Pagefind 2.5-4.5 s). The
+#: cuts depend on the content only, so the same content gives the same index on every machine.
 PART_CHARS = 8_000_000
 
 #: A document's text is stored as its first paragraphs (in heads, at least this many characters)
@@ -38,8 +36,24 @@ PART_CHARS = 8_000_000
 HEAD_CHARS = 800
 
 
-def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None) -> None:
-    """Write the index for `records` under site_dir/search/; raises SearchIndexError if Pagefind fails."""
+def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
+                cache: IndexCache | None = None) -> None:
+    """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
+    its `commit` or `discard` after); raises SearchIndexError if Pagefind fails."""
+    cache = cache or IndexCache(None)
+    with cache.lock:
+        try:
+            _build_index(site_dir, records, part_chars, cache)
+        except _KeptUnreadable:  # every part is indexed anew
+            cache.forget()
+            _build_index(site_dir, records, part_chars, cache)
+
+
+class _KeptUnreadable(Exception):
+    """The index could not be read, and some of it was Pagefind's output kept by the cache."""
+
+
+def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -50,14 +64,21 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
           pagefind.Parts(Path(tmp)) as indexing):
         # Pagefind indexes the parts' pages while the files for the browser are written (between
         # them, a part whose turn has come is started).
-        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets)
-        digests, extents = _write_texts(out, records)
+        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache)
+        digests, extents = _write_texts(out, records, cache)
         indexing.poll()
-        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars)
+        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache)
         indexing.poll()
-        digests["names"] = _write_names(out, records)
-        merged = merge.merge(indexing.finish(), out / layout.PAGEFIND_DIR)
-    meta = _gz(_json({
+        digests["names"] = _write_names(out, records, cache)
+        outputs = indexing.finish()
+        try:
+            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR)
+        except SearchIndexError as exc:
+            if cache.reused:
+                raise _KeptUnreadable from exc
+            raise
+        cache.made(outputs)
+    meta = cache.gz(_json({
         "layout": layout.for_browser(digests),
         # the normalisation's traditional → simplified table, which the page applies as tokens.py does
         "fold": fold.for_browser(),
@@ -122,57 +143,65 @@ def _numbered(values: Iterable[str]) -> dict[str, int]:
 
 
 def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], parts: list[range],
-                 facets: _Facets) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
-    """One Pagefind page per part, holding its documents' tokens one document after another.
-    Returns each document's meta row and the code points of its text and of its title."""
+                 facets: _Facets, cache: IndexCache) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
+    """One Pagefind page per part (but the parts whose Pagefind output the cache kept), holding its
+    documents' tokens one document after another. Returns each document's meta row and the code points
+    of its text and of its title."""
     docs: list[list[object]] = []
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
     # cost grows with occurrences): the chars shards list the documents holding each one.
     doc_chars: list[np.ndarray] = []
     doc_title_chars: list[np.ndarray] = []
-    tokens = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
-    for k, part in enumerate(parts):
-        with indexing.page(k) as f:
-            for n, (line, row, title_chars, chars) in zip(part, tokens):
-                f.write(line)
+    each = cache.tokens(records, parts, indexing.folder)
+    for k, kept, tokens in each:
+        if kept is not None:
+            indexing.kept(k, kept)
+        with contextlib.nullcontext() if kept else indexing.page(k) as f:
+            for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
+                if f is not None:
+                    f.write(line)
                 docs.append([*row, *facets.row(records[n])])
                 doc_chars.append(chars)
                 doc_title_chars.append(title_chars)
-    tokens.close()  # every token is written: the worker processes end here, not when collected
+    each.close()  # every token is written: the worker processes end here, not when collected
     return docs, doc_chars, doc_title_chars
 
 
-def _copy_text(record: SearchRecord) -> SearchRecord:
-    """The record with a copy of its text, to be pickled for a worker: pickling a string attaches a
-    UTF-8 copy to it for as long as it lives (1.5 times the size of Chinese text), which the build's
-    own texts, kept to the end, must not gain."""
-    return dataclasses.replace(record, text=record.text.encode().decode())
-
-
 def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> list[range]:
-    """Consecutive runs of records of about equal text size, at most about `part_chars` (PART_CHARS)
-    each: more only by the document that crosses the line."""
-    part_chars = part_chars or PART_CHARS
-    sizes = [len(r.text) + len(r.title) for r in records]
-    total = sum(sizes)
-    count = max(1, min(len(records), math.ceil(total / part_chars)))
+    """Consecutive runs of records of at most about `part_chars` (PART_CHARS) characters each (more only by
+    the document that crosses the line), at least half of that but the last, cut where the documents say:
+    an edit moves no cut but those next to the documents it changed (see _cuts_after)."""
+    most = part_chars or PART_CHARS
+    least = most // 2
     parts: list[range] = []
-    start = seen = 0
-    for n, size in enumerate(sizes):
-        seen += size
-        if len(parts) < count - 1 and seen >= total * (len(parts) + 1) / count and n + 1 < len(records):
+    start = size = 0
+    for n, record in enumerate(records):
+        size += _size(record)
+        if n + 1 < len(records) and (size >= most or size >= least and _cuts_after(record, least)):
             parts.append(range(start, n + 1))
-            start = n + 1
+            start, size = n + 1, 0
     parts.append(range(start, len(records)))
     return parts
+
+
+def _size(record: SearchRecord) -> int:
+    return len(record.text) + len(record.title)
+
+
+def _cuts_after(record: SearchRecord, least: int) -> bool:
+    """Whether a part may end with this document: drawn from its URL (which an edit keeps), with a chance
+    of its size in half of `least`, so that a part past `least` ends after about that many characters more."""
+    draw = int.from_bytes(hashlib.sha1(record.url.encode()).digest()[:8], "big") / 2 ** 64
+    return draw * least < 2 * _size(record)
 
 
 class _Family:
     """One family of shards being written, into a folder named after all of them once complete."""
 
-    def __init__(self, out: Path, shards: layout.Shards):
+    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache):
         self.out = out
         self.shards = shards
+        self.cache = cache
         self.folder = out / shards.directory("")  # renamed when complete
         self.folder.mkdir()
         self.content = hashlib.sha256()
@@ -188,13 +217,14 @@ class _Family:
 
     def write(self, n: int, value: bytes) -> None:
         """Shard `n` (numbers ascending), `value` its JSON."""
-        data = _gz(value)
+        data = self.cache.gz(value)
         name = self.shards.file(n)
         (self.folder / name).write_bytes(data)
         self.content.update(f"{name}\0{len(data)}\0".encode() + data)
 
 
-def _write_texts(out: Path, records: Sequence[SearchRecord]) -> tuple[dict[str, str], dict[str, list[int]]]:
+def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache
+                 ) -> tuple[dict[str, str], dict[str, list[int]]]:
     """heads and rests: each document's fields and the start of its text, and the rest of its text,
     packed into shards of consecutive documents. Returns their digests and how many documents each
     shard holds."""
@@ -206,7 +236,7 @@ def _write_texts(out: Path, records: Sequence[SearchRecord]) -> tuple[dict[str, 
     digests, extents = {}, {}
     for key, (shards, budget, value) in texts.items():
         extents[key] = []
-        with _Family(out, shards) as family:
+        with _Family(out, shards, cache) as family:
             items = (_json(value(r, *_split_text(r.text))) for r in records)
             for n, run in enumerate(_runs(items, budget)):
                 family.write(n, b"[" + b",".join(run) + b"]")
@@ -229,22 +259,23 @@ def _runs(items: Iterable[bytes], budget: int) -> Iterator[list[bytes]]:
         yield run
 
 
-def _write_names(out: Path, records: Sequence[SearchRecord]) -> str:
+def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache) -> str:
     """names: url, title, 文号 and whether in the collection, of NAMES_PER_SHARD documents a shard.
     Returns the digest."""
-    with _Family(out, NAMES) as family:
+    with _Family(out, NAMES, cache) as family:
         for n in range(0, len(records), NAMES_PER_SHARD):
             family.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number, r.in_collection]
                                                       for r in records[n:n + NAMES_PER_SHARD]]))
     return family.digest
 
 
-def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray]) -> str:
+def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray],
+                 cache: IndexCache) -> str:
     """chars: for each character, the documents holding it and those holding it in the title. Returns the digest.
     One shard's lists are made at a time: all of them would be a Python int for every (document,
     character) pair, gigabytes at 100,000 documents."""
     in_docs, in_titles = _Postings(doc_chars), _Postings(doc_title_chars)
-    with _Family(out, CHARS) as family:
+    with _Family(out, CHARS, cache) as family:
         for shard in range(CHAR_SHARDS):
             chars = {chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
                      for c in in_docs.chars[in_docs.chars % CHAR_SHARDS == shard].tolist()}
@@ -296,10 +327,6 @@ def _display(record: SearchRecord) -> dict[str, object]:
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _gz(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=layout.GZIP_LEVEL, mtime=0)
 
 
 def read_index(site_dir: Path) -> list[SearchRecord]:

@@ -1,0 +1,266 @@
+"""What one index build keeps in the cache folder for the next: each part's tokens and Pagefind output, gzipped files."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gzip
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from . import layout
+from .pagefind import ENTRY
+from .parallel import process_map
+from .record import SearchRecord
+from .tokens import document_tokens
+
+#: document_tokens' result: the document's line of its part's page, its meta row, and the code points of
+#: its title and of all its text. A kept part's documents come without their line ("").
+Tokens = tuple[str, list[int], np.ndarray, np.ndarray]
+
+#: From this many documents on, their tokens are computed on other processes.
+_PARALLEL_DOCUMENTS = 400
+
+_PARTS = "parts"
+_PAGEFIND = "pagefind"
+_TOKENS = "tokens.pickle"  # each document's key, row and code points: what a kept part gives the build
+_LINES = "lines.pickle"  # each document's line: read only when a part holding it changed
+_PACK = "gz.pickle"
+_PENDING = "pending-"
+_NEW = ".new"
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one index build used and made, until the build is published (`IndexCache.commit`) or fails."""
+
+    scratch: Path
+    """the build's scratch folder, where the tokens of the parts to be indexed are written"""
+    kept: set[str] = field(default_factory=set)
+    """the entries it reused"""
+    fresh: dict[int, str] = field(default_factory=dict)
+    """part number -> key, of the parts it indexed"""
+    pending: Path | None = None
+    """their entries, complete, waiting for the build to be published"""
+    gz: dict[bytes, bytes] = field(default_factory=dict)
+    """the compressed files it used, by their uncompressed bytes' digest"""
+
+
+class IndexCache:
+    """The index's work kept in `folder` (None: nothing kept, everything computed) for builds of the same
+    `version` of gongbao, and of Pagefind: a part whose documents did not change is not indexed again, a
+    document that did not change is not tokenised again, and a file whose bytes did not change is not
+    compressed again.
+
+    A part's entry is named by a digest of its number and its documents' token inputs (title, 文号, text),
+    so it stands for the same Pagefind page. An entry that cannot be read is computed again. The cache
+    changes only when the build that used it is published (`commit`), and then holds only what that
+    build used; a build that fails leaves it as it was (`discard`). Index builds hold `lock`."""
+
+    def __init__(self, folder: Path | None, version: str = ""):
+        self.folder = folder
+        self.version = f"{version}\0{_pagefind_version()}" if folder else ""
+        self.lock = threading.Lock()
+        self._pack: dict[bytes, bytes] | None = None
+        self._run = _Run(Path())
+        self._done: list[_Run] = []
+
+    @property
+    def reused(self) -> int:
+        """Parts whose Pagefind output the current build took from the cache."""
+        return len(self._run.kept)
+
+    def tokens(self, records: Sequence[SearchRecord], parts: list[range], scratch: Path
+               ) -> Iterator[tuple[int, Path | None, Iterator[Tokens]]]:
+        """For each part in order: its number, Pagefind's output kept for it (None: its page is to be
+        indexed) and its documents' tokens. The tokens of the parts to be indexed are written into
+        `scratch` (the build need not hold them). Close it to end the worker processes before it is exhausted."""
+        run = self._run = _Run(scratch)
+        if self.folder is None:
+            computed = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
+            try:
+                for k, part in enumerate(parts):
+                    yield k, None, (next(computed) for _ in part)
+            finally:
+                computed.close()
+            return
+        docs = [_document_key(r) for r in records]
+        keys = [self._part_key(k, docs[p.start:p.stop]) for k, p in enumerate(parts)]
+        stored = {k: kept for k, key in enumerate(keys) if (kept := self._stored(key)) is not None}
+        known = self._former(docs, [p for k, p in enumerate(parts) if k not in stored], set(keys))
+        missing = [records[n] for k, p in enumerate(parts) if k not in stored for n in p if docs[n] not in known]
+        computed = process_map(document_tokens, missing, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
+        try:
+            for k, part in enumerate(parts):
+                if k in stored:
+                    run.kept.add(keys[k])
+                    yield k, self._entry(keys[k]) / _PAGEFIND, iter(stored[k])
+                    continue
+                tokens = [known[docs[n]] if docs[n] in known else next(computed) for n in part]
+                folder = scratch / f"tokens{k}"
+                _write(folder / _TOKENS, self.version, [(doc, *t[1:]) for doc, t in zip(docs[part.start:], tokens)])
+                _write(folder / _LINES, self.version, [t[0] for t in tokens])
+                run.fresh[k] = keys[k]
+                yield k, None, iter(tokens)
+        finally:
+            computed.close()
+
+    def made(self, outputs: Sequence[Path]) -> None:
+        """The index is made from Pagefind's `outputs` (of every part, in order): the entries of the parts
+        indexed are set aside for `commit`."""
+        run = self._run
+        if self.folder is None:
+            return
+        if run.fresh:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                run.pending = Path(tempfile.mkdtemp(prefix=_PENDING, dir=self.folder))
+                for k, key in run.fresh.items():
+                    shutil.move(run.scratch / f"tokens{k}", run.pending / key)
+                    shutil.move(outputs[k], run.pending / key / _PAGEFIND)
+            except OSError:  # a cache that cannot be written only means more work next time
+                run.fresh = {}
+        self._done.append(run)
+
+    def gz(self, data: bytes) -> bytes:
+        """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if no recent build did."""
+        if self.folder is None:
+            return compress(data)
+        if self._pack is None:
+            pack = _read(self.folder / _PACK, self.version)
+            self._pack = pack if isinstance(pack, dict) else {}
+        key = hashlib.sha1(data).digest()
+        value = self._run.gz.get(key) or self._pack.get(key) or compress(data)
+        self._run.gz[key] = value
+        return value
+
+    def commit(self) -> None:
+        """The build that made the index was published: keep what it made and used, and nothing else."""
+        with self.lock:
+            done, self._done = self._done, []
+            if self.folder is None or not done:
+                return
+            kept = set().union(*(run.kept for run in done))
+            with contextlib.suppress(OSError):
+                (self.folder / _PARTS).mkdir(exist_ok=True)
+            for run in done:
+                for key in run.fresh.values():
+                    try:
+                        os.replace(run.pending / key, self._entry(key))  # type: ignore[operator]
+                    except OSError:
+                        continue
+                    kept.add(key)
+            for path in self._entries():
+                if path.name not in kept:
+                    shutil.rmtree(path, ignore_errors=True)
+            for path in self.folder.glob(_PENDING + "*"):  # these builds' and those of builds killed before
+                shutil.rmtree(path, ignore_errors=True)
+            used = {key: value for run in done for key, value in run.gz.items()}
+            if self._pack is None or used.keys() != self._pack.keys():
+                _write(self.folder / _PACK, self.version, used)
+            self._pack = used
+
+    def discard(self) -> None:
+        """The build that made the index failed: the cache stays as it was."""
+        with self.lock:
+            done, self._done = self._done, []
+            for run in done:
+                if run.pending is not None:
+                    shutil.rmtree(run.pending, ignore_errors=True)
+            if self.folder is not None and done:
+                with contextlib.suppress(OSError):
+                    self.folder.rmdir()  # if the build made it: it holds nothing
+
+    def forget(self) -> None:
+        """Delete every part kept (one gave an index that could not be read)."""
+        for path in self._entries():
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _entry(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / _PARTS / key
+
+    def _entries(self) -> list[Path]:
+        folder = self.folder / _PARTS if self.folder else None
+        return sorted(folder.iterdir()) if folder and folder.is_dir() else []
+
+    def _part_key(self, number: int, docs: Sequence[bytes]) -> str:
+        h = hashlib.sha1(f"{self.version}\0{number}\0".encode())
+        for doc in docs:
+            h.update(doc)
+        return h.hexdigest()
+
+    def _stored(self, key: str) -> list[Tokens] | None:
+        entry = self._entry(key)
+        if not (entry / _PAGEFIND / ENTRY).is_file():
+            return None
+        kept = _read(entry / _TOKENS, self.version)
+        return [("", *t) for _, *t in kept] if isinstance(kept, list) else None
+
+    def _former(self, docs: list[bytes], changed: list[range], keys: set[str]) -> dict[bytes, Tokens]:
+        """The tokens kept by entries this build does not use (the parts' former versions) of the
+        documents of the changed parts."""
+        wanted = {docs[n] for part in changed for n in part}
+        known: dict[bytes, Tokens] = {}
+        for entry in self._entries() if wanted else ():
+            if entry.name in keys:
+                continue
+            kept, lines = _read(entry / _TOKENS, self.version), _read(entry / _LINES, self.version)
+            if isinstance(kept, list) and isinstance(lines, list) and len(kept) == len(lines):
+                known.update({doc: (line, *t) for (doc, *t), line in zip(kept, lines) if doc in wanted})
+        return known
+
+
+def _pagefind_version() -> str:
+    try:
+        return metadata.version("pagefind_bin")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _document_key(record: SearchRecord) -> bytes:
+    """Of what document_tokens reads of a record."""
+    return hashlib.sha1(f"{record.title}\0{record.doc_number}\0{record.text}".encode()).digest()
+
+
+def _copy_text(record: SearchRecord) -> SearchRecord:
+    """The record with a copy of its text, to be pickled for a worker: pickling a string attaches a
+    UTF-8 copy to it for as long as it lives (1.5 times the size of Chinese text), which the build's
+    own texts, kept to the end, must not gain."""
+    return dataclasses.replace(record, text=record.text.encode().decode())
+
+
+def compress(data: bytes) -> bytes:
+    """`data` gzipped as every file of the index is."""
+    return gzip.compress(data, compresslevel=layout.GZIP_LEVEL, mtime=0)
+
+
+def _read(path: Path, version: str) -> object:
+    """What `_write` wrote for `version`, or None."""
+    try:
+        with path.open("rb") as f:
+            written_for, value = pickle.load(f)
+    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+    return value if written_for == version else None
+
+
+def _write(path: Path, version: str, value: object) -> None:
+    scratch = path.with_name(path.name + _NEW)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with scratch.open("wb") as f:
+            pickle.dump((version, value), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(scratch, path)
+    except OSError:
+        scratch.unlink(missing_ok=True)

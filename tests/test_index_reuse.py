@@ -1,0 +1,181 @@
+"""The search index reused from the cache part by part: after each edit, the bytes of a full build, with Pagefind
+run only for the parts whose documents changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+from gongbao import build as pipeline
+from gongbao.build import Builder
+from gongbao.cache import CACHE_DIR
+from gongbao.config import load_settings
+from gongbao.output import OutputFault
+from gongbao.problems import Problems
+from gongbao.search import pagefind, writer
+from treestate import tree
+
+AS_OF = dt.date(2025, 1, 1)
+DOCS = "content/documents/2024-02"
+#: The bundled gazette (about 58,000 characters) in about a dozen parts.
+PART_CHARS = 6_000
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(writer, "PART_CHARS", PART_CHARS)
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copyfile(REPO / "gongbao.yaml", root / "gongbao.yaml")
+    return root
+
+
+@pytest.fixture
+def indexed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The part numbers Pagefind is run for, in the order started."""
+    parts: list[int] = []
+    start = pagefind.Indexer.__init__
+
+    def counted(self: pagefind.Indexer, source: Path, output: Path) -> None:
+        parts.append(int(source.name.removeprefix("part")))
+        start(self, source, output)
+    monkeypatch.setattr(pagefind.Indexer, "__init__", counted)
+    return parts
+
+
+def _snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _parts(site: Path) -> set[tuple[int, tuple[tuple[str, str | None, str], ...]]]:
+    """Each part of the site's index: its number and what Pagefind indexes of its documents."""
+    records = writer.read_index(site)
+    return {(k, tuple((records[n].title, records[n].doc_number, records[n].text) for n in part))
+            for k, part in enumerate(writer._parts(records))}
+
+
+def _full(project: Path, out: Path) -> dict[str, bytes]:
+    problems = Problems(root=project)
+    shutil.rmtree(out, ignore_errors=True)
+    pipeline.build(load_settings(project, problems), AS_OF, problems, output=out)
+    return _snapshot(out)
+
+
+def _cached(project: Path, defer: bool = False) -> Builder:
+    """A build as `gongbao build` runs it: a new Builder reading the project's cache."""
+    builder = Builder(project / CACHE_DIR)
+    problems = Problems(root=project)
+    builder.build(load_settings(project, problems), AS_OF, problems, defer_index=defer)
+    return builder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _body(root: Path) -> None:
+    _edit(root / DOCS / "12-wlfbf-2024-40.md", "因人事调整和工作需要", "因人事调整和工作需要（补充一句）")
+
+
+def _title(root: Path) -> None:
+    _edit(root / DOCS / "06-wlfbf-2024-22.md", "\ntitle: ", "\ntitle: 修订：")
+
+
+def _deletion(root: Path) -> None:
+    (root / DOCS / "09-wlfbf-2024-36.md").unlink()
+
+
+def _new_file(root: Path) -> None:
+    """A short document: the chance that a part ends with it is small (writer._cuts_after), and it does not. A
+    new cut would renumber the parts after it, and Pagefind would index them again (their page is named by
+    its number)."""
+    head = (root / DOCS / "12-wlfbf-2024-40.md").read_text(encoding="utf-8").split("\n---\n")[0]
+    head = head.replace("〔2024〕40号", "〔2024〕41号").replace("工作分工的通知", "工作分工的补充通知")
+    (root / DOCS / "13-wlfbf-2024-41.md").write_text(head + "\n---\n\n区政府领导同志工作分工补充如下。\n", encoding="utf-8")
+
+
+EDITS: list[Callable[[Path], None]] = [_body, _title, _deletion, _new_file]
+
+
+def test_each_edit_indexes_only_the_changed_parts_and_gives_the_bytes_of_a_full_build(
+        project: Path, tmp_path: Path, indexed: list[int]) -> None:
+    _cached(project)
+    site = project / "site"
+    before = _parts(site)
+    assert len(before) > 4
+    assert sorted(indexed) == list(range(len(before)))
+    for edit in EDITS:
+        edit(project)
+        indexed.clear()
+        _cached(project)
+        after = _parts(site)
+        changed = {k for k, _ in after - before}
+        assert sorted(indexed) == sorted(changed), edit.__name__
+        assert 0 < len(changed) < len(after), edit.__name__  # something was indexed, and not everything
+        assert _snapshot(site) == _full(project, tmp_path / "full"), edit.__name__
+        before = after
+
+
+def test_a_deferred_index_reuses_the_kept_parts(project: Path, tmp_path: Path, indexed: list[int]) -> None:
+    _cached(project)
+    _body(project)
+    indexed.clear()
+    builder = _cached(project, defer=True)
+    assert indexed == []
+    assert builder.follow_index() is False
+    assert len(indexed) == 1
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "deleted"])
+def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, indexed: list[int], damage: str) -> None:
+    _cached(project)
+    entries = sorted((project / CACHE_DIR / "search-index" / "parts").iterdir())
+    chunk = next((entries[len(entries) // 2] / "pagefind" / "index").iterdir())
+    if damage == "truncated":
+        chunk.write_bytes(chunk.read_bytes()[:10])
+    else:
+        shutil.rmtree(entries[0])
+    _body(project)
+    indexed.clear()
+    _cached(project)
+    assert indexed
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+    indexed.clear()
+    _cached(project)  # the cache holds what the last build made, whole again
+    assert indexed == []
+
+
+def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: list[int]) -> None:
+    _cached(project)
+    parts = project / CACHE_DIR / "search-index" / "parts"
+    first = {p.name for p in parts.iterdir()}
+    for edit in EDITS:
+        edit(project)
+        _cached(project)
+    assert len({p.name for p in parts.iterdir()}) == len(_parts(project / "site"))
+    assert first - {p.name for p in parts.iterdir()}
+    assert not [p for p in parts.parent.iterdir() if p.name not in ("parts", "gz.pickle")]
+
+
+def test_a_failed_build_leaves_the_index_cache_as_it_was(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         indexed: list[int]) -> None:
+    _cached(project)
+    _body(project)
+    cache = tree(project / CACHE_DIR / "search-index")
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(pipeline, "publish", fails)
+    with pytest.raises(OutputFault):
+        _cached(project)
+    assert indexed  # the changed part was indexed, and its entry was not kept
+    assert tree(project / CACHE_DIR / "search-index") == cache
