@@ -9,11 +9,11 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from . import docnumber, urls
 from .cache import (PREVIOUS_SITE, State, Views, Written, code_version, library_digest, load_content_cached,
@@ -25,9 +25,11 @@ from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library, status_changes
 from .render import Assets, Reuse, render_site
-from .search import SearchIndexError, SearchRecord, build_index
-from .search.reuse import IndexCache
+from .search import SearchIndexError, SearchRecord
 from .write import Staging, discard, files_under, index_scratch, move_into, publish, publishing
+
+if TYPE_CHECKING:
+    from .search.reuse import IndexCache
 
 T = TypeVar("T")
 
@@ -211,7 +213,7 @@ class Builder:
                             + b"".join(self._texts.of(doc.body) for doc in library.documents.values()))
             with clock("索引"):
                 index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index,
-                                          self._index_cache())
+                                          self._index_cache)
             with clock("写入"):
                 files = staging.finish()
                 publish(staging.path, output, keep_old=spare)
@@ -258,6 +260,8 @@ class Builder:
     def _index_cache(self) -> IndexCache | None:
         """What index builds keep for the next, in the cache folder (made on first use, under the lock)."""
         if self.cache_dir is not None and self._indexes is None:
+            from .search.reuse import IndexCache  # with numpy: only for a build whose index is made
+
             self._indexes = IndexCache(self.cache_dir / _INDEX_CACHE, code_version())
         return self._indexes
 
@@ -403,9 +407,9 @@ def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
 
 
 def _place_index(staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...], wanted: bytes,
-                 defer: bool, indexes: IndexCache | None) -> tuple[list[str], str]:
+                 defer: bool, indexes: Callable[[], IndexCache | None]) -> tuple[list[str], str]:
     """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
-    the records changed) or "built"."""
+    the records changed) or "built". `indexes()`: the index cache, asked for only when an index is made."""
     current = bool(live) and next(iter(live.values())).fingerprint == wanted
     if current or (live and defer):
         kept = [name for name, w in live.items() if staging.keep(name, w.fingerprint)]
@@ -416,7 +420,7 @@ def _place_index(staging: Staging, live: Mapping[str, Written], records: tuple[S
     # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
     scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
     try:
-        _run_index(scratch, records, indexes)
+        _run_index(scratch, records, indexes())
         return _add_index(staging, scratch, wanted), "built"
     finally:
         discard(scratch)
@@ -429,6 +433,13 @@ def _add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
     for name in indexed:
         staging.add(name, wanted)
     return indexed
+
+
+def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None) -> None:
+    """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY)."""
+    from .search.writer import build_index as write_index
+
+    write_index(site, records, cache=cache)
 
 
 def _run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None) -> None:

@@ -64,9 +64,26 @@ script in headed sections (tokens, files, engine, index, ranking, verification, 
 
 from __future__ import annotations
 
-from .offline import make_offline
+import importlib
+from typing import TYPE_CHECKING
+
 from .record import SearchIndexError, SearchRecord
-from .tokens import matches, normalize, query_words
-from .writer import build_index
+
+if TYPE_CHECKING:
+    from .offline import make_offline
+    from .tokens import matches, normalize, query_words
+    from .writer import build_index
+
+#: Imported when first used (PEP 562): the tokenizer needs numpy, a sixth of a second of every
+#: gongbao process, and a build whose index is kept never tokenises.
+_LAZY = {"make_offline": "offline", "matches": "tokens", "normalize": "tokens", "query_words": "tokens",
+         "build_index": "writer"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+
 
 __all__ = ["SearchIndexError", "SearchRecord", "build_index", "make_offline", "matches", "normalize", "query_words"]
