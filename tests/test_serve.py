@@ -26,7 +26,7 @@ from conftest import AS_OF, BASE_DOCUMENT, run, write_project
 from gongbao.serve import Rebuilder, announce, make_server
 from gongbao.serve.live import CLIENT, PREFIX, LiveState
 from gongbao.serve.server import CONTENT_TYPES, IMMUTABLE, NOT_BUILT, PreviewServer
-from gongbao.serve.watch import Watcher, sources
+from gongbao.serve.watch import BuildOutcome, IndexFollower, Watcher, sources
 
 DOC = "docs/wlff-2024-9/"
 #: Strings only the live-reload client and its tag contain.
@@ -298,6 +298,27 @@ def test_a_rebuild_puts_the_pages_in_place_first_and_the_index_follows(tmp_path:
     assert followed is not None and not followed.failed and followed.lines[0].startswith("搜索索引已更新")
     assert index() != before
     assert rebuilder.follow_index() is None
+
+
+def test_the_index_waits_for_the_rebuild_under_way_and_follows_after_it() -> None:
+    # An index built while a rebuild runs would take half of the interpreter from it.
+    followed: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    class Deferring:
+        def follow_index(self) -> BuildOutcome:
+            followed.put("index")
+            return BuildOutcome(("搜索索引已更新（0.0 秒）",), failed=False)
+
+    published: list[BuildOutcome] = []
+    follower = IndexFollower(Deferring(), published.append, quiet=0.5)  # type: ignore[arg-type]
+    follower.wake()
+    follower.hold()  # the next save came before the saves paused
+    with pytest.raises(queue.Empty):
+        followed.get(timeout=1.5)
+    follower.wake()
+    assert followed.get(timeout=20) == "index"
+    follower.close(lambda: None)
+    assert followed.empty() and [o.lines for o in published] == [("搜索索引已更新（0.0 秒）",)]
 
 
 def test_the_watcher_reports_saves_and_never_editor_files(tmp_path: Path) -> None:
