@@ -59,12 +59,13 @@ def main() -> None:
 
 
 def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | None = None,
-               report: Report | None = None, cache: bool = True) -> pipeline.BuildResult:
+               report: Report | None = None, cache: bool = True,
+               builder: pipeline.Builder | None = None) -> pipeline.BuildResult:
     report = report or Report()  # made now: it times the command from its start
     problems = Problems(root=project.resolve())
     settings = _settings(project, problems, report)
     out = output or settings.output_path
-    builder = pipeline.Builder(project / CACHE_DIR if cache else None, report.display())
+    builder = builder or pipeline.Builder(project / CACHE_DIR if cache else None, report.display())
     try:
         result = builder.build(settings, _as_of(as_of), problems, output=out, strict=strict)
     except ContentError:
@@ -136,9 +137,12 @@ def serve(project: Path, as_of: str | None, port: int, bind: str, no_build: bool
     if no_build:
         preview(_settings(project, Problems(root=project.resolve()), Report()).output_path, port, bind, None)
         return
-    output = _run_build(project, as_of, False).output
-    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output,
-                                          pipeline.Builder(project / CACHE_DIR)))
+    # The rebuilds keep this build's builder: a new one would read the whole cache again at the first save.
+    report = Report()
+    builder = pipeline.Builder(project / CACHE_DIR, report.display())
+    output = _run_build(project, as_of, False, report=report, builder=builder).output
+    builder.display = pipeline.Silent()  # the terminal shows each rebuild as one line, not as progress bars
+    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output, builder))
 
 
 @main.command()

@@ -25,8 +25,8 @@ from browser import chromium
 from conftest import AS_OF, BASE_DOCUMENT, run, write_project
 from gongbao.serve import Rebuilder, announce, make_server
 from gongbao.serve.live import CLIENT, PREFIX, LiveState
-from gongbao.serve.server import CONTENT_TYPES, NOT_BUILT, PreviewServer
-from gongbao.serve.watch import Watcher, sources
+from gongbao.serve.server import CONTENT_TYPES, IMMUTABLE, NOT_BUILT, PreviewServer
+from gongbao.serve.watch import BuildOutcome, IndexFollower, Watcher, sources
 
 DOC = "docs/wlff-2024-9/"
 #: Strings only the live-reload client and its tag contain.
@@ -166,7 +166,25 @@ def test_every_file_type_of_a_built_site_has_its_content_type(server: PreviewSer
     for suffix, path in examples.items():
         status, headers, _ = get(server, "/" + path.relative_to(site).as_posix())
         assert (status, headers["content-type"]) == (200, CONTENT_TYPES[suffix]), path
-        assert headers["cache-control"] == "no-cache" and headers["x-content-type-options"] == "nosniff"
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_only_files_named_by_their_content_may_be_kept_by_the_browser(server: PreviewServer, site: Path) -> None:
+    # A reload after a rebuild then fetches the page alone, not its styles, scripts and search files
+    # from a server busy with the next build; a file whose name stays must be fetched every time.
+    cached = {}
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(site).as_posix()
+            cached[name] = get(server, "/" + name, "HEAD")[1]["cache-control"]
+    kept = {name for name, value in cached.items() if value != "no-cache"}
+    assert {cached[name] for name in kept} == {IMMUTABLE}
+    assets = {name for name in cached if name.startswith("assets/")}
+    assert assets and assets <= kept
+    assert any(name.startswith("search/") and name.endswith(".gb") for name in kept)
+    for name in cached.keys() - kept:
+        assert name.endswith((".html", "pagefind-entry.json")) or not re.search(r"[0-9a-f]{8}", name), name
+    assert {"index.html", "search/index.html", "search/pagefind/pagefind-entry.json"}.isdisjoint(kept)
 
 
 def test_other_methods_are_not_implemented(server: PreviewServer) -> None:
@@ -280,6 +298,27 @@ def test_a_rebuild_puts_the_pages_in_place_first_and_the_index_follows(tmp_path:
     assert followed is not None and not followed.failed and followed.lines[0].startswith("搜索索引已更新")
     assert index() != before
     assert rebuilder.follow_index() is None
+
+
+def test_the_index_waits_for_the_rebuild_under_way_and_follows_after_it() -> None:
+    # An index built while a rebuild runs would take half of the interpreter from it.
+    followed: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    class Deferring:
+        def follow_index(self) -> BuildOutcome:
+            followed.put("index")
+            return BuildOutcome(("搜索索引已更新（0.0 秒）",), failed=False)
+
+    published: list[BuildOutcome] = []
+    follower = IndexFollower(Deferring(), published.append, quiet=0.5)  # type: ignore[arg-type]
+    follower.wake()
+    follower.hold()  # the next save came before the saves paused
+    with pytest.raises(queue.Empty):
+        followed.get(timeout=1.5)
+    follower.wake()
+    assert followed.get(timeout=20) == "index"
+    follower.close(lambda: None)
+    assert followed.empty() and [o.lines for o in published] == [("搜索索引已更新（0.0 秒）",)]
 
 
 def test_the_watcher_reports_saves_and_never_editor_files(tmp_path: Path) -> None:

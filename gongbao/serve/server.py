@@ -60,6 +60,14 @@ NOT_BUILT_PAGE = """<!DOCTYPE html>
 <body><h1>网站尚未生成</h1><p>请在项目文件夹中运行 <code>gongbao build</code>，生成后刷新本页。</p></body></html>
 """
 
+#: A file whose name changes with its content: the site's assets under assets/<digest>/, and the search
+#: files named by a digest (chars-<digest>/, meta.<digest>.gb, pagefind.<digest>.js) or by Pagefind's
+#: hash (its index/ and fragment/ folders, pagefind.<language>_<hash>.pf_meta). A browser may keep them: a reload after a rebuild then
+#: asks the server, busy with the next build or the index, for the page alone.
+_CONTENT_NAMED = re.compile(r"assets/[0-9a-f]{10}/|search/(?:pagefind/(?:index/|fragment/|pagefind\.\w+_[0-9a-f]+\.pf_meta$)"
+                            r"|(?:.*/)?[^/]*[.-][0-9a-f]{10}[./])")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
 #: The build swaps site/ with two renames; a request that falls between them waits this long for
 #: the new site to appear before it is answered 404.
 SWAP_WAIT = 0.5
@@ -181,7 +189,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(body)
             return
-        self._head(status, found.content_type, os.fstat(found.file.fileno()).st_size)
+        named = status == 200 and _CONTENT_NAMED.match(found.path.relative_to(self.server.root).as_posix())
+        self._head(status, found.content_type, os.fstat(found.file.fileno()).st_size,
+                   {"Cache-Control": IMMUTABLE} if named else None)
         if self.command != "HEAD":
             shutil.copyfileobj(found.file, self.wfile)
 
@@ -189,10 +199,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(length))
-        # A preview must show the latest build on every load, never a cached copy.
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for name, value in (extra or {}).items():
+        # A preview must show the latest build on every load, never a cached copy (but see _CONTENT_NAMED).
+        headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", **(extra or {})}
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
 

@@ -27,6 +27,9 @@ _SOURCES = watchfiles.DefaultFilter(
 #: A burst of saves (an editor's write-then-rename, `git checkout`) ends after this many quiet
 #: milliseconds; watchfiles yields it as one set of changes.
 QUIET_MS = 50
+#: The deferred search index starts after the saves have paused this long (seconds): a correction
+#: saved soon after a first save is built without an index competing with it.
+INDEX_QUIET = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,28 +97,43 @@ class Rebuilder:
 
 
 class IndexFollower:
-    """Builds the search index a rebuild deferred on a thread of its own, at a lower priority: an edit's
-    pages show at once, the index follows, and the next save's pages need not wait for it."""
+    """Builds the search index a rebuild deferred on a thread of its own, at a lower priority, once the
+    saves have paused for `quiet` seconds: an edit's pages show at once, the index follows, and the next
+    save's pages need not wait for it. (A lower priority does not share the interpreter's lock: an index
+    under way would take half of it from the next rebuild, which so took twice as long.)"""
 
-    __slots__ = ("_rebuilder", "_publish", "_wake", "_closed", "_thread")
+    __slots__ = ("_rebuilder", "_publish", "_quiet", "_changed", "_due", "_building", "_closed", "_thread")
 
-    def __init__(self, rebuilder: Rebuilder, publish: Callable[[BuildOutcome], None]):
+    def __init__(self, rebuilder: Rebuilder, publish: Callable[[BuildOutcome], None], quiet: float = INDEX_QUIET):
         self._rebuilder = rebuilder
         self._publish = publish
-        self._wake = threading.Event()
+        self._quiet = quiet
+        self._changed = threading.Condition()
+        self._due: float | None = None
+        """When the index may start (monotonic); None: no rebuild finished since the last index."""
+        self._building = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="gongbao-index", daemon=True)
         self._thread.start()
 
+    def hold(self) -> None:
+        """A rebuild starts: no index starts until it has finished."""
+        with self._changed:
+            self._building = True
+
     def wake(self) -> None:
-        """A rebuild finished: follow the index it may have deferred."""
-        self._wake.set()
+        """A rebuild finished: follow the index it may have deferred, unless another save comes soon."""
+        with self._changed:
+            self._building = False
+            self._due = time.monotonic() + self._quiet
+            self._changed.notify_all()
 
     def close(self, wait: Callable[[], None]) -> None:
         """Stop after the index under way, if any (`wait` is called first then: it says so); its scratch
         folder is removed only by the thread that made it."""
-        self._closed = True
-        self._wake.set()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
         self._thread.join(0.2)
         if self._thread.is_alive():
             wait()
@@ -123,13 +141,20 @@ class IndexFollower:
 
     def _run(self) -> None:
         _lower_priority()
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._closed:
-                return
+        while self._next():
             if (outcome := self._rebuilder.follow_index()) is not None:
                 self._publish(outcome)
+
+    def _next(self) -> bool:
+        """Wait until an index is due and no rebuild runs; False once closed."""
+        with self._changed:
+            while not self._closed:
+                due = self._due
+                if due is not None and not self._building and time.monotonic() >= due:
+                    self._due = None
+                    return True
+                self._changed.wait(None if due is None or self._building else due - time.monotonic())
+            return False
 
 
 def _lower_priority() -> None:
@@ -202,6 +227,7 @@ def keep_building(rebuilder: Rebuilder, watcher: Watcher, publish: Callable[[Bui
     """Rebuild after each burst of saves until the watcher is closed, the index following; runs on its own thread."""
     watcher.follow(sources(rebuilder.project))
     while (changed := watcher.next()) is not None:
+        index.hold()
         announce(changed)
         publish(rebuilder.rebuild(changed))
         index.wake()
