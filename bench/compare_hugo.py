@@ -5,7 +5,7 @@
 
 DIR is a gongbao project, e.g. one made by bench/generate.py. Each run is a pair of builds, one
 after the other:
-  gongbao   `python -m gongbao build --project DIR --as-of DATE`: the command line only, so this
+  gongbao   `python -m gongbao build --project DIR --as-of DATE --no-cache`: the command line only, so this
             keeps working whatever gongbao's modules become. It replaces DIR/site/.
   Hugo      `hugo` on a minimal site made in a temporary folder whose content folder is DIR/content
             itself: a page per document (title, 文号, 发文机关, date, body), a page per gazette
@@ -146,9 +146,10 @@ def timed(cmd: list[str], what: str, log: Path, cwd: Path) -> Run:
 
 def run_gongbao(project: Path, as_of: str, log: Path) -> Run:
     shutil.rmtree(project / "site", ignore_errors=True)
-    # From the repository's folder, so that `-m gongbao` is this checkout's gongbao.
-    return timed([sys.executable, "-m", "gongbao", "build", "--project", str(project.resolve()), "--as-of", as_of],
-                 "gongbao build", log, REPO)
+    # From the repository's folder, so that `-m gongbao` is this checkout's gongbao. --no-cache: a full
+    # build each time, as Hugo's (the cache would keep the index parts of the run before).
+    return timed([sys.executable, "-m", "gongbao", "build", "--project", str(project.resolve()), "--as-of", as_of,
+                  "--no-cache"], "gongbao build", log, REPO)
 
 
 def run_hugo(hugo: Path, pagefind: Path, site: Path) -> tuple[Run, Run]:
