@@ -6,27 +6,27 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from . import docnumber, urls
-from .cache import (PREVIOUS_SITE, State, Views, Written, code_version, library_digest, load_content_cached,
+from . import urls
+from .cache import (PREVIOUS_SITE, State, Views, code_version, library_digest, load_content_cached,
                     load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
 from .digests import Fingerprints, TextDigests, digest, fingerprint
+from .indexing import add_index, place_index, run_index, search_records
 from .output import check_output
 from .pages import Page
 from .problems import ContentError, Problems
-from .relations import Library, build_library, status_changes
+from .relations import Library, build_library
 from .render import Assets, Reuse, render_site
-from .search import SearchIndexError, SearchRecord
-from .write import Staging, discard, files_under, index_scratch, move_into, publish, publishing
+from .search import SearchRecord
+from .write import Staging, discard, index_scratch, publish, publishing
 
 if TYPE_CHECKING:
     from .search.reuse import IndexCache
@@ -212,7 +212,7 @@ class Builder:
             wanted = digest(library_digest(fingerprint((state.version, as_of)), state.files)
                             + b"".join(self._texts.of(doc.body) for doc in library.documents.values()))
             with clock("索引"):
-                index, how = _place_index(staging, state.index if known else {}, records, wanted, defer_index,
+                index, how = place_index(staging, state.index if known else {}, records, wanted, defer_index,
                                           self._index_cache)
             with clock("写入"):
                 files = staging.finish()
@@ -279,7 +279,7 @@ class Builder:
             return False
         with index_scratch(job.output) as scratch:
             try:
-                _run_index(scratch, job.records, indexes)
+                run_index(scratch, job.records, indexes)
             except BaseException:
                 if indexes is not None:
                     indexes.discard()
@@ -305,7 +305,7 @@ class Builder:
         try:
             if not all(staging.keep(name, w.fingerprint) for name, w in {**state.pages, **state.extras}.items()):
                 raise _SiteChanged  # a file of the site was changed by hand: the next build repairs it
-            index = _add_index(staging, scratch, job.fingerprint)
+            index = add_index(staging, scratch, job.fingerprint)
             files = staging.finish()
             publish(staging.path, job.output, keep_old=spare)
         except BaseException as exc:
@@ -406,51 +406,6 @@ def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
     return list(names)
 
 
-def _place_index(staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...], wanted: bytes,
-                 defer: bool, indexes: Callable[[], IndexCache | None]) -> tuple[list[str], str]:
-    """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
-    the records changed) or "built". `indexes()`: the index cache, asked for only when an index is made."""
-    current = bool(live) and next(iter(live.values())).fingerprint == wanted
-    if current or (live and defer):
-        kept = [name for name, w in live.items() if staging.keep(name, w.fingerprint)]
-        if len(kept) == len(live):
-            return kept, "kept" if current else "deferred"
-        for name in kept:  # a file of the live index was changed by hand: build it anew
-            staging.drop(name)
-    # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
-    scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
-    try:
-        _run_index(scratch, records, indexes())
-        return _add_index(staging, scratch, wanted), "built"
-    finally:
-        discard(scratch)
-
-
-def _add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
-    """Move an index built in `scratch` into the staged site; its files."""
-    indexed = files_under(scratch)
-    move_into(scratch, staging.path)
-    for name in indexed:
-        staging.add(name, wanted)
-    return indexed
-
-
-def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None) -> None:
-    """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY)."""
-    from .search.writer import build_index as write_index
-
-    write_index(site, records, cache=cache)
-
-
-def _run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None) -> None:
-    try:
-        build_index(site, records, cache=indexes)
-    except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
-        raise
-    except Exception as exc:  # any other failure around the external indexer ends the build cleanly
-        raise SearchIndexError(str(exc) or type(exc).__name__) from exc
-
-
 def _templates_digest(settings: Settings) -> bytes:
     """Of every file templates can read: the project's and the theme's (assets too, a template may include one)."""
     h = hashlib.sha1()
@@ -480,26 +435,3 @@ class _Clock:
 
     def seconds(self) -> tuple[tuple[str, float], ...]:
         return tuple((stage, self.times[stage]) for stage in STAGES if stage in self.times)
-
-
-def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:
-    """What the search stage indexes, newest first: every document of the collection with its body's text,
-    and every document known only from a relation (未收录全文), by its 文号 and its title as cited, so
-    that a citizen finds an ended document and is led to what ended it."""
-    out = []
-    for key in sorted([*library.documents, *library.referenced], key=library.sort_key, reverse=True):
-        status = library.status[key].label
-        changes = tuple((day.isoformat(), s.label) for day, s in status_changes(library, key))
-        doc = library.documents.get(key)
-        if doc is None:
-            out.append(SearchRecord(
-                url=urls.document(library.slug_of(key)), title=library.title_of(key), doc_number=key, issuers=(),
-                doc_type=None, date=None, year=docnumber.year_of(key), status=status, status_changes=changes,
-                gazette=None, text="", in_collection=False))
-            continue
-        out.append(SearchRecord(
-            url=urls.document(doc.slug), title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers,
-            doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year, status=status,
-            status_changes=changes, gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
-            text=body_texts[key]))
-    return tuple(out)

@@ -18,6 +18,7 @@ import pytest
 import gongbao.write
 from conftest import REPO
 from gongbao import build as pipeline
+from gongbao import indexing
 from gongbao.build import Builder, BuildResult
 from gongbao.cache import CACHE_DIR
 from gongbao.config import DEFAULT_TEMPLATES, load_settings
@@ -42,7 +43,7 @@ def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = Non
 
 @pytest.fixture
 def fake_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "build_index", _fake_index)
+    monkeypatch.setattr(indexing, "build_index", _fake_index)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from gongbao import build as pipeline
+from gongbao.indexing import search_records
 from gongbao.config import load_settings
 from gongbao.problems import Problems
 from gongbao.search import SearchIndexError, SearchRecord, build_index, make_offline, matches, normalize, query_words
@@ -444,7 +445,7 @@ def _ready(driver) -> None:  # type: ignore[no-untyped-def]
 def test_search_records_hold_documents_only_cited_with_their_number_title_and_status(site: Path) -> None:
     problems = Problems()
     library = pipeline.check(load_settings(REPO, problems), AS_OF, problems)
-    records = pipeline.search_records(library, {k: "正文" for k in library.documents})
+    records = search_records(library, {k: "正文" for k in library.documents})
     cited = {r.doc_number: r for r in records if not r.in_collection}
     assert set(cited) == set(library.referenced)
     old = cited["武隆府办发〔2017〕60号"]

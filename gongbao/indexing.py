@@ -1,0 +1,85 @@
+"""The build's search stage: the records the index is made of, and the index put into the staged site (kept, deferred or made)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import docnumber, urls
+from .cache import Written
+from .relations import Library, status_changes
+from .search import SearchIndexError, SearchRecord
+from .write import Staging, discard, files_under, move_into
+
+if TYPE_CHECKING:
+    from .search.reuse import IndexCache
+
+
+def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:
+    """What the search stage indexes, newest first: every document of the collection with its body's text,
+    and every document known only from a relation (未收录全文), by its 文号 and its title as cited, so
+    that a citizen finds an ended document and is led to what ended it."""
+    out = []
+    for key in sorted([*library.documents, *library.referenced], key=library.sort_key, reverse=True):
+        status = library.status[key].label
+        changes = tuple((day.isoformat(), s.label) for day, s in status_changes(library, key))
+        doc = library.documents.get(key)
+        if doc is None:
+            out.append(SearchRecord(
+                url=urls.document(library.slug_of(key)), title=library.title_of(key), doc_number=key, issuers=(),
+                doc_type=None, date=None, year=docnumber.year_of(key), status=status, status_changes=changes,
+                gazette=None, text="", in_collection=False))
+            continue
+        out.append(SearchRecord(
+            url=urls.document(doc.slug), title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers,
+            doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year, status=status,
+            status_changes=changes, gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
+            text=body_texts[key]))
+    return tuple(out)
+
+
+def place_index(staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...], wanted: bytes,
+                 defer: bool, indexes: Callable[[], IndexCache | None]) -> tuple[list[str], str]:
+    """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
+    the records changed) or "built". `indexes()`: the index cache, asked for only when an index is made."""
+    current = bool(live) and next(iter(live.values())).fingerprint == wanted
+    if current or (live and defer):
+        kept = [name for name, w in live.items() if staging.keep(name, w.fingerprint)]
+        if len(kept) == len(live):
+            return kept, "kept" if current else "deferred"
+        for name in kept:  # a file of the live index was changed by hand: build it anew
+            staging.drop(name)
+    # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
+    scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
+    try:
+        run_index(scratch, records, indexes())
+        return add_index(staging, scratch, wanted), "built"
+    finally:
+        discard(scratch)
+
+
+def add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
+    """Move an index built in `scratch` into the staged site; its files."""
+    indexed = files_under(scratch)
+    move_into(scratch, staging.path)
+    for name in indexed:
+        staging.add(name, wanted)
+    return indexed
+
+
+def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None) -> None:
+    """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY)."""
+    from .search.writer import build_index as write_index
+
+    write_index(site, records, cache=cache)
+
+
+def run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None) -> None:
+    try:
+        build_index(site, records, cache=indexes)
+    except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
+        raise
+    except Exception as exc:  # any other failure around the external indexer ends the build cleanly
+        raise SearchIndexError(str(exc) or type(exc).__name__) from exc
