@@ -73,7 +73,7 @@ class Rebuilder:
             failure = f"构建失败：{type(exc).__name__}: {exc}"
         else:
             lib = result.library
-            summary = (f"已重新构建（{time.monotonic() - started:.1f} 秒）：{len(lib.documents)} 件公文，"
+            summary = (f"已重新构建（{_seconds(time.monotonic() - started)} 秒）：{len(lib.documents)} 件公文，"
                        f"{result.pages} 个页面")
             return BuildOutcome((*map(str, problems.sorted()), summary), failed=False)
         kept = f"{failure}；{problems.show(self.output)}/ 保持上次成功构建的版本"
@@ -92,8 +92,13 @@ class Rebuilder:
         except Exception as exc:  # as in rebuild: say it, keep the site and its last index
             failure = f"搜索索引未能更新：{type(exc).__name__}: {exc}"
         else:
-            return BuildOutcome((f"搜索索引已更新（{time.monotonic() - started:.1f} 秒）",), failed=False)
+            return BuildOutcome((f"搜索索引已更新（{_seconds(time.monotonic() - started)} 秒）",), failed=False)
         return BuildOutcome((f"{failure}；搜索仍用上次的索引",), failed=True)
+
+
+def _seconds(value: float) -> str:
+    """Hundredths under a second: a rebuild of a small site takes a few, and "0.0 秒" reads as nothing done."""
+    return f"{value:.2f}" if value < 1 else f"{value:.1f}"
 
 
 class IndexFollower:
