@@ -196,13 +196,13 @@ class State:
 def load_state(folder: Path | None, version: str, sources_only: bool = False) -> State:
     """The state saved in `folder` (with `sources_only`, only what loading content needs), or a new one
     for whatever part is missing or can't be trusted."""
-    state = _read(folder / _BUILD_FILE, version) if folder and not sources_only else None
+    state = read_kept(folder / _BUILD_FILE, version) if folder and not sources_only else None
     state = state if isinstance(state, State) else State(version)
     for shard, written in state.body_shards.items():
-        entries = _read(folder / _BODIES_DIR / f"{shard:02x}.pickle", version, written) if folder else None
+        entries = read_kept(folder / _BODIES_DIR / f"{shard:02x}.pickle", version, written) if folder else None
         if isinstance(entries, dict):
             state.bodies.entries.update(entries)
-    sources = _read(folder / _SOURCES_FILE, version) if folder else None
+    sources = read_kept(folder / _SOURCES_FILE, version) if folder else None
     if isinstance(sources, tuple) and len(sources) == 3:
         state.root, state.files, initials = sources
         slugs.KNOWN_INITIALS.update(initials)
@@ -216,7 +216,8 @@ def save_state(folder: Path, state: State) -> None:
     files, initials = state.saved
     if len(slugs.KNOWN_INITIALS) != initials or files.keys() != state.files.keys() or any(
             loaded is not files[name] for name, loaded in state.files.items()):
-        if _write(folder / _SOURCES_FILE, state.version, (state.root, state.files, slugs.KNOWN_INITIALS)) is not None:
+        sources = (state.root, state.files, slugs.KNOWN_INITIALS)
+        if write_kept(folder / _SOURCES_FILE, state.version, sources) is not None:
             state.saved = (state.files, len(slugs.KNOWN_INITIALS))
     bodies = state.bodies
     shards: dict[int, dict[BodyKey, CachedBody]] = {}
@@ -224,7 +225,7 @@ def save_state(folder: Path, state: State) -> None:
         shards.setdefault(_shard(key), {})[key] = entry
     changed = {_shard(key) for key in bodies.changed} | (state.body_shards.keys() ^ shards.keys())
     for shard in changed:
-        written = _write(folder / _BODIES_DIR / f"{shard:02x}.pickle", state.version, shards.get(shard, {}))
+        written = write_kept(folder / _BODIES_DIR / f"{shard:02x}.pickle", state.version, shards.get(shard, {}))
         if written is None:  # the shard on disk is not what this state holds: a later build must not read it
             state.body_shards.pop(shard, None)
         else:
@@ -232,7 +233,7 @@ def save_state(folder: Path, state: State) -> None:
     bodies.changed = set()
     kept = BodyCache()
     kept.citations = bodies.citations
-    _write(folder / _BUILD_FILE, state.version,
+    write_kept(folder / _BUILD_FILE, state.version,
            replace(state, root="", files={}, bodies=kept, unchanged={}, saved=({}, 0)))
 
 
@@ -240,8 +241,8 @@ def _shard(key: BodyKey) -> int:
     return key[0][0] % _BODY_SHARDS
 
 
-def _read(path: Path, version: str, written: int | None = None) -> object | None:
-    """What `_write` wrote with this version (and, if given, returned as `written`), or None if it is absent,
+def read_kept(path: Path, version: str, written: int | None = None) -> object | None:
+    """What `write_kept` wrote with this version (and, if given, returned as `written`), or None if it is absent,
     damaged or from another gongbao."""
     try:
         data = path.read_bytes()
@@ -255,7 +256,7 @@ def _read(path: Path, version: str, written: int | None = None) -> object | None
         return None
 
 
-def _write(path: Path, version: str, value: object) -> int | None:
+def write_kept(path: Path, version: str, value: object) -> int | None:
     """Whole or not at all; returns the payload's checksum, or None if it can't be written (no error: the
     next build just does more work)."""
     try:

@@ -7,7 +7,6 @@ import dataclasses
 import gzip
 import hashlib
 import os
-import pickle
 import shutil
 import tempfile
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import read_kept, write_kept
 from . import layout
 from .pagefind import ENTRY
 from .parallel import process_map
@@ -37,7 +37,6 @@ _TOKENS = "tokens.pickle"  # each document's key, row and code points: what a ke
 _LINES = "lines.pickle"  # each document's line: read only when a part holding it changed
 _PACK = "gz.pickle"
 _PENDING = "pending-"
-_NEW = ".new"
 
 
 @dataclass(slots=True)
@@ -108,8 +107,8 @@ class IndexCache:
                     continue
                 tokens = [known[docs[n]] if docs[n] in known else next(computed) for n in part]
                 folder = scratch / f"tokens{k}"
-                _write(folder / _TOKENS, self.version, [(doc, *t[1:]) for doc, t in zip(docs[part.start:], tokens)])
-                _write(folder / _LINES, self.version, [t[0] for t in tokens])
+                write_kept(folder / _TOKENS, self.version, [(doc, *t[1:]) for doc, t in zip(docs[part.start:], tokens)])
+                write_kept(folder / _LINES, self.version, [t[0] for t in tokens])
                 run.fresh[k] = keys[k]
                 yield k, None, iter(tokens)
         finally:
@@ -137,7 +136,7 @@ class IndexCache:
         if self.folder is None:
             return compress(data)
         if self._pack is None:
-            pack = _read(self.folder / _PACK, self.version)
+            pack = read_kept(self.folder / _PACK, self.version)
             self._pack = pack if isinstance(pack, dict) else {}
         key = hashlib.sha1(data).digest()
         value = self._run.gz.get(key) or self._pack.get(key) or compress(data)
@@ -167,7 +166,7 @@ class IndexCache:
                 shutil.rmtree(path, ignore_errors=True)
             used = {key: value for run in done for key, value in run.gz.items()}
             if self._pack is None or used.keys() != self._pack.keys():
-                _write(self.folder / _PACK, self.version, used)
+                write_kept(self.folder / _PACK, self.version, used)
             self._pack = used
 
     def discard(self) -> None:
@@ -204,7 +203,7 @@ class IndexCache:
         entry = self._entry(key)
         if not (entry / _PAGEFIND / ENTRY).is_file():
             return None
-        kept = _read(entry / _TOKENS, self.version)
+        kept = read_kept(entry / _TOKENS, self.version)
         return [("", *t) for _, *t in kept] if isinstance(kept, list) else None
 
     def _former(self, docs: list[bytes], changed: list[range], keys: set[str]) -> dict[bytes, Tokens]:
@@ -215,7 +214,7 @@ class IndexCache:
         for entry in self._entries() if wanted else ():
             if entry.name in keys:
                 continue
-            kept, lines = _read(entry / _TOKENS, self.version), _read(entry / _LINES, self.version)
+            kept, lines = read_kept(entry / _TOKENS, self.version), read_kept(entry / _LINES, self.version)
             if isinstance(kept, list) and isinstance(lines, list) and len(kept) == len(lines):
                 known.update({doc: (line, *t) for (doc, *t), line in zip(kept, lines) if doc in wanted})
         return known
@@ -243,24 +242,3 @@ def _copy_text(record: SearchRecord) -> SearchRecord:
 def compress(data: bytes) -> bytes:
     """`data` gzipped as every file of the index is."""
     return gzip.compress(data, compresslevel=layout.GZIP_LEVEL, mtime=0)
-
-
-def _read(path: Path, version: str) -> object:
-    """What `_write` wrote for `version`, or None."""
-    try:
-        with path.open("rb") as f:
-            written_for, value = pickle.load(f)
-    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
-        return None
-    return value if written_for == version else None
-
-
-def _write(path: Path, version: str, value: object) -> None:
-    scratch = path.with_name(path.name + _NEW)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with scratch.open("wb") as f:
-            pickle.dump((version, value), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(scratch, path)
-    except OSError:
-        scratch.unlink(missing_ok=True)
