@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import read_kept, write_kept
+from ..digests import digest
 from . import layout
 from .pagefind import ENTRY
 from .parallel import process_map
@@ -138,7 +139,7 @@ class IndexCache:
         if self._pack is None:
             pack = read_kept(self.folder / _PACK, self.version)
             self._pack = pack if isinstance(pack, dict) else {}
-        key = hashlib.sha1(data).digest()
+        key = digest(data)
         value = self._run.gz.get(key) or self._pack.get(key) or compress(data)
         self._run.gz[key] = value
         return value
@@ -229,7 +230,7 @@ def _pagefind_version() -> str:
 
 def _document_key(record: SearchRecord) -> bytes:
     """Of what document_tokens reads of a record."""
-    return hashlib.sha1(f"{record.title}\0{record.doc_number}\0{record.text}".encode()).digest()
+    return digest(f"{record.title}\0{record.doc_number}\0{record.text}".encode())
 
 
 def _copy_text(record: SearchRecord) -> SearchRecord:
