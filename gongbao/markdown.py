@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from . import docnumber
 from .model import CONTAINERS
+from .plain import plain_paragraphs
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,34 @@ class BodyRenderer:
         self.md = md
 
     def render(self, body: str, href: Callable[[str], str], self_key: str | None) -> RenderedBody:
-        """A body's HTML, outline and plain text, from one parse; `href(key)` links a cited document."""
+        """A body's HTML, outline and plain text; `href(key)` links a cited document."""
+        paragraphs = plain_paragraphs(body)
+        if paragraphs is None:
+            return self.render_markdown(body, href, self_key)
+        return self.render_plain(paragraphs, href, self_key)
+
+    def render_plain(self, paragraphs: list[list[str]], href: Callable[[str], str], self_key: str | None
+                     ) -> RenderedBody:
+        """What render_markdown makes of a body that is only these paragraphs of plain text (see plain.py):
+        markdown-it's <p> for each, a line break between its lines, text escaped as its renderer does, and
+        the citations linked in each line as the core rule links them."""
+        html = []
+        for lines in paragraphs:
+            html.append("<p>")
+            for n, line in enumerate(lines):
+                if n:
+                    html.append("\n")
+                pos = 0
+                for start, end, key in self.finder.links(line, self_key):
+                    html += [escapeHtml(line[pos:start]), '<a href="', escapeHtml(href(key)), '" class="cite">',
+                             escapeHtml(line[start:end]), "</a>"]
+                    pos = end
+                html.append(escapeHtml(line[pos:]))
+            html.append("</p>\n")
+        return RenderedBody("".join(html), [], "\n".join(line for lines in paragraphs for line in lines))
+
+    def render_markdown(self, body: str, href: Callable[[str], str], self_key: str | None) -> RenderedBody:
+        """A body's HTML, outline and plain text, from one parse by markdown-it."""
         env: dict[str, Any] = {"href": href, "self_key": self_key}
         tokens = self.md.parse(body, env)
         outline: list[Heading] = []
