@@ -62,8 +62,8 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
     # in the site being built, not in TMPDIR: on the disk the build writes anyway, and removed with it
     with (tempfile.TemporaryDirectory(prefix=".pagefind-", dir=site_dir) as tmp,
           pagefind.Parts(Path(tmp)) as indexing):
-        # Pagefind indexes the parts' pages while the files for the browser are written (between
-        # them, a part whose turn has come is started).
+        # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
+        # each as soon as a process is free; poll() raises here a failure to start one).
         docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache)
         digests, extents = _write_texts(out, records, cache)
         indexing.poll()
