@@ -170,6 +170,8 @@ class Parts:
             raise self._failed
 
     def _start_waiting(self) -> None:
+        # This thread lives as long as the block: Linux's parent-death signal (parallel.die_with_parent)
+        # follows the thread that started a child, and must not kill Pagefind before the build is done.
         while not self._stop.wait(self.TICK):
             with self._lock:
                 try:
