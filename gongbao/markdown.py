@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -238,11 +239,26 @@ def _table_close(renderer: Any, tokens: list[Token], idx: int, options: Any, env
 
 @dataclass(frozen=True, slots=True)
 class CachedBody:
-    """A rendered body kept for the next build."""
+    """A rendered body, as this build's pages and search take it and as the next build finds it."""
 
-    body: RenderedBody
+    packed_html: bytes
+    """The HTML as zlib-compressed UTF-8, a sixth of it as a str: it is the largest thing a build holds for
+    every document, and only the document's page needs it, once, when it is rendered (see `html`)."""
+    outline: list[Heading]
+    text: str
+    """As RenderedBody.text: the search records take it as it is, so it is not held twice."""
     links: tuple[tuple[str, str], ...]
     """(key, URL) of every document it links to: the body is stale once one of them moves."""
+
+    @staticmethod
+    def of(body: RenderedBody, links: tuple[tuple[str, str], ...]) -> CachedBody:
+        # Level 1: the HTML of a body is compressed each time it is rendered, and most of what level 9
+        # saves would be the size of a few bodies.
+        return CachedBody(zlib.compress(body.html.encode(), 1), body.outline, body.text, links)
+
+    @property
+    def html(self) -> str:
+        return zlib.decompress(self.packed_html).decode()
 
 
 #: A body's identity in the cache: its text's digest, the page showing it, the document it belongs to
@@ -273,7 +289,7 @@ class BodyCache:
         changed = citations.changed_since(self.citations)
         if changed is not None:
             # Citations are found in text tokens, and a body's plain text holds each one's content unbroken.
-            self._keep(lambda key, entry: not changed.search(entry.body.text))
+            self._keep(lambda key, entry: not changed.search(entry.text))
         self.citations = citations
         self.used = set()
         self.rendered = 0
@@ -289,22 +305,21 @@ class BodyCache:
         self.changed.update(dropped)
 
     def render(self, renderer: BodyRenderer, body: str, self_key: str | None, page_url: str, explicit_index: bool,
-               url_of: Callable[[str], str], link: Callable[[str], str]) -> RenderedBody:
-        """`renderer.render(body, …)` or its kept result; `url_of(key)` is a document's URL,
+               url_of: Callable[[str], str], link: Callable[[str], str]) -> CachedBody:
+        """`renderer.render(body, …)`, kept, or its kept result; `url_of(key)` is a document's URL,
         `link(url)` the link to it from the page at `page_url`."""
         key = (hashlib.sha1(body.encode()).digest(), page_url, self_key, explicit_index)
         self.used.add(key)
         kept = self.entries.get(key)
         if kept is not None and all(_url_or_none(url_of, k) == url for k, url in kept.links):
-            return kept.body
+            return kept
         links: dict[str, str] = {}
 
         def href(target: str) -> str:
             links[target] = url_of(target)
             return link(links[target])
 
-        rendered = renderer.render(body, href, self_key)
-        self.entries[key] = CachedBody(rendered, tuple(sorted(links.items())))
+        rendered = self.entries[key] = CachedBody.of(renderer.render(body, href, self_key), tuple(sorted(links.items())))
         self.changed.add(key)
         self.rendered += 1
         return rendered
