@@ -318,10 +318,11 @@ class BodyCache:
             links[target] = url_of(target)
             return link(links[target])
 
-        rendered = self.entries[key] = CachedBody.of(renderer.render(body, href, self_key), tuple(sorted(links.items())))
+        rendered = renderer.render(body, href, self_key)
+        kept = self.entries[key] = CachedBody.of(rendered, tuple(sorted(links.items())))
         self.changed.add(key)
         self.rendered += 1
-        return rendered
+        return kept
 
 
 def _url_or_none(url_of: Callable[[str], str], key: str) -> str | None:
