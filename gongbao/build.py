@@ -205,6 +205,7 @@ class Builder:
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
+                state.bodies.pack()
                 extras = _add_extras(staging, rendered.extras)
             records = search_records(library, rendered.body_texts)
             # The records are made from the content's records and the documents' bodies on the as-of date:
@@ -357,7 +358,7 @@ class _Pages:
         self.site = site
         self.staging = staging
         self.texts = texts
-        # Its own digests of long strings, not `texts`: a body's HTML is unpacked anew for each view (see
+        # Its own digests of long strings, not `texts`: a kept body's HTML is unpacked anew for each view (see
         # markdown.CachedBody), so identity would never find it again, and `texts` would hold every page's.
         self.digests = Fingerprints()
         self.library = library

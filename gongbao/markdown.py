@@ -6,7 +6,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -239,25 +239,28 @@ def _table_close(renderer: Any, tokens: list[Token], idx: int, options: Any, env
 
 @dataclass(frozen=True, slots=True)
 class CachedBody:
-    """A rendered body, as this build's pages and search take it and as the next build finds it."""
+    """A rendered body, as this build's pages and search take it and as later builds find it."""
 
-    packed_html: bytes
-    """The HTML as zlib-compressed UTF-8 (a third of the str, for Chinese text): it is the largest thing a
-    build holds for every document, and only the document's page needs it, when it is rendered (see `html`)."""
+    stored_html: str | bytes
+    """The HTML: as rendered while the build that rendered it runs (its page's view shares it), then, from
+    `packed` on, as zlib-compressed UTF-8, a third of the str for Chinese text: it is the largest thing
+    a build holds for every document, and only the document's page needs it, when it is rendered."""
     outline: list[Heading]
     text: str
     """As RenderedBody.text: the search records take it as it is, so it is not held twice."""
     links: tuple[tuple[str, str], ...]
     """(key, URL) of every document it links to: the body is stale once one of them moves."""
 
-    @staticmethod
-    def of(body: RenderedBody, links: tuple[tuple[str, str], ...]) -> CachedBody:
-        # Level 1: on 800 of the corpus' bodies, level 6 took 2.5 times as long for no MiB less (16 → 5 MiB).
-        return CachedBody(zlib.compress(body.html.encode(), 1), body.outline, body.text, links)
-
     @property
     def html(self) -> str:
-        return zlib.decompress(self.packed_html).decode()
+        html = self.stored_html
+        return html if isinstance(html, str) else zlib.decompress(html).decode()
+
+    def packed(self) -> CachedBody:
+        if isinstance(self.stored_html, bytes):
+            return self
+        # Level 1: on 800 of the corpus' bodies, level 6 took 2.5 times as long for no MiB less (16 → 5 MiB).
+        return replace(self, stored_html=zlib.compress(self.stored_html.encode(), 1))
 
 
 #: A body's identity in the cache: its text's digest, the page showing it, the document it belongs to
@@ -293,6 +296,12 @@ class BodyCache:
         self.used = set()
         self.rendered = 0
 
+    def pack(self) -> None:
+        """Compress the HTML of the bodies rendered since the last `pack`: once the pages are written, nothing
+        but a page rendered by a later build reads it."""
+        for key, entry in self.entries.items():
+            self.entries[key] = entry.packed()
+
     def finish(self) -> None:
         """Keep only what this build used: deleted and edited bodies go."""
         self._keep(lambda key, entry: key in self.used)
@@ -319,7 +328,8 @@ class BodyCache:
             return link(links[target])
 
         rendered = renderer.render(body, href, self_key)
-        kept = self.entries[key] = CachedBody.of(rendered, tuple(sorted(links.items())))
+        links_now = tuple(sorted(links.items()))
+        kept = self.entries[key] = CachedBody(rendered.html, rendered.outline, rendered.text, links_now)
         self.changed.add(key)
         self.rendered += 1
         return kept
