@@ -69,9 +69,9 @@ _malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform =
 
 
 def _give_back_memory() -> None:
-    """Return to the system what the render stage freed (the pages' views, each body's HTML unpacked for its
-    page: hundreds of MiB at 100,000 documents) before the index's processes start: held by the build, it
-    would stay its size through the index stage, Pagefind's processes on top."""
+    """Return to the system what the render stage freed (the pages' views and the bodies' HTML, kept only
+    compressed after it: hundreds of MiB at 100,000 documents) before the index's processes start: held by
+    the build, it would stay its size through the index stage, Pagefind's processes on top."""
     gc.collect()
     if _malloc_trim is not None:
         _malloc_trim(0)
