@@ -205,6 +205,7 @@ class Builder:
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
+                state.bodies.pack()
                 extras = _add_extras(staging, rendered.extras)
             records = search_records(library, rendered.body_texts)
             # The records are made from the content's records and the documents' bodies on the as-of date:
@@ -356,7 +357,10 @@ class _Pages:
     def __init__(self, site: bytes, staging: Staging, texts: TextDigests, library: bytes, state: State):
         self.site = site
         self.staging = staging
-        self.digests = Fingerprints(texts)
+        self.texts = texts
+        # Its own digests of long strings, not `texts`: a kept body's HTML is unpacked anew for each view (see
+        # markdown.CachedBody), so identity would never find it again, and `texts` would hold every page's.
+        self.digests = Fingerprints()
         self.library = library
         # A view made from the same records and the same body as the last build's is the same view.
         self.before = state.views.bodies if state.views.library == library else {}
@@ -368,7 +372,7 @@ class _Pages:
 
     def kept(self, page: Page) -> bool:
         name = urls.page_file(page.url)
-        self.bodies[name] = body = self.digests.texts.of(page.own_body)
+        self.bodies[name] = body = self.texts.of(page.own_body)
         written = self.written.get(name)
         if written is not None and self.before.get(name) == body:
             wanted = written.fingerprint
@@ -390,6 +394,7 @@ class _Pages:
     def add_rendered(self) -> None:
         for name in self.fresh:
             self.staging.add(name, self.fingerprints[name])
+        self.digests = Fingerprints()  # it holds every view it digested (their HTML too): not through the index
 
     def rendered(self) -> int:
         """How many pages (the catalogue aside) render_site wrote."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -51,6 +54,7 @@ def place_index(staging: Staging, live: Mapping[str, Written], records: tuple[Se
             return kept, "kept" if current else "deferred"
         for name in kept:  # a file of the live index was changed by hand: build it anew
             staging.drop(name)
+    _give_back_memory()
     # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
     scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
     try:
@@ -58,6 +62,19 @@ def place_index(staging: Staging, live: Mapping[str, Written], records: tuple[Se
         return add_index(staging, scratch, wanted), "built"
     finally:
         discard(scratch)
+
+
+#: glibc's malloc_trim: free() keeps what it frees for the process, only the top of its heap goes back.
+_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
+
+
+def _give_back_memory() -> None:
+    """Return to the system what the render stage freed (the pages' views and the bodies' HTML, kept only
+    compressed after it: hundreds of MiB at 100,000 documents) before the index's processes start: held by
+    the build, it would stay its size through the index stage, Pagefind's processes on top."""
+    gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import docnumber, urls
-from .markdown import BodyCache, BodyRenderer, Citations, RenderedBody
+from .markdown import BodyCache, BodyRenderer, CachedBody, Citations
 from .model import RELATION_LABELS, STATUS_LABELS, Document, Gazette
 from .relations import Library, Status, status_changes
 from .slugs import slug_for_name
@@ -61,7 +61,7 @@ class SiteViews:
         self.issuer_slugs = _unique_slugs({i for d in lib.documents.values() for i in d.issuers})
         self.type_slugs = _unique_slugs({d.doc_type for d in lib.documents.values()})
         # Bodies by document key, rendered once for their page and for the search stage's text.
-        self._bodies: dict[str, RenderedBody] = {}
+        self._bodies: dict[str, CachedBody] = {}
         self._summaries: dict[str, Summary] = {}
         self._issues: dict[str, Issue] = {}
         self._documents: dict[str, DocumentPage] = {}
@@ -78,12 +78,12 @@ class SiteViews:
     def url_of(self, key: str) -> str:
         return urls.document(self.lib.slug_of(key))
 
-    def body_of(self, doc: Document) -> RenderedBody:
+    def body_of(self, doc: Document) -> CachedBody:
         if doc.key not in self._bodies:
             self._bodies[doc.key] = self._render(doc.body, self.url_of(doc.key), doc.key)
         return self._bodies[doc.key]
 
-    def _render(self, body: str, page_url: str, self_key: str | None) -> RenderedBody:
+    def _render(self, body: str, page_url: str, self_key: str | None) -> CachedBody:
         """A body whose citations link relative to the page showing it, never to that page itself."""
         return self.bodies.render(self.markdown, body, self_key, page_url, self.explicit_index, self.url_of,
                                   lambda url: self.link(page_url, url))

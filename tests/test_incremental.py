@@ -349,3 +349,20 @@ def test_builds_import_pypinyin_and_numpy_only_for_what_they_make(project: Path)
     assert build() == "numpy"  # the index again, for the new text; every name is known
     assert "进一步健全突发" in (project / "site" / "docs" / "yfbf-2024-17" / "index.html").read_text(encoding="utf-8")
     assert build() == ""  # nothing changed
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_pages_rendered_again_from_kept_bodies_are_the_bytes_of_a_full_build(project: Path, tmp_path: Path) -> None:
+    """Kept bodies hold their HTML compressed: a template edit renders every page again, each body's HTML
+    taken from the kept one (in memory, as serve keeps it, and from the cache folder), none rendered anew."""
+    _settle(project)
+    in_memory, memory_site = Builder(), tmp_path / "memory"
+    first = _build(project, Builder(project / CACHE_DIR))
+    _build(project, in_memory, output=memory_site)
+    _template(project)
+    full = _full(project, tmp_path)
+    for builder, site in ((Builder(project / CACHE_DIR), project / "site"), (in_memory, memory_site)):
+        again = _build(project, builder, output=site)
+        assert again.stats.bodies_rendered == 0
+        assert again.stats.pages_rendered == first.stats.pages_rendered > 0
+        assert _snapshot(site) == full

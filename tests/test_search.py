@@ -406,6 +406,18 @@ def test_postings_list_the_documents_holding_each_character() -> None:
     assert writer._Postings([]).chars.tolist() == []
 
 
+def test_postings_of_narrowed_code_points_are_the_same() -> None:
+    """A document's code points are held in two bytes when they fit: the last that fits, the first that
+    does not, and characters beyond the BMP list the same documents."""
+    arrays = [np.array(x, dtype=np.int32) for x in ([0x4E00, 0xFFFE], [0xFFFF], [3, 0x20000], [], [0xFFFE])]
+    narrowed = [writer._narrow(a) for a in arrays]
+    assert [a.dtype.itemsize for a in narrowed] == [2, 4, 4, 2, 2]
+    wide, narrow = writer._Postings(arrays), writer._Postings(narrowed)
+    assert narrow.chars.tolist() == wide.chars.tolist() == [3, 0x4E00, 0xFFFE, 0xFFFF, 0x20000]
+    assert [narrow.deltas(c) for c in wide.chars.tolist()] == [wide.deltas(c) for c in wide.chars.tolist()] == \
+        [[2], [0], [0, 4], [1], [2]]
+
+
 def test_documents_are_split_into_parts_whose_cuts_an_edit_does_not_move() -> None:
     sizes = np.random.default_rng(7).integers(1, 60, 400).tolist()
     records = [record(f"docs/{n}/", "标题", "字" * size) for n, size in enumerate(sizes)]

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -16,7 +17,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from .parallel import die_with_parent_hook
 from .record import SearchIndexError
 
 
@@ -59,6 +59,15 @@ def page(source: Path, part: int) -> Iterator[TextIO]:
         f.write(_SENTINEL + _PAGE_TAIL)
 
 
+#: Run in Pagefind's stead, which it then becomes: it dies with the build (parallel.die_with_parent).
+#: Not a preexec_fn: subprocess runs that in a fork of the build, which until it execs is counted with
+#: the build's whole resident memory (gigabytes at 100,000 documents: the index stage's peak looked
+#: twice the build's) and, with strict overcommit, may not be allowed at all; without one, the child
+#: shares the build's memory (vfork) for the moment before it execs. -P: a folder named gongbao in the
+#: current one is not imported. Elsewhere nothing kills a child with its parent, and Pagefind runs as it is.
+_DIE_WITH_PARENT = ("import os, sys; from gongbao.search.parallel import die_with_parent; "
+                    "die_with_parent(int(sys.argv[1])); os.execv(sys.argv[2], sys.argv[2:])")
+
 #: Pagefind is stopped as hung after this many seconds, plus TIMEOUT_PER_MB for each MB of its pages.
 #: On a busy 2-core machine it took 45 s for the 43.6 MB of 3,366 laws (given 278 s) and 2 s for
 #: 1.4 MB (given 67 s); on a quiet one, about a third of that.
@@ -77,11 +86,16 @@ class Indexer:
         size = sum(p.stat().st_size for p in source.iterdir())
         self.timeout = TIMEOUT_BASE + TIMEOUT_PER_MB * size / 1e6
         self.deadline = time.monotonic() + self.timeout
-        cmd = [str(pagefind_executable()), "--site", str(source), "--output-path", str(output)]
+        launcher = [sys.executable, "-P", "-c", _DIE_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else []
+        exe = pagefind_executable()
+        cmd = [*launcher, str(exe), "--site", str(source), "--output-path", str(output)]
         try:
+            if launcher and not os.access(exe, os.X_OK):  # else the launcher's exec would fail, as its own exit
+                code = errno.EACCES if exe.exists() else errno.ENOENT
+                raise OSError(code, os.strerror(code), str(exe))
             # its report is a few lines, read when it ends (a pipe needs no disk, which may be full)
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent_hook())
+                                         stderr=subprocess.STDOUT)
         except OSError as exc:
             raise SearchIndexError(f"could not run Pagefind: {exc}") from exc
 

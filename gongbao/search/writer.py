@@ -161,10 +161,16 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
                 if f is not None:
                     f.write(line)
                 docs.append([*row, *facets.row(records[n])])
-                doc_chars.append(chars)
-                doc_title_chars.append(title_chars)
+                doc_chars.append(_narrow(chars))
+                doc_title_chars.append(_narrow(title_chars))
     each.close()  # every token is written: the worker processes end here, not when collected
     return docs, doc_chars, doc_title_chars
+
+
+def _narrow(chars: np.ndarray) -> np.ndarray:
+    """Code points in two bytes each when they fit (in nearly every document), not four: the build holds them
+    for every document until the chars shards are written. Below 0xFFFF, so that _Postings' `chars + 1` fits too."""
+    return chars.astype(np.uint16) if chars.max(initial=0) < 0xFFFF else chars
 
 
 def _parts(records: Sequence[SearchRecord], part_chars: int | None = None) -> list[range]:
@@ -269,12 +275,15 @@ def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache) 
     return family.digest
 
 
-def _write_chars(out: Path, doc_chars: Sequence[np.ndarray], doc_title_chars: Sequence[np.ndarray],
+def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[np.ndarray],
                  cache: IndexCache) -> str:
     """chars: for each character, the documents holding it and those holding it in the title. Returns the digest.
     One shard's lists are made at a time: all of them would be a Python int for every (document,
-    character) pair, gigabytes at 100,000 documents."""
+    character) pair, gigabytes at 100,000 documents. Empties `doc_chars` and `doc_title_chars`: the
+    postings hold what they held, and the merge that follows need not hold both."""
     in_docs, in_titles = _Postings(doc_chars), _Postings(doc_title_chars)
+    for arrays in (doc_chars, doc_title_chars):
+        arrays.clear()
     with _Family(out, CHARS, cache) as family:
         for shard in range(CHAR_SHARDS):
             chars = {chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
