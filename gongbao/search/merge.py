@@ -6,14 +6,15 @@ import bisect
 import functools
 import gzip
 import hashlib
-import heapq
 import itertools
 import json
 import re
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import read_kept, write_kept
 from . import cbor
 from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import GZIP_LEVEL
@@ -45,6 +46,17 @@ _PARALLEL_JOBS = 4
 
 
 @dataclass(frozen=True, slots=True)
+class WordTables:
+    """Where the words of each part's Pagefind output are kept, read once, for the next merges: the
+    chunks of a part that did not change are not decompressed and searched again."""
+
+    folders: list[Path]
+    """a folder for each part, in part order, its tables named by symbol (one per symbol of ALPHABET)"""
+    version: str
+    """the builds that read and write them (cache.read_kept)"""
+
+
+@dataclass(frozen=True, slots=True)
 class Merged:
     """The merged index, written except for its entry file (see `write_entry`)."""
 
@@ -56,8 +68,10 @@ class Merged:
     """the file name of pagefind.js, named by its content"""
 
 
-def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES) -> Merged:
-    """Merge Pagefind's outputs (one page each, in part order) into `target`, holding only what the page loads."""
+def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES,
+          tables: WordTables | None = None) -> Merged:
+    """Merge Pagefind's outputs (one page each, in part order) into `target`, holding only what the page loads;
+    each part's words are read from `tables` where it keeps them, and kept there where it does not."""
     entry, language = _entry(outputs[0])
     metas = []
     for k, output in enumerate(outputs):
@@ -76,8 +90,8 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES)
         metas.append(meta)
     # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
     # each job reads the chunks that may hold words starting with its symbol.
-    jobs = [(symbol, [(k, output / "index", [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
-                      for k, (output, meta) in enumerate(zip(outputs, metas))], chunk_bytes)
+    jobs = [(symbol, [(output / "index", [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
+                      for output, meta in zip(outputs, metas)], chunk_bytes, tables)
             for symbol in ALPHABET]
     target.mkdir(parents=True)
     (target / "index").mkdir()
@@ -223,68 +237,119 @@ def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
     return body, words
 
 
-def _part_words(part: int, folder: Path, chunks: list[list[str]], symbol: str,
-                read: dict[tuple[int, str], int]) -> Iterator[tuple[str, int, bytes, int, int, int]]:
-    """(word, part, body, start, locations, end) for each word starting with `symbol` of the chunks
-    of a part, in order: the word is body[start:end], its locations start at `locations` and are
-    followed by the empty arrays of its page and of the word. read[(part, chunk)] counts the words
-    of each chunk."""
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """The words of one part that start with one symbol, as the merged index writes each word that is on
+    that part's page only: what the merge needs of the part's chunks, read once (see WordTables)."""
+
+    read: dict[str, int]
+    """the part's chunks read, and how many words each holds"""
+    words: list[str]
+    """in order"""
+    entries: bytes
+    """each word's entry, one after another, its page number made the part's"""
+    starts: array[int]
+    """where each word's entry starts in `entries`, and where the last one ends"""
+    locations: array[int]
+    """where each word's locations start in `entries` (followed by the empty arrays of its page and its own)"""
+
+
+def _table(part: int, folder: Path, chunks: list[list[str]], symbol: str) -> _Table:
+    """The table of the words starting with `symbol` of the chunks of a part."""
+    number = _head(0, part)
+    read: dict[str, int] = {}
+    words: list[str] = []
+    pieces: list[bytes] = []
+    starts, locations = array("I", [0]), array("I")
+    at = 0
     for _, _, name in chunks:
         try:
-            body, words = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name,
+            body, found = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name,
                                           _ONE_PAGE_WORD)
         except (OSError, ValueError, IndexError, EOFError) as exc:
             raise _shape_error(f"{name} ({exc})") from exc
-        read[(part, name)] = len(words)
+        read[name] = len(found)
         # the words are sorted: those starting with `symbol` are one run
-        lo = bisect.bisect_left(words, symbol, key=lambda w: w[0])
-        hi = bisect.bisect_left(words, chr(ord(symbol) + 1), key=lambda w: w[0])
-        for word, start, locations, end in words[lo:hi]:
-            yield word, part, body, start, locations, end
+        lo = bisect.bisect_left(found, symbol, key=lambda w: w[0])
+        hi = bisect.bisect_left(found, chr(ord(symbol) + 1), key=lambda w: w[0])
+        for word, start, first, end in found[lo:hi]:  # page 0, one byte before `first`, made the part's
+            words.append(word)
+            pieces += (body[start:first - 1], number, body[first:end])
+            locations.append(at + first - 1 - start + len(number))
+            at += end - start - 1 + len(number)
+            starts.append(at)
+    return _Table(read, words, b"".join(pieces), starts, locations)
 
 
-def _merge_words(job: tuple[str, list[tuple[int, Path, list[list[str]]]], int]
+def _kept_table(part: int, folder: Path, chunks: list[list[str]], symbol: str, tables: WordTables | None) -> _Table:
+    """_table, read from where `tables` keeps it, or made and kept there if it cannot be read."""
+    if tables is None:
+        return _table(part, folder, chunks, symbol)
+    path = tables.folders[part] / f"{symbol}.pickle"
+    kept = read_kept(path, tables.version)
+    if isinstance(kept, _Table) and set(kept.read) == {name for _, _, name in chunks}:
+        return kept
+    table = _table(part, folder, chunks, symbol)
+    write_kept(path, tables.version, table)
+    return table
+
+
+def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None]
                  ) -> tuple[list[tuple[str, str, bytes]], list[int], dict[tuple[int, str], int]]:
     """The words starting with one symbol, from every part, merged and cut into chunks of about
     `chunk_bytes`: (first word, last word, gzipped chunk) of each; the words merged from each part;
     the words of each chunk read."""
-    symbol, parts, chunk_bytes = job
+    symbol, parts, chunk_bytes, kept = job
+    tables = [_kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
     numbers = [_head(0, k) for k in range(len(parts))]  # page numbers and their differences
-    read: dict[tuple[int, str], int] = {}
-    kept = [0] * len(parts)
     pieces: list[tuple[str, str, bytes]] = []
     current: list[bytes] = []
     count = size = 0
-    first = ""
-    streams = [_part_words(k, folder, chunks, symbol, read) for k, folder, chunks in parts]
-    for word, group in itertools.groupby(heapq.merge(*streams), key=lambda w: w[0]):
-        held = list(group)
-        if len(held) == 1:  # on one part's page only: Pagefind's bytes, page 0 made the part's
-            _, part, body, start, locations, end = held[0]
-            current += [body[start:locations - 1], numbers[part], body[locations:end]]
-            size += end - start + len(numbers[part])
-            kept[part] += 1
-        else:
-            current += [b"\x83", _head(3, len(word)), word.encode("ascii"), _head(4, len(held))]
-            size += len(word) + 4
-            previous = 0
-            for n, (_, part, body, _, locations, end) in enumerate(held):
-                if n and part <= previous:
-                    raise _shape_error(f"the parts holding {word}")
-                current += [b"\x83", numbers[part - previous], body[locations:end - 1]]
-                size += end - locations + len(numbers[part - previous])
-                kept[part] += 1
-                previous = part
-            current.append(b"\x80")
-        if not count:
-            first = word
-        count += 1
-        if size >= chunk_bytes:
-            pieces.append((first, word, _gz_chunk(count, current)))
-            current, count, size = [], 0, 0
+    first = word = ""
+    # The words are merged a run of the same first two symbols at a time: what the merge holds besides
+    # the tables is a small part of them, whatever their size.
+    ends = [[bisect.bisect_left(t.words, symbol + s) for s in ALPHABET] + [len(t.words)] for t in tables]
+    los = [0] * len(tables)
+    for run in range(len(ALPHABET) + 1):
+        held: dict[str, list[int]] = {}  # word -> part, index in its table, part, ...
+        for k, t in enumerate(tables):
+            lo, hi = los[k], ends[k][run]
+            for i, w in zip(range(lo, hi), t.words[lo:hi]):
+                if (h := held.get(w)) is None:
+                    held[w] = [k, i]
+                else:
+                    h += (k, i)
+            los[k] = hi
+        for word in sorted(held):
+            h = held[word]
+            if len(h) == 2:  # on one part's page only: its table's entry
+                t = tables[h[0]]
+                start, end = t.starts[h[1]], t.starts[h[1] + 1]
+                current.append(t.entries[start:end])
+                size += end - start + 1
+            else:
+                current += [b"\x83", _head(3, len(word)), word.encode("ascii"), _head(4, len(h) // 2)]
+                size += len(word) + 4
+                previous = 0
+                for n in range(0, len(h), 2):
+                    k, t = h[n], tables[h[n]]
+                    if n and k <= previous:
+                        raise _shape_error(f"the parts holding {word}")
+                    number = numbers[k - previous]
+                    current += [b"\x83", number, t.entries[t.locations[h[n + 1]]:t.starts[h[n + 1] + 1] - 1]]
+                    size += t.starts[h[n + 1] + 1] - t.locations[h[n + 1]] + len(number)
+                    previous = k
+                current.append(b"\x80")
+            if not count:
+                first = word
+            count += 1
+            if size >= chunk_bytes:
+                pieces.append((first, word, _gz_chunk(count, current)))
+                current, count, size = [], 0, 0
     if count:
         pieces.append((first, word, _gz_chunk(count, current)))
-    return pieces, kept, read
+    read = {(k, name): n for k, t in enumerate(tables) for name, n in t.read.items()}
+    return pieces, [len(t.words) for t in tables], read
 
 
 @functools.cache

@@ -72,7 +72,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         digests["names"] = _write_names(out, records, cache)
         outputs = indexing.finish()
         try:
-            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR)
+            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables())
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc
