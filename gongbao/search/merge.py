@@ -241,28 +241,28 @@ def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """The words of one part that start with one symbol, as the merged index writes each word that is on
-    that part's page only: what the merge needs of the part's chunks, read once (see WordTables)."""
+    """The words of one part that start with one symbol, and their entries as Pagefind wrote them: what
+    the merge needs of the part's chunks, read once (see WordTables)."""
 
     read: dict[str, int]
     """the part's chunks read, and how many words each holds"""
     words: list[str]
     """in order"""
     entries: bytes
-    """each word's entry, one after another, its page number made the part's"""
+    """each word's entry, one after another"""
     starts: array[int]
     """where each word's entry starts in `entries`, and where the last one ends"""
     locations: array[int]
-    """where each word's locations start in `entries` (followed by the empty arrays of its page and its own)"""
+    """where each word's locations start in `entries`, after its page number, 0 (one byte); they are
+    followed by the empty arrays of its page and its own"""
 
 
-def _table(part: int, folder: Path, chunks: list[list[str]], symbol: str) -> _Table:
+def _table(folder: Path, chunks: list[list[str]], symbol: str) -> _Table:
     """The table of the words starting with `symbol` of the chunks of a part."""
-    number = _head(0, part)
     read: dict[str, int] = {}
     words: list[str] = []
     pieces: list[bytes] = []
-    starts, locations = array("I", [0]), array("I")
+    starts, locations = array("I"), array("I")
     at = 0
     for _, _, name in chunks:
         try:
@@ -271,27 +271,29 @@ def _table(part: int, folder: Path, chunks: list[list[str]], symbol: str) -> _Ta
         except (OSError, ValueError, IndexError, EOFError) as exc:
             raise _shape_error(f"{name} ({exc})") from exc
         read[name] = len(found)
-        # the words are sorted: those starting with `symbol` are one run
-        lo = bisect.bisect_left(found, symbol, key=lambda w: w[0])
-        hi = bisect.bisect_left(found, chr(ord(symbol) + 1), key=lambda w: w[0])
-        for word, start, first, end in found[lo:hi]:  # page 0, one byte before `first`, made the part's
-            words.append(word)
-            pieces += (body[start:first - 1], number, body[first:end])
-            locations.append(at + first - 1 - start + len(number))
-            at += end - start - 1 + len(number)
-            starts.append(at)
+        # the words are sorted: those starting with `symbol` are one run, whose entries are one run too
+        run = found[bisect.bisect_left(found, symbol, key=lambda w: w[0]):
+                    bisect.bisect_left(found, chr(ord(symbol) + 1), key=lambda w: w[0])]
+        if run:
+            moved = at - run[0][1]
+            words += [word for word, _, _, _ in run]
+            starts.extend([start + moved for _, start, _, _ in run])
+            locations.extend([first + moved for _, _, first, _ in run])
+            pieces.append(body[run[0][1]:run[-1][3]])
+            at += run[-1][3] - run[0][1]
+    starts.append(at)
     return _Table(read, words, b"".join(pieces), starts, locations)
 
 
 def _kept_table(part: int, folder: Path, chunks: list[list[str]], symbol: str, tables: WordTables | None) -> _Table:
     """_table, read from where `tables` keeps it, or made and kept there if it cannot be read."""
     if tables is None:
-        return _table(part, folder, chunks, symbol)
+        return _table(folder, chunks, symbol)
     path = tables.folders[part] / f"{symbol}.pickle"
     kept = read_kept(path, tables.version)
     if isinstance(kept, _Table) and set(kept.read) == {name for _, _, name in chunks}:
         return kept
-    table = _table(part, folder, chunks, symbol)
+    table = _table(folder, chunks, symbol)
     write_kept(path, tables.version, table)
     return table
 
@@ -319,10 +321,10 @@ def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTa
 
 class _Merged:
     """The words of some tables merged, as pieces of their bytes (offset, length) in one buffer: a word on
-    one part only is its table's entry; a word on several is the start of its first entry (up to the end
-    of the word), the number of its pages, for each page 0x83 (an array of three), the page number and
-    the entry's locations with its page's empty array, and the word's empty array. Made with numpy: a
-    few operations for all the words rather than a few for each."""
+    one part only is its entry with the part's number for page 0; a word on several is the start of its
+    first entry (up to the end of the word), the number of its pages, for each page 0x83 (an array of
+    three), the page number and the entry's locations with its page's empty array, and the word's empty
+    array. Made with numpy: a few operations for all the words rather than a few for each."""
 
     def __init__(self, tables: Sequence[_Table]):
         words = [w for t in tables for w in t.words]
@@ -348,10 +350,12 @@ class _Merged:
         head_at = np.cumsum([0] + [len(h) for h in heads]) + bases[-1]  # and the word's empty array's, last
         head_length = np.array([len(h) for h in heads] + [1])
         self.data = np.frombuffer(b"".join([*(t.entries for t in tables), *heads, b"\x80"]), np.uint8)
-        count = np.where(alone, 1, 2 + 2 * first + last)  # pieces of each word of a table
+        count = np.where(alone, 3, 2 + 2 * first + last)  # pieces of each word of a table
         slot = np.cumsum(count) - count
         self.at, self.length = np.empty(int(count.sum()), np.int64), np.empty(int(count.sum()), np.int64)
-        self.at[slot[alone]], self.length[slot[alone]] = start[alone], (end - start)[alone]
+        self.at[slot[alone]], self.length[slot[alone]] = start[alone], (locations - 1 - start)[alone]
+        self.at[slot[alone] + 1], self.length[slot[alone] + 1] = head_at[part[alone]] + 1, head_length[part[alone]] - 1
+        self.at[slot[alone] + 2], self.length[slot[alone] + 2] = locations[alone], (end - locations)[alone]
         opens, closes, page = shared & first, shared & last, slot + 2 * first
         size = np.fromiter(map(len, ordered), np.int64, len(ordered))
         self.at[slot[opens]], self.length[slot[opens]] = start[opens], 1 + _head_length(size[opens]) + size[opens]
@@ -366,7 +370,8 @@ class _Merged:
         self.slots = np.append(slot[starts], len(self.at))
         """where the pieces of each merged word start, and where the last one's end"""
         # the sizes chunks are cut by, as they always were: a few bytes off the merged bytes
-        counted = np.where(alone, end - start + 1, end - locations + head_length[step] - 1 + (size + 4) * first)
+        counted = np.where(alone, end - start + head_length[part] - 1,
+                           end - locations + head_length[step] - 1 + (size + 4) * first)
         self.sizes = np.cumsum(np.add.reduceat(counted, starts))
         """the size of the merged words up to each"""
 
