@@ -200,10 +200,11 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
 #: a word's locations while they are below 2**31 (an integer's head is 0x00-0x3b and its argument
 #: shorter than the pattern); if it ever did, the words found would not tile the chunk, and the
 #: build would stop.
-_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)"
-                   rb"(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..)", re.DOTALL)
+#: (Its groups: all of it, the word's length in one byte or in the next, the word.)
+_WORD = re.compile(rb"(\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)"
+                   rb"(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..))", re.DOTALL)
 #: The same in the index of one part, whose words are all on its one page, page 0: [word, [[0, ...
-_ONE_PAGE_WORD = re.compile(rb"\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)\x81\x83\x00", re.DOTALL)
+_ONE_PAGE_WORD = re.compile(rb"(\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)\x81\x83\x00)", re.DOTALL)
 
 
 def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
@@ -219,15 +220,15 @@ def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
     major, count, at = cbor.read_head(body, 1)
     if major != 4:
         raise _shape_error(name)
-    starts = [(word.decode("ascii"), m.start(), m.end()) for m in pattern.finditer(body, at)
-              for short, long, word in (m.group(1, 2, 3),)
-              if len(word) == (short[0] - 0x60 if short else long[0])]
-    if len(starts) != count or (starts and starts[0][1] != at):
+    # split, not finditer: the pieces of the body in lists, with no object for each match
+    found = pattern.split(body[at:])
+    matched, short, long, spelled, rest = (found[n::5] for n in range(1, 6))
+    if found[0] or len(spelled) != count or any(r[-2:] != b"\x80\x80" for r in rest) \
+            or [s[0] - 0x60 if s else n[0] for s, n in zip(short, long)] != [len(w) for w in spelled]:
         raise _shape_error(name)
-    ends = [start for _, start, _ in starts[1:]] + [len(body)]
-    words = [(word, start, locations, end) for (word, start, locations), end in zip(starts, ends)]
-    if any(body[end - 2:end] != b"\x80\x80" for end in ends):
-        raise _shape_error(name)
+    starts = list(itertools.accumulate([len(m) + len(r) for m, r in zip(matched, rest)], initial=at))  # and the end
+    words = [(word, start, start + len(m), end) for word, m, start, end
+             in zip(b"\0".join(spelled).decode("ascii").split("\0"), matched, starts, starts[1:])]
     if words:
         word, start, _, end = min(words, key=lambda w: w[3] - w[1])
         value = cbor.decode(body[start:end])
