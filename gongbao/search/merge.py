@@ -34,6 +34,17 @@ from .tokens import ALPHABET
 # (about 55 KB gzipped): a query loads one chunk per term. Smaller chunks mean less to load per
 # term but a longer chunk list in the meta index, which every query loads.
 #
+# The words are merged in jobs by their first symbol, on other processes. A job reads, of each
+# part, the table of its words starting with the symbol (_Table): their entries as Pagefind wrote
+# them, cut out of its decompressed chunks once, then kept (WordTables) so that the next builds do
+# not decompress and search again the chunks of a part that did not change. A job holds one table
+# of each part at once (about a 36th of the index, whatever the number of parts); what it makes of
+# them it makes with numpy, a few operations for all the words rather than a few for each. The
+# merge's CPU time on the corpus (five parts, one process, load 6 on 2 cores): 4.8-6.6 s before (a
+# heap merge word by word, every chunk read in every build), 4.1-5.6 s reading every part's chunks,
+# 2.7-3.6 s reading one part's (a cached build after one body edit), 2.1-2.8 s reading none; gzip
+# takes 1.0 s of it.
+#
 # The format is checked as it is read (the meta index must re-encode to the bytes Pagefind
 # wrote, the words must tile each chunk, the word with the fewest bytes in each chunk must decode
 # to the shape below, and every word of every part must be merged): that is how an index other
