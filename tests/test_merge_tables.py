@@ -19,8 +19,8 @@ VERSION = "test"
 
 def _texts() -> list[str]:
     """Five parts sharing some words and not others, over several first symbols."""
-    return [" ".join(tokens.spell(a + b) for a in "火令营商环境" for b in "人民政府文件"[k:]) + f" aaa a{k}a zz{k} "
-            for k in range(5)]
+    return [" ".join(tokens.spell(a + b) for a in "火令营商环境" for b in "人民政府文件"[k:])
+            + f" aaa a{k}a zz{k} " for k in range(5)]
 
 
 def _tables(tmp_path: Path, parts: int) -> merge.WordTables:
