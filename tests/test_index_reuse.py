@@ -18,7 +18,7 @@ from gongbao.cache import CACHE_DIR
 from gongbao.config import load_settings
 from gongbao.output import OutputFault
 from gongbao.problems import Problems
-from gongbao.search import pagefind, writer
+from gongbao.search import pagefind, reuse, tokens, writer
 from treestate import tree
 
 AS_OF = dt.date(2025, 1, 1)
@@ -152,6 +152,29 @@ def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, ind
     indexed.clear()
     _cached(project)  # the cache holds what the last build made, whole again
     assert indexed == []
+
+
+@pytest.mark.parametrize("damage", ["word tables", "word tables and Pagefind's chunks"])
+def test_damaged_kept_word_tables_are_made_again_from_the_parts_pagefind_output(
+        project: Path, tmp_path: Path, indexed: list[int], damage: str) -> None:
+    _cached(project)
+    entries = sorted((project / CACHE_DIR / "search-index" / "parts").iterdir())
+    tables = {p: p.read_bytes() for entry in entries for p in (entry / reuse._WORDS).iterdir()}
+    assert len(tables) == len(entries) * len(tokens.ALPHABET)
+    for path, data in tables.items():
+        path.write_bytes(data[:10])
+    if damage != "word tables":  # and the merge cannot read them from Pagefind's output either
+        for entry in entries:
+            for chunk in (entry / "pagefind" / "index").iterdir():
+                chunk.write_bytes(chunk.read_bytes()[:10])
+    _body(project)
+    indexed.clear()
+    _cached(project)
+    # Pagefind is run for the edited part; when the kept parts' output cannot be read, for every part
+    assert len(indexed) == (1 if damage == "word tables" else 1 + len(entries))
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+    again = {p: p.read_bytes() for p in tables if p.is_file()}
+    assert len(again) == len(tables) - len(tokens.ALPHABET) and all(tables[p] == data for p, data in again.items())
 
 
 def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: list[int]) -> None:

@@ -1,4 +1,5 @@
-"""What one index build keeps in the cache folder for the next: each part's tokens and Pagefind output, gzipped files."""
+"""What one index build keeps in the cache folder for the next: each part's tokens, Pagefind output and words, gzipped
+files."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import numpy as np
 from ..cache import read_kept, write_kept
 from ..digests import digest
 from . import layout
+from .merge import WordTables
 from .pagefind import ENTRY
 from .parallel import process_map
 from .record import SearchRecord
@@ -36,6 +38,7 @@ _PARTS = "parts"
 _PAGEFIND = "pagefind"
 _TOKENS = "tokens.pickle"  # each document's key, row and code points: what a kept part gives the build
 _LINES = "lines.pickle"  # each document's line: read only when a part holding it changed
+_WORDS = "words"  # the words of its Pagefind output, as the merge reads them (merge.WordTables)
 _PACK = "gz.pickle"
 _PENDING = "pending-"
 
@@ -50,6 +53,8 @@ class _Run:
     """the entries it reused"""
     fresh: dict[int, str] = field(default_factory=dict)
     """part number -> key, of the parts it indexed"""
+    words: list[Path] = field(default_factory=list)
+    """each part's folder of words (see `tables`)"""
     pending: Path | None = None
     """their entries, complete, waiting for the build to be published"""
     gz: dict[bytes, bytes] = field(default_factory=dict)
@@ -104,6 +109,7 @@ class IndexCache:
             for k, part in enumerate(parts):
                 if k in stored:
                     run.kept.add(keys[k])
+                    run.words.append(self._entry(keys[k]) / _WORDS)
                     yield k, self._entry(keys[k]) / _PAGEFIND, iter(stored[k])
                     continue
                 tokens = [known[docs[n]] if docs[n] in known else next(computed) for n in part]
@@ -111,6 +117,7 @@ class IndexCache:
                 write_kept(folder / _TOKENS, self.version, [(doc, *t[1:]) for doc, t in zip(docs[part.start:], tokens)])
                 write_kept(folder / _LINES, self.version, [t[0] for t in tokens])
                 run.fresh[k] = keys[k]
+                run.words.append(folder / _WORDS)
                 yield k, None, iter(tokens)
         finally:
             computed.close()
@@ -131,6 +138,13 @@ class IndexCache:
             except OSError:  # a cache that cannot be written only means more work next time
                 run.fresh = {}
         self._done.append(run)
+
+    def tables(self) -> WordTables | None:
+        """Where the merge of the current build reads the words of each part, or keeps them for the next builds:
+        in the part's entry (those of a part indexed anew go there with its output, see `made`). A kept part's
+        words missing or damaged are read from its Pagefind output and written again, before `commit`: they are
+        made of the output beside them, whichever build writes them."""
+        return WordTables(self._run.words, self.version) if self.folder else None
 
     def gz(self, data: bytes) -> bytes:
         """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if no recent build did."""

@@ -26,8 +26,10 @@ from .reuse import IndexCache
 #: every word of its part anew (on the corpus, three parts cost Pagefind about a third more time
 #: than one process for all), and the merge handles them again. Measured on the corpus (18.9 M
 #: characters, a busy 2-core machine, the index stage of a full build): 3 parts 30-33 s, 5 parts (the
-#: cuts of _parts) 34 s, 10 parts 42 s, 19 parts 54 s, the merge alone 4-5, 6, 8 and 8 s; a cached
-#: build after one body edit indexes one part of about 4.5 M characters again (Pagefind 2.5-4.5 s). The
+#: cuts of _parts) 34 s, 10 parts 42 s, 19 parts 54 s, the merge alone 4-5, 6, 8 and 8 s (before the
+#: merge kept the parts' words and merged them with numpy: 5 parts now 2.7-3.0 s, see merge.py); a cached
+#: build after one body edit indexes one part of about 4.5 M characters again (Pagefind 2.5-5.3 s) and
+#: reads only that part's chunks in the merge (1.7-2.2 s at load 1.5-2.5, 3.4-5.0 s at load 4). The
 #: cuts depend on the content only, so the same content gives the same index on every machine.
 PART_CHARS = 8_000_000
 
@@ -72,7 +74,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         digests["names"] = _write_names(out, records, cache)
         outputs = indexing.finish()
         try:
-            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR)
+            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables())
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc

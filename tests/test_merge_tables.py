@@ -1,0 +1,92 @@
+"""The merge of the parts' indexes with each part's words kept (merge.WordTables): the bytes of a merge that
+reads every part's Pagefind output, whether the words are kept, read back, or found damaged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gongbao.cache import read_kept
+from gongbao.search import merge, tokens
+from gongbao.search.record import SearchIndexError
+from test_search import _decoded_words, _indexed
+from treestate import tree
+
+VERSION = "test"
+
+
+def _texts() -> list[str]:
+    """Five parts sharing some words and not others, over several first symbols."""
+    return [" ".join(tokens.spell(a + b) for a in "火令营商环境" for b in "人民政府文件"[k:])
+            + f" aaa a{k}a zz{k} " for k in range(5)]
+
+
+def _tables(tmp_path: Path, parts: int) -> merge.WordTables:
+    return merge.WordTables([tmp_path / "tables" / str(k) for k in range(parts)], VERSION)
+
+
+@pytest.fixture
+def outputs(tmp_path: Path) -> list[Path]:
+    (tmp_path / "parts").mkdir()
+    return _indexed(tmp_path / "parts", _texts())
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_merge_keeping_or_reading_the_words_writes_the_bytes_of_one_reading_pagefinds_output(
+        tmp_path: Path, outputs: list[Path], monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    if parallel:
+        monkeypatch.setattr(merge, "_PARALLEL_JOBS", 0)
+    merge.merge(outputs, tmp_path / "plain", chunk_bytes=60)
+    tables = _tables(tmp_path, len(outputs))
+    merge.merge(outputs, tmp_path / "keeping", chunk_bytes=60, tables=tables)
+    assert {p.name for p in tables.folders[0].iterdir()} == {f"{s}.pickle" for s in tokens.ALPHABET}
+    for output in outputs:  # the words are read from the tables now, not from Pagefind's chunks
+        shutil.rmtree(output / "index")
+    merge.merge(outputs, tmp_path / "reading", chunk_bytes=60, tables=tables)
+    assert len(list((tmp_path / "plain" / "index").iterdir())) > 4
+    assert tree(tmp_path / "plain") == tree(tmp_path / "keeping") == tree(tmp_path / "reading")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "deleted", "another version"])
+def test_a_damaged_word_table_is_read_again_from_pagefinds_output(tmp_path: Path, outputs: list[Path],
+                                                                  damage: str) -> None:
+    tables = _tables(tmp_path, len(outputs))
+    merge.merge(outputs, tmp_path / "first", tables=tables)
+    table = tables.folders[2] / "a.pickle"
+    kept = table.read_bytes()
+    if damage == "truncated":
+        table.write_bytes(kept[:len(kept) // 2])
+    elif damage == "deleted":
+        table.unlink()
+    else:
+        table.write_bytes(kept.replace(VERSION.encode(), b"tsef", 1))
+    merge.merge(outputs, tmp_path / "again", tables=tables)
+    assert tree(tmp_path / "first") == tree(tmp_path / "again")
+    assert table.read_bytes() == kept and read_kept(table, VERSION) is not None  # whole again
+
+
+def test_a_damaged_word_table_of_a_damaged_output_stops_the_merge(tmp_path: Path, outputs: list[Path]) -> None:
+    tables = _tables(tmp_path, len(outputs))
+    merge.merge(outputs, tmp_path / "first", tables=tables)
+    (tables.folders[1] / "a.pickle").unlink()
+    for chunk in (outputs[1] / "index").iterdir():
+        chunk.write_bytes(chunk.read_bytes()[:10])
+    with pytest.raises(SearchIndexError, match="not shaped as Pagefind 1.5 writes it"):
+        merge.merge(outputs, tmp_path / "again", tables=tables)
+
+
+def test_the_merge_numbers_pages_past_those_one_byte_holds(tmp_path: Path) -> None:
+    """Page numbers from 24 on take two bytes (CBOR): the entry of a word on such a part alone grows
+    by a byte, and so does its page's in a word on several."""
+    (tmp_path / "parts").mkdir()
+    texts = [f"aaa b{k}b " for k in range(25)] + ["aaa b0b ccc "]
+    outputs = _indexed(tmp_path / "parts", texts)
+    for k, tables in enumerate([None, _tables(tmp_path, len(outputs)), _tables(tmp_path, len(outputs))]):
+        merge.merge(outputs, tmp_path / f"merged{k}", chunk_bytes=40, tables=tables)
+        words = _decoded_words(tmp_path / f"merged{k}")
+        assert [p[0] for p in words["aaa"][1]] == [0] + [1] * 25  # page numbers: differences
+        assert [p[0] for p in words["b0b"][1]] == [0, 25] and [p[0] for p in words["ccc"][1]] == [25]
+        assert [p[0] for p in words["b24b"][1]] == [24]
+    assert tree(tmp_path / "merged0") == tree(tmp_path / "merged1") == tree(tmp_path / "merged2")
