@@ -28,12 +28,6 @@ def die_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def die_with_parent_hook() -> Callable[[], None]:
-    """die_with_parent for the process about to start, as subprocess's preexec_fn."""
-    parent = os.getpid()
-    return lambda: die_with_parent(parent)
-
-
 def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1,
                 sent: Callable[[T], T] | None = None) -> Generator[R, None, None]:
     """map(fn, items) in order, on up to four other processes when there are at least `at_least`
