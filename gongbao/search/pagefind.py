@@ -69,13 +69,10 @@ _DIE_WITH_PARENT = ("import os, sys; from gongbao.search.parallel import die_wit
                     "die_with_parent(int(sys.argv[1])); os.execv(sys.argv[2], sys.argv[2:])")
 
 #: Pagefind is stopped as hung after this many seconds, plus TIMEOUT_PER_MB for each MB of its pages.
-#: On a busy 2-core machine one process took 45 s for the 43.6 MB of 3,366 laws and 2 s for 1.4 MB; on
-#: a quiet one, about a third of that. But a part shares the two cores with another part and with the
-#: build: at 100,000 documents (load ~3) a part of 13.6 MB ran past the 128 s that 5 s a MB gave it,
-#: and a 30,000-document build at load 10-15 was stopped the same way. 20 s a MB: a hang is still
-#: stopped, within 7 minutes for the largest part (writer.PART_CHARS).
+#: On a busy 2-core machine it took 45 s for the 43.6 MB of 3,366 laws (given 278 s) and 2 s for
+#: 1.4 MB (given 67 s); on a quiet one, about a third of that.
 TIMEOUT_BASE = 60.0
-TIMEOUT_PER_MB = 20.0
+TIMEOUT_PER_MB = 5.0
 #: Pagefind leaving empty files behind with less free space than this on their disk filled it up.
 _NEARLY_FULL = 1 << 20
 
