@@ -7,6 +7,7 @@ import filecmp
 import gzip
 import json
 import shutil
+import time
 import unicodedata
 from pathlib import Path
 
@@ -552,3 +553,18 @@ def test_a_search_that_finds_nothing_says_what_to_try(browser) -> None:  # type:
     _wait_done(driver)
     assert not driver.find_element("css selector", ".gb-advice").is_displayed()
     driver.get(base + "search/index.html")
+
+
+def test_parts_that_ended_before_their_deadline_are_collected_after_it(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 100,000 documents the first parts' deadlines passed while the others were indexed: a part that
+    ended in time is read, never stopped as hung, however late the build collects it."""
+    monkeypatch.setattr(pagefind, "TIMEOUT_BASE", 1.0)
+    monkeypatch.setattr(pagefind, "TIMEOUT_PER_MB", 0.0)
+    with pagefind.Parts(tmp_path) as indexing:
+        for k in range(3):
+            with indexing.page(k) as f:
+                f.write(f"a{k}a ")
+        time.sleep(3.0)  # every deadline passes; the processes have long ended
+        outputs = indexing.finish()
+    assert [pagefind.page_id(out, k) for k, out in enumerate(outputs)]

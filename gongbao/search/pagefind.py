@@ -109,8 +109,11 @@ class Indexer:
 
     def finish(self) -> Path:
         """Wait for Pagefind; the folder it wrote."""
+        # A process that has ended is only read (its pipe is at its end): its deadline may have passed while
+        # other parts were indexed.
+        left = TIMEOUT_BASE if self.proc.poll() is not None else max(0.0, self.deadline - time.monotonic())
         try:
-            report, _ = self.proc.communicate(timeout=max(0.0, self.deadline - time.monotonic()))
+            report, _ = self.proc.communicate(timeout=left)
         except subprocess.TimeoutExpired:
             raise SearchIndexError(f"Pagefind did not finish within {self.timeout:.0f} s and was stopped") from None
         detail = report.decode("utf-8", "replace").strip().splitlines()[-5:]
