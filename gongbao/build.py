@@ -199,7 +199,7 @@ class Builder:
         pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state)
         try:
             with clock("渲染"):
-                reuse = Reuse(state.bodies, state.templates, pages.kept, pages.catalogue_kept)
+                reuse = Reuse(state.bodies, state.templates, self._texts, pages.kept, pages.catalogue_kept)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
                                        self.display.bar, assets)
                 if rendered is None or problems.errors:

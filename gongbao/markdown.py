@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -341,11 +340,11 @@ class BodyCache:
             del self.entries[key]
         self.changed.update(dropped)
 
-    def render(self, renderer: BodyRenderer, body: str, self_key: str | None, page_url: str, explicit_index: bool,
-               url_of: Callable[[str], str], link: Callable[[str], str]) -> CachedBody:
-        """`renderer.render(body, …)`, kept, or its kept result; `url_of(key)` is a document's URL,
-        `link(url)` the link to it from the page at `page_url`."""
-        key = (hashlib.sha1(body.encode()).digest(), page_url, self_key, explicit_index)
+    def render(self, renderer: BodyRenderer, body: str, body_digest: bytes, self_key: str | None, page_url: str,
+               explicit_index: bool, url_of: Callable[[str], str], link: Callable[[str], str]) -> CachedBody:
+        """`renderer.render(body, …)`, kept, or its kept result; `body_digest` is digests.digest of its UTF-8,
+        `url_of(key)` a document's URL, `link(url)` the link to it from the page at `page_url`."""
+        key = (body_digest, page_url, self_key, explicit_index)
         self.used.add(key)
         kept = self.entries.get(key)
         if kept is not None and all(_url_or_none(url_of, k) == url for k, url in kept.links):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import docnumber, urls
+from .digests import TextDigests
 from .markdown import BodyCache, BodyRenderer, CachedBody, Citations
 from .model import RELATION_LABELS, STATUS_LABELS, Document, Gazette
 from .relations import Library, Status, status_changes
@@ -50,7 +51,8 @@ class Page:
 class SiteViews:
     """Builds the views of one library; a document's summary and an issue are built once, shared by every page."""
 
-    def __init__(self, lib: Library, explicit_index: bool, bodies: BodyCache | None = None):
+    def __init__(self, lib: Library, explicit_index: bool, bodies: BodyCache | None = None,
+                 texts: TextDigests | None = None):
         self.lib = lib
         self.explicit_index = explicit_index
         citations = _citations(lib)
@@ -58,6 +60,8 @@ class SiteViews:
         # Bodies kept from the previous build, when there was one.
         self.bodies = bodies if bodies is not None else BodyCache()
         self.bodies.start(citations)
+        # The build's digests of the bodies (taken once for a string kept from build to build): the cache's keys.
+        self.texts = texts or TextDigests()
         self.issuer_slugs = _unique_slugs({i for d in lib.documents.values() for i in d.issuers})
         self.type_slugs = _unique_slugs({d.doc_type for d in lib.documents.values()})
         # Bodies by document key, rendered once for their page and for the search stage's text.
@@ -85,7 +89,7 @@ class SiteViews:
 
     def _render(self, body: str, page_url: str, self_key: str | None) -> CachedBody:
         """A body whose citations link relative to the page showing it, never to that page itself."""
-        return self.bodies.render(self.markdown, body, self_key, page_url, self.explicit_index, self.url_of,
+        return self.bodies.render(self.markdown, body, self.texts.of(body), self_key, page_url, self.explicit_index, self.url_of,
                                   lambda url: self.link(page_url, url))
 
     # ------------------------------------------------------------ the parts of pages

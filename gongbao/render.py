@@ -17,6 +17,7 @@ import jinja2
 
 from . import urls
 from .config import DEFAULT_TEMPLATES, Settings
+from .digests import TextDigests
 from .markdown import BodyCache
 from .pages import NOT_FOUND, Page, SiteViews
 from .problems import Problems
@@ -45,6 +46,8 @@ class Reuse:
     bodies: BodyCache
     templates: jinja2.BytecodeCache
     """Compiled templates, by name and source."""
+    texts: TextDigests
+    """The build's digests of long strings: a body's is its key in `bodies`."""
     kept: Callable[[Page], bool]
     """Whether the previous build's file of a page stands for it (then it is not rendered)."""
     catalogue_kept: Callable[[], bool]
@@ -67,7 +70,8 @@ class SiteRenderer:
                  assets: Assets | None = None):
         self.lib = lib
         self.settings = settings
-        self.views = SiteViews(lib, explicit_index, reuse.bodies if reuse else None)
+        self.views = SiteViews(lib, explicit_index, reuse.bodies if reuse else None,
+                               reuse.texts if reuse else None)
         self.env = jinja2.Environment(
             bytecode_cache=reuse.templates if reuse else None,
             loader=theme_loader(settings),
