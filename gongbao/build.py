@@ -324,6 +324,30 @@ class Builder:
         if self.cache_dir is not None:
             save_state(self.cache_dir, state)
 
+    def prepare_recycling(self, output: Path) -> None:
+        """Keep a copy of the site in `output` (hard links) for the next build to recycle, if none is kept:
+        a build into a new folder leaves none, and the build after it would link every file of the site
+        itself (0.6 s on 3,366 documents). serve calls this while it waits for the first save."""
+        with self._lock:
+            state = self._state
+            spare = self._spare(output)
+            if state is None or state.spare or spare is None or not state.written_to(output):
+                return
+            with publishing(output):
+                discard(spare)  # a folder left by a run that did not record it
+                staging = Staging(output, state.live())
+                try:
+                    for name, written in {**state.pages, **state.index}.items():
+                        staging.keep(name, written.fingerprint)
+                    files = staging.finish()
+                    os.rename(staging.path, spare)
+                except OSError:  # the next build only does more work
+                    discard(staging.path)
+                    return
+                state.spare = files
+                if self.cache_dir is not None:  # as a build would: the next `gongbao build` recycles it too
+                    save_state(self.cache_dir, state)
+
     @staticmethod
     def _catch_up(state: State, output: Path, spare: Path) -> None:
         """Give the site before (kept for the next build to recycle) the live site's new index now, after

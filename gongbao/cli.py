@@ -12,7 +12,7 @@ import click
 
 from . import build as pipeline
 from .cache import CACHE_DIR
-from .config import Settings, default_as_of, load_settings
+from .config import SETTINGS_FILE, Settings, default_as_of, load_settings
 from .output import OutputFault, check_output
 from .problems import ContentError, Problems
 from .publish import WITHOUT_BASE_URL
@@ -132,17 +132,27 @@ def serve(project: Path, as_of: str | None, port: int, bind: str, no_build: bool
 
     只供预览：正式发布请把生成的 site/ 交给 nginx、IIS 等正式的网页服务器。
     """
-    from .serve import Rebuilder, preview
+    from .serve import Rebuilder, Watcher, preview, sources
 
     if no_build:
         preview(_settings(project, Problems(root=project.resolve()), Report()).output_path, port, bind, None)
         return
-    # The rebuilds keep this build's builder: a new one would read the whole cache again at the first save.
-    report = Report()
-    builder = pipeline.Builder(project / CACHE_DIR, report.display())
-    output = _run_build(project, as_of, False, report=report, builder=builder).output
+    # Watching starts before the first build, as hugo server's does: a save made while it runs is rebuilt
+    # right after it, and one made just after the address is shown is never missed.
+    watcher = Watcher(project) if (project / SETTINGS_FILE).is_file() else None  # else the build says what is amiss
+    try:
+        if watcher is not None:
+            watcher.follow(sources(project))
+        # The rebuilds keep this build's builder: a new one would read the whole cache again at the first save.
+        report = Report()
+        builder = pipeline.Builder(project / CACHE_DIR, report.display())
+        output = _run_build(project, as_of, False, report=report, builder=builder).output
+    except BaseException:
+        if watcher is not None:
+            watcher.close()
+        raise
     builder.display = pipeline.Silent()  # the terminal shows each rebuild as one line, not as progress bars
-    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output, builder))
+    preview(output, port, bind, Rebuilder(project, _as_of(as_of) if as_of else None, output, builder), watcher)
 
 
 @main.command()

@@ -335,8 +335,10 @@ def test_the_watcher_reports_saves_and_never_editor_files(tmp_path: Path) -> Non
         return path.resolve() in seen
 
     try:
-        probe = project / "content/probe.md"  # the watcher starts on its own thread: save until it is heard
-        wait_for(lambda: probe.write_text("x", encoding="utf-8") and saw(probe), "the watcher hears a save")
+        # follow() returns once its watcher hears saves: one save made at once is heard, never lost
+        probe = project / "content/probe.md"
+        probe.write_text("x", encoding="utf-8")
+        wait_for(lambda: saw(probe), "the watcher hears a save made as soon as follow() returned")
         folder = project / "content/documents"
         editor_files = [folder / ".base.md.swp", folder / "base.md~", folder / ".#base.md", folder / "4913"]
         for path in editor_files:
@@ -354,8 +356,8 @@ def test_the_watcher_reports_saves_and_never_editor_files(tmp_path: Path) -> Non
 # ---------- the whole preview in a real browser ----------
 
 @contextmanager
-def gongbao_serve(project: Path) -> Iterator[str]:
-    """`gongbao serve` as a user runs it; yields its base URL."""
+def gongbao_serve(project: Path, lines: list[str] | None = None) -> Iterator[str]:
+    """`gongbao serve` as a user runs it; yields its base URL. `lines` gets what it prints after that."""
     proc = subprocess.Popen([sys.executable, "-m", "gongbao", "serve", "--project", str(project), "--port", "0",
                              "--as-of", AS_OF], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -365,11 +367,24 @@ def gongbao_serve(project: Path) -> Iterator[str]:
                 break
         else:
             pytest.fail(f"gongbao serve stopped: exit {proc.wait()}")
-        threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe from filling
+        out = lines if lines is not None else []
+        threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True).start()  # keep its pipe from filling
         yield found.group(0)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_a_save_made_as_soon_as_serve_shows_its_address_is_rebuilt(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p")
+    source = project / "content/documents/base.md"
+    lines: list[str] = []
+    with gongbao_serve(project, lines) as url:
+        # The watchers start before the first build: serve's address means saves are heard.
+        source.write_text(source.read_text(encoding="utf-8") + "\n刚启动就保存的一句。\n", encoding="utf-8")
+        wait_for(lambda: any("已重新构建" in line for line in lines), "a rebuild after the save")
+        with urllib.request.urlopen(url + DOC, timeout=30) as resp:
+            assert "刚启动就保存的一句" in resp.read().decode("utf-8")
 
 
 def wait_for(condition: Callable[[], object], what: str, seconds: float = 20.0) -> None:

@@ -12,13 +12,14 @@ import click
 from ..problems import Problems
 from .live import LiveState
 from .server import make_server
-from .watch import BuildOutcome, IndexFollower, Rebuilder, Watcher, keep_building
+from .watch import BuildOutcome, IndexFollower, Rebuilder, Watcher, keep_building, sources
 
-__all__ = ["Rebuilder", "announce", "make_server", "preview"]
+__all__ = ["Rebuilder", "Watcher", "announce", "make_server", "preview", "sources"]
 
 
-def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> None:
-    """Serve `output`; with a rebuilder, also rebuild after each save and reload the open pages."""
+def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None, watcher: Watcher | None = None) -> None:
+    """Serve `output`; with a rebuilder, also rebuild after each save and reload the open pages. `watcher`, if
+    given, was started before the first build, so that a save made while it ran is rebuilt now."""
     live = LiveState(output) if rebuilder else None
     try:
         server = make_server(output, port, bind, live)
@@ -32,9 +33,9 @@ def preview(output: Path, port: int, bind: str, rebuilder: Rebuilder | None) -> 
     if not _loopback(bind):
         click.secho("注意：这是预览服务器，只供在局域网内预览，不可用于正式发布；"
                     "正式发布请用 nginx 等网页服务器提供生成的 site/。", fg="yellow", err=True)
-    watcher = worker = index = None
+    worker = index = None
     if rebuilder is not None and live is not None:
-        watcher = Watcher(rebuilder.project)
+        watcher = watcher or Watcher(rebuilder.project)
         index = IndexFollower(rebuilder, lambda outcome: _publish(live, outcome))
         worker = threading.Thread(target=keep_building, name="gongbao-rebuild", daemon=True,
                                   args=(rebuilder, watcher, lambda outcome: _publish(live, outcome),

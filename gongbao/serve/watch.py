@@ -27,6 +27,11 @@ _SOURCES = watchfiles.DefaultFilter(
 #: A burst of saves (an editor's write-then-rename, `git checkout`) ends after this many quiet
 #: milliseconds; watchfiles yields it as one set of changes.
 QUIET_MS = 50
+#: The watchers wake this often (milliseconds) to see whether they should stop; their first waking
+#: also tells that they have started, so that serve announces its address only once saves are heard.
+WAKE_MS = 200
+#: How long (seconds) serve waits for a watcher to start before going on without that assurance.
+START_WAIT = 30.0
 #: The deferred search index starts after the saves have paused this long (seconds): a correction
 #: saved soon after a first save is built without an index competing with it.
 INDEX_QUIET = 1.5
@@ -78,6 +83,13 @@ class Rebuilder:
             return BuildOutcome((*map(str, problems.sorted()), summary), failed=False)
         kept = f"{failure}；{problems.show(self.output)}/ 保持上次成功构建的版本"
         return BuildOutcome((*map(str, problems.sorted()), kept), failed=True)
+
+    def prepare(self) -> None:
+        """Before the first save: what makes the first rebuild as quick as the later ones."""
+        try:
+            self.builder.prepare_recycling(self.output)
+        except Exception:  # (an OSError is handled inside) a fault here must not end the preview
+            pass
 
     def follow_index(self) -> BuildOutcome | None:
         """Build the search index the rebuilds deferred and put it beside their pages; None if none was deferred."""
@@ -195,11 +207,13 @@ class Watcher:
         self._start((project.resolve(),), False, lambda _, path: path == settings, self._stop)
 
     def follow(self, folders: tuple[Path, ...]) -> None:
-        """Watch these source folders (gongbao.yaml may have just named other ones)."""
+        """Watch these source folders (gongbao.yaml may have just named other ones). Returns once the new
+        watcher hears saves; the old one is stopped only then, so that no save falls between the two."""
         if folders != self._folders:
-            self._folders_stop.set()
+            old = self._folders_stop
             self._folders, self._folders_stop = folders, threading.Event()
             self._start(folders, True, _SOURCES, self._folders_stop)
+            old.set()
 
     def next(self) -> set[Path] | None:
         """The next changed paths, with all that arrived meanwhile (say, during a rebuild); None once closed."""
@@ -216,21 +230,33 @@ class Watcher:
 
     def _start(self, paths: tuple[Path, ...], recursive: bool, keep: Callable[[watchfiles.Change, str], bool],
                stop: threading.Event) -> None:
+        """Start a watcher on a thread of its own and return once it hears saves (or has failed)."""
+        started = threading.Event()
+
         def run() -> None:
             try:
+                # watchfiles sets up its watches at the first step of the loop and tells nothing when it has:
+                # its first waking (a timeout, as yield_on_timeout yields it, or a change) shows it has.
                 for changes in watchfiles.watch(*paths, watch_filter=keep, recursive=recursive, step=QUIET_MS,
-                                                stop_event=stop, rust_timeout=1000, raise_interrupt=False):
-                    self._changes.put({Path(path) for _, path in changes})
+                                                stop_event=stop, rust_timeout=WAKE_MS, yield_on_timeout=True,
+                                                raise_interrupt=False):
+                    started.set()
+                    if changes:
+                        self._changes.put({Path(path) for _, path in changes})
             except Exception as exc:  # e.g. a watched folder was deleted: say so rather than die silently
                 click.echo(f"无法继续监视 {', '.join(map(str, paths))}：{exc}", err=True)
+            finally:
+                started.set()
 
         threading.Thread(target=run, name="gongbao-watch", daemon=True).start()
+        started.wait(START_WAIT)
 
 
 def keep_building(rebuilder: Rebuilder, watcher: Watcher, publish: Callable[[BuildOutcome], None],
                   announce: Callable[[set[Path]], None], index: IndexFollower) -> None:
     """Rebuild after each burst of saves until the watcher is closed, the index following; runs on its own thread."""
     watcher.follow(sources(rebuilder.project))
+    rebuilder.prepare()
     while (changed := watcher.next()) is not None:
         index.hold()
         announce(changed)
