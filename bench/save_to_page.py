@@ -73,6 +73,8 @@ class Served:
             [sys.executable, "-m", "gongbao", "serve", "--project", str(project), "--port", "0",
              "--as-of", AS_OF.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
         self.rebuilds: list[float] = []
+        self.rebuilt_at: list[float] = []
+        """When each rebuild's line was read (perf_counter): the page's reload starts about then."""
         self.indexed = threading.Condition()
         self.index_times: list[float] = []
         """When each "index in place" line was read (perf_counter)."""
@@ -86,6 +88,7 @@ class Served:
                     self.url = found.group(0)
                     ready.set()
                 if found := REBUILT.search(line):
+                    self.rebuilt_at.append(time.perf_counter())
                     self.rebuilds.append(float(found.group(1)))
                 elif INDEXED.search(line):
                     with self.indexed:
@@ -121,7 +124,11 @@ class Served:
         self.proc.wait(TIMEOUT)
 
 
-def timed(save: Callable[[], object], shown: Callable[[], bool]) -> float:
+def timed(save: Callable[[], object], shown: Callable[[], bool], served: Served,
+          phases: dict[str, list[float]]) -> float:
+    """Save → shown, in seconds; adds to `phases` the rebuild as the server reported it and the time from
+    its line to the text shown (the live reload: event, fetch, parse, layout, and up to 50 ms of polling)."""
+    seen = len(served.rebuilt_at)
     started = time.perf_counter()
     save()
     deadline = started + TIMEOUT
@@ -129,7 +136,11 @@ def timed(save: Callable[[], object], shown: Callable[[], bool]) -> float:
         if time.perf_counter() > deadline:
             sys.exit("the new text never showed")
         time.sleep(0.05)
-    return time.perf_counter() - started
+    ended = time.perf_counter()
+    if len(served.rebuilt_at) > seen:
+        phases["rebuild"].append(served.rebuilds[seen])
+        phases["reload"].append(ended - served.rebuilt_at[seen])
+    return ended - started
 
 
 def span(values: list[float]) -> str:
@@ -159,6 +170,8 @@ def main() -> None:
         body_times: list[float] = []
         title_times: list[float] = []
         index_lags: list[float] = []
+        body_phases: dict[str, list[float]] = {"rebuild": [], "reload": []}
+        title_phases: dict[str, list[float]] = {"rebuild": [], "reload": []}
         cpu_start, load_start = served.cpu(), os.getloadavg()
         try:
             with chromium(Path(tmp) / "profile") as driver:
@@ -175,17 +188,24 @@ def main() -> None:
                     return lambda: driver.execute_script("return document.body.textContent.includes(arguments[0])",
                                                          text)
 
+                shown_title = document.title
+                current = original
                 for run in range(1, args.runs + 1):
                     line = f"\n\n基准测试新增的第{run}段。\n"
-                    edited = original.rstrip("\n") + line
+                    # on the file as the last run left it: from `original`, this save would also undo the
+                    # last run's title, and a title change re-renders every list that shows it
+                    edited = current.rstrip("\n") + line
                     check = shows(page_tab, line.strip())
-                    body_times.append(timed(partial(source.write_text, edited, encoding="utf-8"), check))
+                    body_times.append(timed(partial(source.write_text, edited, encoding="utf-8"), check, served,
+                                            body_phases))
                     title = f"{document.title}（第{run}次改题）"
-                    retitled = edited.replace(f"title: {document.title}", f"title: {title}", 1)
+                    retitled = edited.replace(f"title: {shown_title}\n", f"title: {title}\n", 1)
                     assert retitled != edited, "the title line is not written as `title: <title>`"
                     check = shows(list_tab, title)
                     saved = time.perf_counter()
-                    title_times.append(timed(partial(source.write_text, retitled, encoding="utf-8"), check))
+                    title_times.append(timed(partial(source.write_text, retitled, encoding="utf-8"), check, served,
+                                             title_phases))
+                    current, shown_title = retitled, title
                     # an index line after the title showed: by then its rebuild has deferred its index
                     indexed = served.index_after(saved + title_times[-1])
                     lag = None if indexed is None else indexed - saved
@@ -198,7 +218,9 @@ def main() -> None:
             served.stop()
     print(f"save → new body text on {urls.document(document.slug)}: {span(body_times)} ({args.runs} runs)")
     print(f"save → new title on {list_page}: {span(title_times)} ({args.runs} runs)")
-    print(f"of which the rebuild itself (as the server reports it): {span(served.rebuilds)}")
+    for name, phases in (("body", body_phases), ("title", title_phases)):
+        print(f"  {name}: the rebuild (as the server reports it) {span(phases['rebuild'])}, then the page's "
+              f"reload until the text shows {span(phases['reload'])}")
     print(f"save → search index in place: {span(index_lags)}")
     print(f"CPU of the server over the runs: {cpu:.1f} s; load average before {load_start[0]:.1f}, "
           f"after {os.getloadavg()[0]:.1f}")
