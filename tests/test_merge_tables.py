@@ -1,4 +1,4 @@
-"""The merge of the parts' indexes with each part's words kept (merge.WordTables): the bytes of a merge that
+"""The merge of the parts' indexes with each part's words kept (chunks.WordTables): the bytes of a merge that
 reads every part's Pagefind output, whether the words are kept, read back, or found damaged."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gongbao.cache import read_kept
-from gongbao.search import merge, tokens
+from gongbao.search import chunks, merge, tokens
 from gongbao.search.record import SearchIndexError
 from test_search import _decoded_words, _indexed
 from treestate import tree
@@ -23,8 +23,8 @@ def _texts() -> list[str]:
             + f" aaa a{k}a zz{k} " for k in range(5)]
 
 
-def _tables(tmp_path: Path, parts: int) -> merge.WordTables:
-    return merge.WordTables([tmp_path / "tables" / str(k) for k in range(parts)], VERSION)
+def _tables(tmp_path: Path, parts: int) -> chunks.WordTables:
+    return chunks.WordTables([tmp_path / "tables" / str(k) for k in range(parts)], VERSION)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from gongbao.indexing import search_records
 from gongbao.config import load_settings
 from gongbao.problems import Problems
 from gongbao.search import SearchIndexError, SearchRecord, build_index, make_offline, matches, normalize, query_words
-from gongbao.search import cbor, layout, merge, pagefind, tokens, writer
+from gongbao.search import cbor, chunks, layout, merge, pagefind, tokens, writer
 from tests.browser import chromium, served
 from tests.search_samples import TRICKY, record
 
@@ -315,10 +315,10 @@ def test_the_page_refuses_an_index_without_a_column_it_reads(browser, site: Path
 
 
 def _chunk_words(pagefind_dir: Path) -> list[list[tuple[str, bytes]]]:
-    meta = merge._read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
-    chunks = [merge._words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
-              for c in meta[2]]
-    return [[(word, body[start:end]) for word, start, _, end in words] for body, words in chunks]
+    meta = chunks.read_pagefind_file(next(pagefind_dir.glob("*.pf_meta")))
+    read = [chunks.words_of_chunk(gzip.decompress((pagefind_dir / "index" / f"{c[2]}.pf_index").read_bytes()), c[2])
+            for c in meta[2]]
+    return [[(word, body[start:end]) for word, start, _, end in words] for body, words in read]
 
 
 def _decoded_words(pagefind_dir: Path) -> dict[str, list]:  # type: ignore[type-arg]
@@ -340,7 +340,7 @@ def test_merge_lists_every_part_holding_a_word_with_its_locations(tmp_path: Path
     merged = merge.merge(outputs, tmp_path / "merged", chunk_bytes=20)
     assert merged.pages == ids
     assert len(_chunk_words(tmp_path / "merged")) > 1
-    pages = [p[0] for p in merge._read_pagefind_file(next((tmp_path / "merged").glob("*.pf_meta")))[1]]
+    pages = [p[0] for p in chunks.read_pagefind_file(next((tmp_path / "merged").glob("*.pf_meta")))[1]]
     assert pages == ids
     words = _decoded_words(tmp_path / "merged")
     # Page numbers are differences to the previous one; each part's locations are as Pagefind wrote them.

@@ -56,7 +56,8 @@ The modules, in the order the build uses them: `record` (what the stage is given
 carries it to search.js),
 `layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5 on each part's
 page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
-version check; `cbor` decodes its files; `parallel` shares the token and merge work out to other
+version check; `chunks` reads each part's chunks into word tables, kept for the next merges; `cbor` decodes
+its files; `parallel` shares the token and merge work out to other
 processes), `reuse` (what a build keeps in the cache folder for the next: each part's tokens and
 Pagefind output, the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
 script in headed sections (tokens, files, engine, index, ranking, verification, results, page).

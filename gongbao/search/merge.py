@@ -8,7 +8,6 @@ import gzip
 import hashlib
 import itertools
 import json
-import re
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import read_kept, write_kept
 from . import cbor
+from .chunks import SIGNATURE, Table, WordTables, kept_table, read_pagefind_file, shape_error
 from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import GZIP_LEVEL
 from .parallel import process_map
@@ -35,8 +34,8 @@ from .tokens import ALPHABET
 # term but a longer chunk list in the meta index, which every query loads.
 #
 # The words are merged in jobs by their first symbol, on other processes. A job reads, of each
-# part, the table of its words starting with the symbol (_Table): their entries as Pagefind wrote
-# them, cut out of its decompressed chunks once, then kept (WordTables) so that the next builds do
+# part, the table of its words starting with the symbol (Table): their entries as Pagefind wrote
+# them, cut out of its decompressed chunks once, then kept (chunks.WordTables) so that the next builds do
 # not decompress and search again the chunks of a part that did not change. A job holds one table
 # of each part at once (a 36th of the index on average, a sixth for the commonest symbol on the
 # corpus: 8 MB) and merges the words of one run of the same first two symbols at a time, with
@@ -53,21 +52,9 @@ from .tokens import ALPHABET
 
 #: Bytes of words per chunk (about 12 KB gzipped).
 CHUNK_BYTES = 17_000
-_SIGNATURE = b"pagefind_dcd"
 _PAGEFIND_VERSIONS = ("1.5.",)
 #: Words are merged in jobs by their first symbol (on other processes when there are this many).
 _PARALLEL_JOBS = 4
-
-
-@dataclass(frozen=True, slots=True)
-class WordTables:
-    """Where the words of each part's Pagefind output are kept, read once, for the next merges: the
-    chunks of a part that did not change are not decompressed and searched again."""
-
-    folders: list[Path]
-    """a folder for each part, in part order, its tables named by symbol (one per symbol of ALPHABET)"""
-    version: str
-    """the builds that read and write them (cache.read_kept)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +79,15 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES,
         own, own_language = _entry(output)
         if ({**own, "languages": None}, {**own_language, "hash": None}) != \
                 ({**entry, "languages": None}, {**language, "hash": None}):
-            raise _shape_error(f"the entry of part {k}")
-        meta = _read_pagefind_file(output / f"pagefind.{own_language['hash']}.pf_meta")
+            raise shape_error(f"the entry of part {k}")
+        meta = read_pagefind_file(output / f"pagefind.{own_language['hash']}.pf_meta")
         if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[1], list) and len(meta[1]) == 1
                 and isinstance(meta[1][0], list) and meta[1][0][:1] == [page_id(output, k)]
                 and isinstance(meta[2], list) and meta[3:] == (metas[0] if metas else meta)[3:]):
-            raise _shape_error(f"the meta index of part {k}")
+            raise shape_error(f"the meta index of part {k}")
         for chunk in meta[2]:
             if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
-                raise _shape_error(f"the chunk list of part {k}")
+                raise shape_error(f"the chunk list of part {k}")
         metas.append(meta)
     # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
     # each job reads the chunks that may hold words starting with its symbol.
@@ -124,9 +111,9 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES,
     for k, meta in enumerate(metas):
         words = sum(n for (part, name), n in chunk_words.items() if part == k)
         if {name for part, name in chunk_words if part == k} != {c[2] for c in meta[2]} or words != merged_words[k]:
-            raise _shape_error(f"the word list of part {k}")
+            raise shape_error(f"the word list of part {k}")
     if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
-        raise _shape_error("the word order of the parts")
+        raise shape_error("the word order of the parts")
     chunks = [[first if n == 0 else _boundaries(cut[n - 1][1], first)[1],
                last if n == len(cut) - 1 else _boundaries(last, cut[n + 1][0])[0], name]
               for n, (first, last, name) in enumerate(cut)]
@@ -175,26 +162,8 @@ def _entry(output: Path) -> tuple[dict[str, object], dict[str, str | None]]:
     return entry, language
 
 
-def _read_pagefind_file(path: Path) -> object:
-    try:
-        raw = gzip.decompress(path.read_bytes())
-        if not raw.startswith(_SIGNATURE):
-            raise ValueError("no pagefind_dcd signature")
-        value = cbor.decode(raw[len(_SIGNATURE):])
-        if cbor.encode(value) != raw[len(_SIGNATURE):]:
-            raise ValueError("does not re-encode to the same bytes")
-    except (OSError, ValueError, IndexError, UnicodeDecodeError, EOFError) as exc:
-        raise SearchIndexError(f"cannot read Pagefind's index: {path.name} is not in the format "
-                               f"Pagefind 1.5 writes ({exc})") from exc
-    return value
-
-
 def _pagefind_bytes(value: object) -> bytes:
-    return gzip.compress(_SIGNATURE + cbor.encode(value), compresslevel=9, mtime=0)
-
-
-def _shape_error(what: str) -> SearchIndexError:
-    return SearchIndexError(f"cannot read Pagefind's index: {what} is not shaped as Pagefind 1.5 writes it")
+    return gzip.compress(SIGNATURE + cbor.encode(value), compresslevel=9, mtime=0)
 
 
 def _boundaries(before: str, after: str) -> tuple[str, str]:
@@ -206,118 +175,13 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
     return before[:common + 1], after[:common + 1]
 
 
-#: The start of one word of a chunk, as Pagefind 1.5 writes it: [word, [[page, locs, []], ...], []]
-#: up to its first page number (page numbers, like locations, are differences to the one before).
-#: A word is lower-case letters and digits here (see tokens.spell). The pattern cannot match inside
-#: a word's locations while they are below 2**31 (an integer's head is 0x00-0x3b and its argument
-#: shorter than the pattern); if it ever did, the words found would not tile the chunk, and the
-#: build would stop.
-#: (Its groups: all of it, the word's length in one byte or in the next, the word.)
-_WORD = re.compile(rb"(\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)"
-                   rb"(?:[\x81-\x97]|\x98.|\x99..)\x83(?:[\x00-\x17]|\x18.|\x19..))", re.DOTALL)
-#: The same in the index of one part, whose words are all on its one page, page 0: [word, [[0, ...
-_ONE_PAGE_WORD = re.compile(rb"(\x83(?:([\x60-\x77])|\x78(.))([0-9a-z]*)\x81\x83\x00)", re.DOTALL)
-
-
-def _words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
-                    ) -> tuple[bytes, list[tuple[str, int, int, int]]]:
-    """A decompressed chunk's body, and (word, start, locations, end) of each of its words in the
-    body (its locations start after its first page number), without decoding the locations: the
-    words (as `pattern` finds them) must tile the chunk exactly, each ending with the empty arrays of
-    its shape, and the shortest must decode to that shape, or the format is not the one this code
-    knows."""
-    body = raw[len(_SIGNATURE):]
-    if not raw.startswith(_SIGNATURE) or body[:1] != b"\x81":
-        raise _shape_error(name)
-    major, count, at = cbor.read_head(body, 1)
-    if major != 4:
-        raise _shape_error(name)
-    # split, not finditer: the pieces of the body in lists, with no object for each match
-    found = pattern.split(body[at:])
-    matched, short, long, spelled, rest = (found[n::5] for n in range(1, 6))
-    if found[0] or len(spelled) != count or any(r[-2:] != b"\x80\x80" for r in rest) \
-            or [s[0] - 0x60 if s else n[0] for s, n in zip(short, long)] != [len(w) for w in spelled]:
-        raise _shape_error(name)
-    starts = list(itertools.accumulate([len(m) + len(r) for m, r in zip(matched, rest)], initial=at))  # and the end
-    words = [(word, start, start + len(m), end) for word, m, start, end
-             in zip(b"\0".join(spelled).decode("ascii").split("\0"), matched, starts, starts[1:])]
-    if words:
-        word, start, _, end = min(words, key=lambda w: w[3] - w[1])
-        value = cbor.decode(body[start:end])
-        if not (isinstance(value, list) and len(value) == 3 and value[0] == word and value[2] == []
-                and isinstance(value[1], list) and value[1]
-                and all(isinstance(p, list) and len(p) == 3 and isinstance(p[0], int) and p[2] == []
-                        and isinstance(p[1], list) and all(isinstance(x, int) for x in p[1]) for p in value[1])):
-            raise _shape_error(name)
-    return body, words
-
-
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """The words of one part that start with one symbol, and their entries as Pagefind wrote them: what
-    the merge needs of the part's chunks, read once (see WordTables)."""
-
-    read: dict[str, int]
-    """the part's chunks read, and how many words each holds"""
-    words: list[str]
-    """in order"""
-    entries: bytes
-    """each word's entry, one after another"""
-    starts: array[int]
-    """where each word's entry starts in `entries`, and where the last one ends"""
-    locations: array[int]
-    """where each word's locations start in `entries`, after its page number, 0 (one byte); they are
-    followed by the empty arrays of its page and its own"""
-
-
-def _table(folder: Path, chunks: list[list[str]], symbol: str) -> _Table:
-    """The table of the words starting with `symbol` of the chunks of a part."""
-    read: dict[str, int] = {}
-    words: list[str] = []
-    pieces: list[bytes] = []
-    starts, locations = array("I"), array("I")
-    at = 0
-    for _, _, name in chunks:
-        try:
-            body, found = _words_of_chunk(gzip.decompress((folder / f"{name}.pf_index").read_bytes()), name,
-                                          _ONE_PAGE_WORD)
-        except (OSError, ValueError, IndexError, EOFError) as exc:
-            raise _shape_error(f"{name} ({exc})") from exc
-        read[name] = len(found)
-        # the words are sorted: those starting with `symbol` are one run, whose entries are one run too
-        run = found[bisect.bisect_left(found, symbol, key=lambda w: w[0]):
-                    bisect.bisect_left(found, chr(ord(symbol) + 1), key=lambda w: w[0])]
-        if run:
-            moved = at - run[0][1]
-            words += [word for word, _, _, _ in run]
-            starts.extend([start + moved for _, start, _, _ in run])
-            locations.extend([first + moved for _, _, first, _ in run])
-            pieces.append(body[run[0][1]:run[-1][3]])
-            at += run[-1][3] - run[0][1]
-    starts.append(at)
-    return _Table(read, words, b"".join(pieces), starts, locations)
-
-
-def _kept_table(part: int, folder: Path, chunks: list[list[str]], symbol: str, tables: WordTables | None) -> _Table:
-    """_table, read from where `tables` keeps it, or made and kept there if it cannot be read."""
-    if tables is None:
-        return _table(folder, chunks, symbol)
-    path = tables.folders[part] / f"{symbol}.pickle"
-    kept = read_kept(path, tables.version)
-    if isinstance(kept, _Table) and set(kept.read) == {name for _, _, name in chunks}:
-        return kept
-    table = _table(folder, chunks, symbol)
-    write_kept(path, tables.version, table)
-    return table
-
-
 def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None]
                  ) -> tuple[list[tuple[str, str, bytes]], list[int], dict[tuple[int, str], int]]:
     """The words starting with one symbol, from every part, merged and cut into chunks of about
     `chunk_bytes`: (first word, last word, gzipped chunk) of each; the words merged from each part;
     the words of each chunk read."""
     symbol, parts, chunk_bytes, kept = job
-    tables = [_kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
+    tables = [kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
     read = {(k, name): n for k, t in enumerate(tables) for name, n in t.read.items()}
     out: list[tuple[str, str, bytes]] = []
     held: list[bytes] = []  # the chunk being filled: its words' bytes, how many, their size, its first and last
@@ -356,7 +220,7 @@ class _Merged:
     three), the page number and the entry's locations with its page's empty array, and the word's empty
     array. Made with numpy: a few operations for all the words rather than a few for each."""
 
-    def __init__(self, tables: Sequence[_Table], los: list[int], his: list[int]):
+    def __init__(self, tables: Sequence[Table], los: list[int], his: list[int]):
         """The words lo to hi (excluded) of each table."""
         words = [w for t, lo, hi in zip(tables, los, his) for w in t.words[lo:hi]]
         # a stable sort of every part's words: the parts holding a word come in order
@@ -366,7 +230,7 @@ class _Merged:
         entries = [t.entries[t.starts[lo]:t.starts[hi]] for t, lo, hi in zip(tables, los, his)]
         bases = np.cumsum([0] + [len(e) for e in entries])
 
-        def column(of: Callable[[_Table], array[int]], shift: int) -> np.ndarray:
+        def column(of: Callable[[Table], array[int]], shift: int) -> np.ndarray:
             """Offsets in `entries` of each table's words, in `order`."""
             return np.concatenate([np.frombuffer(of(t), np.uint32)[lo + shift:hi + shift].astype(np.int64)
                                    + base - t.starts[lo] for t, lo, hi, base in zip(tables, los, his, bases)])[order]
@@ -379,7 +243,7 @@ class _Merged:
         # a page number is the difference to the one before, the first the part's
         step = np.where(first, part, part - np.concatenate([[0], part[:-1]]))
         if np.any(~first & (step <= 0)):
-            raise _shape_error(f"the parts holding {ordered[int(np.argmax(~first & (step <= 0)))]}")
+            raise shape_error(f"the parts holding {ordered[int(np.argmax(~first & (step <= 0)))]}")
         pages = np.bincount(number)[number]
         heads = [b"\x83" + _head(0, n) for n in range(len(tables))] + [_head(4, n) for n in range(len(tables) + 1)]
         head_at = np.cumsum([0] + [len(h) for h in heads]) + bases[-1]  # and the word's empty array's, last
@@ -430,4 +294,4 @@ def _head(major: int, arg: int) -> bytes:
 
 def _gz_chunk(count: int, words: Sequence[bytes]) -> bytes:
     """A chunk of `count` words, given as the pieces of their bytes."""
-    return gzip.compress(b"".join([_SIGNATURE, b"\x81", _head(4, count), *words]), compresslevel=GZIP_LEVEL, mtime=0)
+    return gzip.compress(b"".join([SIGNATURE, b"\x81", _head(4, count), *words]), compresslevel=GZIP_LEVEL, mtime=0)

@@ -21,7 +21,7 @@ import numpy as np
 from ..cache import read_kept, write_kept
 from ..digests import digest
 from . import layout
-from .merge import WordTables
+from .chunks import WordTables
 from .pagefind import ENTRY
 from .parallel import process_map
 from .record import SearchRecord
@@ -38,7 +38,7 @@ _PARTS = "parts"
 _PAGEFIND = "pagefind"
 _TOKENS = "tokens.pickle"  # each document's key, row and code points: what a kept part gives the build
 _LINES = "lines.pickle"  # each document's line: read only when a part holding it changed
-_WORDS = "words"  # the words of its Pagefind output, as the merge reads them (merge.WordTables)
+_WORDS = "words"  # the words of its Pagefind output, as the merge reads them (chunks.WordTables)
 _PACK = "gz.pickle"
 _PENDING = "pending-"
 
