@@ -1,5 +1,5 @@
-"""The search index reused from the cache part by part: after each edit, the bytes of a full build, with Pagefind
-run only for the parts whose documents changed."""
+"""The search index reused from the cache part by part: after each edit, the bytes of a full build (which runs
+Pagefind for every part), with only the parts whose documents changed indexed again, by tables.py."""
 
 from __future__ import annotations
 
@@ -46,6 +46,19 @@ def indexed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         parts.append(int(source.name.removeprefix("part")))
         start(self, source, output)
     monkeypatch.setattr(pagefind.Indexer, "__init__", counted)
+    return parts
+
+
+@pytest.fixture
+def modelled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The part numbers indexed by tables.py, in order."""
+    parts: list[int] = []
+    made = reuse.index_part
+
+    def counted(part: int, *args: Any) -> Any:
+        parts.append(part)
+        return made(part, *args)
+    monkeypatch.setattr(reuse, "index_part", counted)
     return parts
 
 
@@ -106,57 +119,78 @@ EDITS: list[Callable[[Path], None]] = [_body, _title, _deletion, _new_file]
 
 
 def test_each_edit_indexes_only_the_changed_parts_and_gives_the_bytes_of_a_full_build(
-        project: Path, tmp_path: Path, indexed: list[int]) -> None:
+        project: Path, tmp_path: Path, indexed: list[int], modelled: list[int]) -> None:
     _cached(project)
     site = project / "site"
     before = _parts(site)
     assert len(before) > 4
-    assert sorted(indexed) == list(range(len(before)))
+    assert sorted(indexed) == list(range(len(before))) and modelled == []  # nothing kept: Pagefind indexes all
     for edit in EDITS:
         edit(project)
         indexed.clear()
         _cached(project)
         after = _parts(site)
         changed = {k for k, _ in after - before}
-        assert sorted(indexed) == sorted(changed), edit.__name__
+        assert indexed == [] and modelled == sorted(changed), edit.__name__
+        modelled.clear()
         assert 0 < len(changed) < len(after), edit.__name__  # something was indexed, and not everything
         assert _snapshot(site) == _full(project, tmp_path / "full"), edit.__name__
         before = after
 
 
-def test_a_deferred_index_reuses_the_kept_parts(project: Path, tmp_path: Path, indexed: list[int]) -> None:
+def test_a_deferred_index_reuses_the_kept_parts(project: Path, tmp_path: Path, indexed: list[int],
+                                                modelled: list[int]) -> None:
     _cached(project)
     _body(project)
     indexed.clear()
     builder = _cached(project, defer=True)
-    assert indexed == []
+    assert indexed == [] and modelled == []
     assert builder.follow_index() is False
-    assert len(indexed) == 1
+    assert indexed == [] and len(modelled) == 1
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
 
 
 @pytest.mark.parametrize("damage", ["truncated", "deleted"])
-def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, indexed: list[int], damage: str) -> None:
+def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, indexed: list[int],
+                                              modelled: list[int], damage: str) -> None:
     _cached(project)
     entries = sorted((project / CACHE_DIR / "search-index" / "parts").iterdir())
-    chunk = next((entries[len(entries) // 2] / "pagefind" / "index").iterdir())
-    if damage == "truncated":
-        chunk.write_bytes(chunk.read_bytes()[:10])
-    else:
-        shutil.rmtree(entries[0])
+    for entry in entries:
+        if damage == "truncated":  # Pagefind's output and the word tables read from it: the merge cannot read them
+            for path in [*(entry / "pagefind" / "index").iterdir(), *(entry / reuse._WORDS).iterdir()]:
+                path.write_bytes(path.read_bytes()[:10])
+        else:
+            shutil.rmtree(entry)
     _body(project)
     indexed.clear()
     _cached(project)
-    assert indexed
+    # the parts are indexed again by tables.py, Pagefind's script and entry taken from what the cache keeps apart
+    # (truncated: the edited part first, then every part, once the merge found the kept ones unreadable)
+    assert indexed == [] and len(modelled) == len(entries) + (damage == "truncated")
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
     indexed.clear()
+    modelled.clear()
     _cached(project)  # the cache holds what the last build made, whole again
-    assert indexed == []
+    assert indexed == [] and modelled == []
+
+
+def test_without_pagefinds_files_kept_apart_a_kept_parts_serve(project: Path, tmp_path: Path, indexed: list[int],
+                                                               modelled: list[int]) -> None:
+    _cached(project)
+    index_cache = project / CACHE_DIR / "search-index"
+    (shell,) = index_cache.glob(reuse._SHELL + "*")
+    shutil.rmtree(shell)
+    _body(project)
+    indexed.clear()
+    _cached(project)
+    assert indexed == [] and len(modelled) == 1
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+    assert (shell / "pagefind-entry.json").is_file()  # kept apart again
 
 
 @pytest.mark.parametrize("damage", ["word tables", "word tables and Pagefind's chunks"])
 def test_damaged_kept_word_tables_are_made_again_from_the_parts_pagefind_output(
-        project: Path, tmp_path: Path, indexed: list[int], damage: str) -> None:
+        project: Path, tmp_path: Path, indexed: list[int], modelled: list[int], damage: str) -> None:
     _cached(project)
     entries = sorted((project / CACHE_DIR / "search-index" / "parts").iterdir())
     tables = {p: p.read_bytes() for entry in entries for p in (entry / reuse._WORDS).iterdir()}
@@ -170,11 +204,13 @@ def test_damaged_kept_word_tables_are_made_again_from_the_parts_pagefind_output(
     _body(project)
     indexed.clear()
     _cached(project)
-    # Pagefind is run for the edited part; when the kept parts' output cannot be read, for every part
-    assert len(indexed) == (1 if damage == "word tables" else 1 + len(entries))
+    # tables.py indexes the edited part; when the kept parts' output cannot be read, every part
+    assert indexed == [] and len(modelled) == (1 if damage == "word tables" else 1 + len(entries))
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
     again = {p: p.read_bytes() for p in tables if p.is_file()}
-    assert len(again) == len(tables) - len(tokens.ALPHABET) and all(tables[p] == data for p, data in again.items())
+    assert len(again) == len(tables) - len(tokens.ALPHABET)
+    if damage == "word tables":  # made again from Pagefind's output, as they were
+        assert all(tables[p] == data for p, data in again.items())
 
 
 def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: list[int]) -> None:
@@ -186,11 +222,12 @@ def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: l
         _cached(project)
     assert len({p.name for p in parts.iterdir()}) == len(_parts(project / "site"))
     assert first - {p.name for p in parts.iterdir()}
-    assert not [p for p in parts.parent.iterdir() if p.name not in ("parts", "gz.pickle")]
+    others = [p.name for p in parts.parent.iterdir() if p.name not in ("parts", "gz.pickle")]
+    assert len(others) == 1 and others[0].startswith(reuse._SHELL)  # Pagefind's script and entry
 
 
 def test_a_failed_build_leaves_the_index_cache_as_it_was(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         indexed: list[int]) -> None:
+                                                         modelled: list[int]) -> None:
     _cached(project)
     _body(project)
     cache = tree(project / CACHE_DIR / "search-index")
@@ -200,5 +237,5 @@ def test_a_failed_build_leaves_the_index_cache_as_it_was(project: Path, monkeypa
     monkeypatch.setattr(pipeline, "publish", fails)
     with pytest.raises(OutputFault):
         _cached(project)
-    assert indexed  # the changed part was indexed, and its entry was not kept
+    assert modelled  # the changed part was indexed, and its entry was not kept
     assert tree(project / CACHE_DIR / "search-index") == cache

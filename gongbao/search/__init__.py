@@ -58,8 +58,11 @@ carries it to search.js),
 page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
 version check; `chunks` reads each part's chunks into word tables, kept for the next merges; `cbor` decodes
 its files; `parallel` shares the token and merge work out to other
-processes), `reuse` (what a build keeps in the cache folder for the next: each part's tokens and
-Pagefind output, the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
+processes), `tables` (a part's word tables made from its page's words, byte for byte what Pagefind makes of
+them: a cached build indexes a changed part this way, in a tenth of Pagefind's time, once the cache keeps a
+Pagefind output to take the script and entry from; a full build runs Pagefind for every part, and the tests
+compare the two), `reuse` (what a build keeps in the cache folder for the next: each part's tokens and
+Pagefind output or tables, Pagefind's files apart, the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
 script in headed sections (tokens, files, engine, index, ranking, verification, results, page).
 """
 

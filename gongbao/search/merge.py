@@ -21,10 +21,11 @@ from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import GZIP_LEVEL
 from .parallel import process_map
 from .record import SearchIndexError
+from .tables import Modelled
 from .tokens import ALPHABET
 
 # Each part of the site is indexed by a Pagefind process of its own (pagefind.Parts), so each
-# output holds one page. They are merged here into the one index the page loads: a word's entry
+# output holds one page (or, in a cached build, by tables.py, which makes the same words' entries). They are merged here into the one index the page loads: a word's entry
 # in a part's chunk is [word, [[0, locations, []]], []]; the merged entry lists the pages holding
 # the word, [word, [[part, locations, []], ...], []] (a page number is the difference to the one
 # before, as Pagefind writes them). Locations are moved as the bytes Pagefind wrote, never decoded.
@@ -69,29 +70,37 @@ class Merged:
     """the file name of pagefind.js, named by its content"""
 
 
-def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES,
-          tables: WordTables | None = None) -> Merged:
-    """Merge Pagefind's outputs (one page each, in part order) into `target`, holding only what the page loads;
-    each part's words are read from `tables` where it keeps them, and kept there where it does not."""
-    entry, language = _entry(outputs[0])
+def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
+          tables: WordTables | None = None, shell: Path | None = None) -> Merged:
+    """Merge Pagefind's outputs (one page each, in part order; or a part's index made by tables.py, its words in
+    `tables`) into `target`, holding only what the page loads; each part's words are read from `tables` where it
+    keeps them, and kept there where it does not. Pagefind's entry, script and WebAssembly are taken from `shell`
+    (a Pagefind output of the same version), by default from the first output."""
+    shell = shell or next((o for o in outputs if isinstance(o, Path)), None)
+    if shell is None:
+        raise SearchIndexError("no Pagefind output to take Pagefind's script from")
+    entry, language = _entry(shell)
+    shell_meta = _meta(shell, language, "the shell")
     metas = []
     for k, output in enumerate(outputs):
+        if isinstance(output, Modelled):
+            if tables is None:
+                raise SearchIndexError(f"part {k} was indexed without a folder for its words")
+            metas.append([shell_meta[0], [[output.page, output.words]], [], *shell_meta[3:]])
+            continue
         own, own_language = _entry(output)
         if ({**own, "languages": None}, {**own_language, "hash": None}) != \
                 ({**entry, "languages": None}, {**language, "hash": None}):
             raise shape_error(f"the entry of part {k}")
-        meta = read_pagefind_file(output / f"pagefind.{own_language['hash']}.pf_meta")
-        if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[1], list) and len(meta[1]) == 1
-                and isinstance(meta[1][0], list) and meta[1][0][:1] == [page_id(output, k)]
-                and isinstance(meta[2], list) and meta[3:] == (metas[0] if metas else meta)[3:]):
+        meta = _meta(output, own_language, f"part {k}")
+        if not (len(meta[1]) == 1 and isinstance(meta[1][0], list) and meta[1][0][:1] == [page_id(output, k)]
+                and meta[:1] + meta[3:] == shell_meta[:1] + shell_meta[3:]):
             raise shape_error(f"the meta index of part {k}")
-        for chunk in meta[2]:
-            if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
-                raise shape_error(f"the chunk list of part {k}")
         metas.append(meta)
     # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
     # each job reads the chunks that may hold words starting with its symbol.
-    jobs = [(symbol, [(output / "index", [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
+    jobs = [(symbol, [(output / "index" if isinstance(output, Path) else shell / "index",
+                       [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
                       for output, meta in zip(outputs, metas)], chunk_bytes, tables)
             for symbol in ALPHABET]
     target.mkdir(parents=True)
@@ -108,8 +117,9 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES,
             cut.append((first, last, name))
         merged_words = [a + b for a, b in zip(merged_words, kept)]
         chunk_words.update(read)
-    for k, meta in enumerate(metas):
-        words = sum(n for (part, name), n in chunk_words.items() if part == k)
+    for k, (output, meta) in enumerate(zip(outputs, metas)):
+        words = output.distinct if isinstance(output, Modelled) else \
+            sum(n for (part, name), n in chunk_words.items() if part == k)
         if {name for part, name in chunk_words if part == k} != {c[2] for c in meta[2]} or words != merged_words[k]:
             raise shape_error(f"the word list of part {k}")
     if any(a[1] >= b[0] for a, b in itertools.pairwise(cut)):
@@ -121,10 +131,10 @@ def merge(outputs: Sequence[Path], target: Path, chunk_bytes: int = CHUNK_BYTES,
     language["hash"] = _content_name(prefix + "_", meta_bytes, 11)
     (target / f"pagefind.{language['hash']}.pf_meta").write_bytes(meta_bytes)
     # Pagefind loads wasm.<its language's "wasm">.pagefind: named by its content, as the script is.
-    wasm = (outputs[0] / f"wasm.{language['wasm'] or 'unknown'}.pagefind").read_bytes()
+    wasm = (shell / f"wasm.{language['wasm'] or 'unknown'}.pagefind").read_bytes()
     language["wasm"] = _content_name("", wasm, 10)
     (target / f"wasm.{language['wasm']}.pagefind").write_bytes(wasm)
-    script = (outputs[0] / SCRIPT).read_bytes()
+    script = (shell / SCRIPT).read_bytes()
     script_name = f"pagefind.{_content_name('', script, 10)}.js"
     (target / script_name).write_bytes(script)
     language["page_count"] = len(outputs)
@@ -160,6 +170,17 @@ def _entry(output: Path) -> tuple[dict[str, object], dict[str, str | None]]:
     if not str(version).startswith(_PAGEFIND_VERSIONS):
         raise SearchIndexError(f"cannot read the index of Pagefind {version}: only 1.5 is known")
     return entry, language
+
+
+def _meta(output: Path, language: dict[str, str | None], what: str) -> list[object]:
+    """Pagefind's meta index in `output`, its chunk list checked: [version, [[page, words]], chunks, ...]."""
+    meta = read_pagefind_file(output / f"pagefind.{language['hash']}.pf_meta")
+    if not (isinstance(meta, list) and len(meta) >= 3 and isinstance(meta[1], list) and isinstance(meta[2], list)):
+        raise shape_error(f"the meta index of {what}")
+    for chunk in meta[2]:
+        if not (isinstance(chunk, list) and len(chunk) == 3 and all(isinstance(x, str) for x in chunk)):
+            raise shape_error(f"the chunk list of {what}")
+    return meta
 
 
 def _pagefind_bytes(value: object) -> bytes:

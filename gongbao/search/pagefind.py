@@ -15,9 +15,12 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .record import SearchIndexError
+
+if TYPE_CHECKING:
+    from .tables import Modelled
 
 
 #: Pagefind's script, under its output folder: the ES module the search page imports.
@@ -48,6 +51,12 @@ _PAGE_TAIL = "</p></main></body></html>\n"
 #: Pagefind drops a page without words, and refuses a site without any. It is shorter than any
 #: token a query looks up, so it is never found.
 _SENTINEL = "z"
+
+
+def page_words(tokens: str) -> str:
+    """The words of the page holding `tokens` (each followed by a space), as Pagefind reads them: tables.py
+    makes its index from them."""
+    return tokens + _SENTINEL
 
 
 @contextmanager
@@ -151,7 +160,7 @@ class Parts:
         self.stack = ExitStack()
         self.waiting: deque[int] = deque()
         self.running: dict[int, Indexer] = {}
-        self.written: dict[int, Path] = {}
+        self.written: dict[int, Path | Modelled] = {}
         self._lock = threading.Lock()
         self._failed: BaseException | None = None
         self._stop = threading.Event()
@@ -177,8 +186,8 @@ class Parts:
             self.waiting.append(part)
             self._start()
 
-    def kept(self, part: int, output: Path) -> None:
-        """Part `part` needs no Pagefind: `output` is its index, kept from an earlier build."""
+    def kept(self, part: int, output: Path | Modelled) -> None:
+        """Part `part` needs no Pagefind: `output` is its index, kept from an earlier build or made by tables.py."""
         self.written[part] = output
 
     def poll(self) -> None:
@@ -204,8 +213,9 @@ class Parts:
             indexer = Indexer(self.folder / f"part{part}", self.folder / f"index{part}")
             self.running[part] = self.stack.enter_context(indexer)
 
-    def finish(self) -> list[Path]:
-        """Wait for every page to be indexed; Pagefind's output folder of each part, in part order."""
+    def finish(self) -> list[Path | Modelled]:
+        """Wait for every page to be indexed; Pagefind's output folder of each part (or its index made by
+        tables.py), in part order."""
         while True:
             self.poll()
             with self._lock:

@@ -22,10 +22,11 @@ from ..cache import read_kept, write_kept
 from ..digests import digest
 from . import layout
 from .chunks import WordTables
-from .pagefind import ENTRY
+from .pagefind import ENTRY, SCRIPT
 from .parallel import process_map
 from .record import SearchRecord
-from .tokens import document_tokens
+from .tables import Modelled, index_part
+from .tokens import ALPHABET, document_tokens
 
 #: document_tokens' result: the document's line of its part's page, its meta row, and the code points of
 #: its title and of all its text. A kept part's documents come without their line ("").
@@ -39,6 +40,9 @@ _PAGEFIND = "pagefind"
 _TOKENS = "tokens.pickle"  # each document's key, row and code points: what a kept part gives the build
 _LINES = "lines.pickle"  # each document's line: read only when a part holding it changed
 _WORDS = "words"  # the words of its Pagefind output, as the merge reads them (chunks.WordTables)
+_MODELLED = "modelled.pickle"  # in place of its Pagefind output: what tables.py made of its page (tables.Modelled)
+_SHELL = "shell-"  # + a digest of the version: Pagefind's entry, meta, script and WebAssembly, of any page
+_SHELL_FILES = (ENTRY, SCRIPT, "pagefind.*.pf_meta", "wasm.*.pagefind")
 _PACK = "gz.pickle"
 _PENDING = "pending-"
 
@@ -59,6 +63,8 @@ class _Run:
     """their entries, complete, waiting for the build to be published"""
     gz: dict[bytes, bytes] = field(default_factory=dict)
     """the compressed files it used, by their uncompressed bytes' digest"""
+    pagefind: Path | None = None
+    """a Pagefind output of this version kept, whose script and entry the merge can take (see `shell`)"""
 
 
 class IndexCache:
@@ -86,10 +92,10 @@ class IndexCache:
         return len(self._run.kept)
 
     def tokens(self, records: Sequence[SearchRecord], parts: list[range], scratch: Path
-               ) -> Iterator[tuple[int, Path | None, Iterator[Tokens]]]:
-        """For each part in order: its number, Pagefind's output kept for it (None: its page is to be
-        indexed) and its documents' tokens. The tokens of the parts to be indexed are written into
-        `scratch` (the build need not hold them). Close it to end the worker processes before it is exhausted."""
+               ) -> Iterator[tuple[int, Path | Modelled | None, Iterator[Tokens]]]:
+        """For each part in order: its number, its index kept (Pagefind's output, or what tables.py made; None:
+        its page is to be indexed) and its documents' tokens. The tokens of the parts to be indexed are written
+        into `scratch` (the build need not hold them). Close it to end the worker processes before it is exhausted."""
         run = self._run = _Run(scratch)
         if self.folder is None:
             computed = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
@@ -102,6 +108,8 @@ class IndexCache:
         docs = [_document_key(r) for r in records]
         keys = [self._part_key(k, docs[p.start:p.stop]) for k, p in enumerate(parts)]
         stored = {k: kept for k, key in enumerate(keys) if (kept := self._stored(key)) is not None}
+        run.pagefind = self._shell_kept() or next(
+            (o for k in sorted(stored) if isinstance(o := stored[k][1], Path)), None)
         known = self._former(docs, [p for k, p in enumerate(parts) if k not in stored], set(keys))
         missing = [records[n] for k, p in enumerate(parts) if k not in stored for n in p if docs[n] not in known]
         computed = process_map(document_tokens, missing, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
@@ -110,7 +118,7 @@ class IndexCache:
                 if k in stored:
                     run.kept.add(keys[k])
                     run.words.append(self._entry(keys[k]) / _WORDS)
-                    yield k, self._entry(keys[k]) / _PAGEFIND, iter(stored[k])
+                    yield k, stored[k][1], iter(stored[k][0])
                     continue
                 tokens = [known[docs[n]] if docs[n] in known else next(computed) for n in part]
                 folder = scratch / f"tokens{k}"
@@ -122,9 +130,19 @@ class IndexCache:
         finally:
             computed.close()
 
-    def made(self, outputs: Sequence[Path]) -> None:
-        """The index is made from Pagefind's `outputs` (of every part, in order): the entries of the parts
-        indexed are set aside for `commit`."""
+    @property
+    def shell(self) -> Path | None:
+        """A Pagefind output of this version kept by the cache, if there is one: then the build need not run
+        Pagefind, and makes a part's index itself (`index_part`), the merge taking Pagefind's script from it."""
+        return self._run.pagefind
+
+    def index_part(self, part: int, page: str) -> Modelled:
+        """tables.index_part, for part `part` of the current build."""
+        return index_part(part, page, self._run.words[part], self.version)
+
+    def made(self, outputs: Sequence[Path | Modelled]) -> None:
+        """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order): the entries of
+        the parts indexed are set aside for `commit`."""
         run = self._run
         if self.folder is None:
             return
@@ -134,7 +152,12 @@ class IndexCache:
                 run.pending = Path(tempfile.mkdtemp(prefix=_PENDING, dir=self.folder))
                 for k, key in run.fresh.items():
                     shutil.move(run.scratch / f"tokens{k}", run.pending / key)
-                    shutil.move(outputs[k], run.pending / key / _PAGEFIND)
+                    output = outputs[k]
+                    if isinstance(output, Modelled):
+                        if write_kept(run.pending / key / _MODELLED, self.version, output) is None:
+                            raise OSError(f"cannot write {run.pending / key / _MODELLED}")
+                    else:
+                        shutil.move(output, run.pending / key / _PAGEFIND)
             except OSError:  # a cache that cannot be written only means more work next time
                 run.fresh = {}
         self._done.append(run)
@@ -179,6 +202,7 @@ class IndexCache:
                     shutil.rmtree(path, ignore_errors=True)
             for path in self.folder.glob(_PENDING + "*"):  # these builds' and those of builds killed before
                 shutil.rmtree(path, ignore_errors=True)
+            self._keep_shell([self._entry(key) / _PAGEFIND for key in sorted(kept)])
             used = {key: value for run in done for key, value in run.gz.items()}
             if self._pack is None or used.keys() != self._pack.keys():
                 write_kept(self.folder / _PACK, self.version, used)
@@ -214,12 +238,45 @@ class IndexCache:
             h.update(doc)
         return h.hexdigest()
 
-    def _stored(self, key: str) -> list[Tokens] | None:
+    def _stored(self, key: str) -> tuple[list[Tokens], Path | Modelled] | None:
         entry = self._entry(key)
+        output: Path | Modelled | None = entry / _PAGEFIND
         if not (entry / _PAGEFIND / ENTRY).is_file():
-            return None
+            output = read_kept(entry / _MODELLED, self.version)  # type: ignore[assignment]
+            if not isinstance(output, Modelled) or not all((entry / _WORDS / f"{s}.pickle").is_file() for s in ALPHABET):
+                return None
         kept = read_kept(entry / _TOKENS, self.version)
-        return [("", *t) for _, *t in kept] if isinstance(kept, list) else None
+        return ([("", *t) for _, *t in kept], output) if isinstance(kept, list) else None
+
+    def _shell_folder(self) -> Path:
+        assert self.folder is not None
+        return self.folder / (_SHELL + hashlib.sha1(self.version.encode()).hexdigest()[:16])
+
+    def _shell_kept(self) -> Path | None:
+        shell = self._shell_folder()
+        return shell if (shell / ENTRY).is_file() else None
+
+    def _keep_shell(self, outputs: list[Path]) -> None:
+        """Keep the files of one of Pagefind's `outputs` (those of the entries kept) that every part's index can
+        borrow, once for each version (at commit, under the lock)."""
+        assert self.folder is not None
+        shell = self._shell_folder()
+        for path in self.folder.glob(_SHELL + "*"):
+            if path != shell:
+                shutil.rmtree(path, ignore_errors=True)
+        source = next((o for o in outputs if (o / ENTRY).is_file()), None)
+        if (shell / ENTRY).is_file() or source is None:
+            return
+        partial = self.folder / (_PENDING + "shell")
+        try:
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir()
+            for pattern in _SHELL_FILES:
+                for path in source.glob(pattern):
+                    shutil.copyfile(path, partial / path.name)
+            os.replace(partial, shell)
+        except OSError:  # the next build runs Pagefind once more
+            shutil.rmtree(partial, ignore_errors=True)
 
     def _former(self, docs: list[bytes], changed: list[range], keys: set[str]) -> dict[bytes, Tokens]:
         """The tokens kept by entries this build does not use (the parts' former versions) of the

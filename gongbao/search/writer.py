@@ -28,8 +28,8 @@ from .reuse import IndexCache
 #: characters, a busy 2-core machine, the index stage of a full build): 3 parts 30-33 s, 5 parts (the
 #: cuts of _parts) 34 s, 10 parts 42 s, 19 parts 54 s, the merge alone 4-5, 6, 8 and 8 s (before the
 #: merge kept the parts' words and merged them with numpy: 5 parts now 2.7-3.0 s, see merge.py); a cached
-#: build after one body edit indexes one part of about 4.5 M characters again (Pagefind 2.5-5.3 s) and
-#: reads only that part's chunks in the merge (1.7-2.2 s at load 1.5-2.5, 3.4-5.0 s at load 4). The
+#: build after one body edit indexes one part of about 4.5 M characters again (Pagefind 2.5-5.3 s; tables.py,
+#: which does it since, 0.5-0.9 s) and reads only that part's chunks in the merge (1.7-2.2 s at load 1.5-2.5, 3.4-5.0 s at load 4). The
 #: cuts depend on the content only, so the same content gives the same index on every machine.
 PART_CHARS = 8_000_000
 
@@ -74,7 +74,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         digests["names"] = _write_names(out, records, cache)
         outputs = indexing.finish()
         try:
-            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables())
+            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(), shell=cache.shell)
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc
@@ -158,13 +158,19 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     for k, kept, tokens in each:
         if kept is not None:
             indexing.kept(k, kept)
-        with contextlib.nullcontext() if kept else indexing.page(k) as f:
+        # with a Pagefind output kept to borrow from, a part to index is indexed here, not by Pagefind (tables.py)
+        lines: list[str] | None = [] if kept is None and cache.shell is not None else None
+        with contextlib.nullcontext() if kept or lines is not None else indexing.page(k) as f:
             for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
                 if f is not None:
                     f.write(line)
+                elif lines is not None:
+                    lines.append(line)
                 docs.append([*row, *facets.row(records[n])])
                 doc_chars.append(_narrow(chars))
                 doc_title_chars.append(_narrow(title_chars))
+        if lines is not None:
+            indexing.kept(k, cache.index_part(k, pagefind.page_words("".join(lines))))
     each.close()  # every token is written: the worker processes end here, not when collected
     return docs, doc_chars, doc_title_chars
 

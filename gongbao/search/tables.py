@@ -1,0 +1,146 @@
+"""A part's word tables made from its page's tokens, byte for byte as read from the index Pagefind 1.5 writes for it.
+
+A part's page (pagefind.page) is one paragraph of words, each followed by a space, and Pagefind's index of it
+holds, for each distinct word, the entry [word, [[0, locations, []]], []]: page 0, its only page, and the
+word's positions on the page (counted in words from 0) as differences to the one before, after -25 (the
+marker of the default weight, 24, in effect from the first position on: every word of the page has it). The
+page's word count, in the meta index, counts every word. `part_tables` writes those entries itself, as
+chunks.read_table cuts them out of Pagefind's chunks, in a fraction of the time Pagefind takes to index the
+page: a cached build that changed one document of a part makes the part's tables this way (reuse.py).
+tests/test_search_tables.py compares the two on pages Pagefind indexes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..cache import write_kept
+from .chunks import Table
+from .record import SearchIndexError
+from .tokens import ALPHABET
+
+
+@dataclass(frozen=True, slots=True)
+class Modelled:
+    """A part whose index was made here, not by Pagefind: what Pagefind's meta index would say of its page, and
+    how many words its tables (in its folder of chunks.WordTables) hold."""
+
+    page: str
+    """Pagefind's id of the page"""
+    words: int
+    """the page's word count"""
+    distinct: int
+    """the words of its tables"""
+
+
+def index_part(part: int, page: str, folder: Path, version: str) -> Modelled:
+    """Make the tables of part `part`, whose page's words are `page` (pagefind.page_words), and keep them in
+    `folder` (the part's folder of chunks.WordTables) for the merge."""
+    tables, count = part_tables(page)
+    for symbol, table in tables.items():
+        if write_kept(folder / f"{symbol}.pickle", version, table) is None:
+            raise SearchIndexError(f"cannot write the search index's tables into {folder}")
+    return Modelled(page_id(part, page, count), count, sum(len(t.words) for t in tables.values()))
+
+
+def page_id(part: int, page: str, count: int) -> str:
+    """Pagefind's id of the page of part `part`: its fragment's name, the first 7 digits of the SHA-1 of the
+    fragment's JSON (the page's text ends with a full stop, as Pagefind ends every block), each byte written in
+    hexadecimal without its leading zero, as Pagefind writes them."""
+    fragment = (f'{{"url":"/part{part}.html","content":"{page}.","word_count":{count},'
+                '"filters":{},"meta":{},"anchors":[]}')
+    return "und_" + "".join(f"{b:x}" for b in hashlib.sha1(fragment.encode("ascii")).digest())[:7]
+
+#: The longest word of a page: a bigram of two characters of five symbols (tokens.spell).
+_LONGEST = 10
+_SPACE = 0x20
+_RANK = np.zeros(256, np.int64)
+_RANK[np.frombuffer(ALPHABET.encode(), np.uint8)] = np.arange(1, len(ALPHABET) + 1)
+#: -25 in CBOR (major type 1, argument 24): the default weight's marker before a word's first position.
+_WEIGHT = (0x38, 0x18)
+
+
+def part_tables(page: str) -> tuple[dict[str, Table], int]:
+    """The tables of the words of `page` (its words, each followed by a space, then the last word), by the
+    symbol they start with, and its word count."""
+    text = np.frombuffer(page.encode("ascii"), np.uint8)
+    spaces = np.flatnonzero(text == _SPACE)
+    starts = np.concatenate([[0], spaces + 1])
+    lengths = np.append(spaces, len(text)) - starts
+    if len(text) == 0 or lengths.min() < 1 or lengths.max() > _LONGEST:
+        raise ValueError("a page's words are 1 to 10 symbols, one space apart")
+    # each word in a fixed width, zero-padded: numpy's bytes order, which is Pagefind's order of the words
+    padded = np.zeros((len(starts), _LONGEST), np.uint8)
+    for j in range(_LONGEST):
+        has = lengths > j
+        padded[has, j] = text[starts[has] + j]
+    # the same order as integers: each symbol its rank (1 to 36) in base 37, padded with 0
+    keys = np.zeros(len(starts), np.int64)
+    for j in range(_LONGEST):
+        keys = keys * 37 + _RANK[padded[:, j]]
+    order = np.argsort(keys, kind="stable")  # stable: a word's positions ascending
+    ordered = keys[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    heads = np.flatnonzero(first)
+    counts = np.diff(np.append(heads, len(order)))
+    word_of = np.cumsum(first) - 1
+    deltas = order - np.concatenate([[0], order[:-1]])
+    deltas[heads] = order[heads]
+    size = _uint_length(deltas)
+    word_length = lengths[order[heads]]
+    array_length = _uint_length(counts + 1)
+    # 0x83, the word's head and bytes, 0x81 0x83 0x00, the locations' head, the weight, the locations, 0x80 0x80
+    entry_size = 1 + 1 + word_length + 3 + array_length + 2 + np.add.reduceat(size, heads) + 2
+    at = np.cumsum(entry_size) - entry_size
+    out = np.zeros(int(entry_size.sum()), np.uint8)
+    out[at] = 0x83
+    out[at + 1] = 0x60 + word_length
+    word_bytes = padded[order[heads]]
+    for j in range(_LONGEST):
+        has = word_length > j
+        out[at[has] + 2 + j] = word_bytes[has, j]
+    page_at = at + 2 + word_length
+    out[page_at], out[page_at + 1] = 0x81, 0x83  # out[page_at + 2] is page 0
+    locations = page_at + 3
+    _write_uints(out, locations, counts + 1, array_length, 4)
+    weight_at = locations + array_length
+    out[weight_at], out[weight_at + 1] = _WEIGHT
+    before = np.cumsum(size) - size
+    _write_uints(out, weight_at[word_of] + 2 + before - before[heads][word_of], deltas, size, 0)
+    ends = at + entry_size
+    out[ends - 2], out[ends - 1] = 0x80, 0x80
+    words = [w.decode("ascii") for w in word_bytes.view(f"S{_LONGEST}").ravel().tolist()]
+    data = out.tobytes()
+    tables: dict[str, Table] = {}
+    # the words starting with each symbol: from its rank times 37**9 on
+    bounds = np.searchsorted(ordered[heads], np.arange(1, len(ALPHABET) + 2) * 37 ** (_LONGEST - 1))
+    for symbol, lo, hi in zip(ALPHABET, bounds[:-1].tolist(), bounds[1:].tolist()):
+        base = int(at[lo]) if lo < len(at) else len(data)
+        end = int(ends[hi - 1]) if hi > lo else base
+        tables[symbol] = Table({}, words[lo:hi], data[base:end],
+                               array("I", (np.append(at[lo:hi], end) - base).tolist()),
+                               array("I", (locations[lo:hi] - base).tolist()))
+    return tables, len(starts)
+
+
+def _uint_length(values: np.ndarray) -> np.ndarray:
+    """The length of the shortest CBOR head of each argument (below 2**32)."""
+    return 1 + (values >= 24) + (values >= 256) + 2 * (values >= 65536)
+
+
+def _write_uints(out: np.ndarray, at: np.ndarray, values: np.ndarray, length: np.ndarray, major: int) -> None:
+    """CBOR heads of major type `major` with arguments `values`, of `length` bytes each, at `at` in `out`."""
+    values = values.astype(np.int64)
+    tag = major << 5
+    one, two, three, five = (length == n for n in (1, 2, 3, 5))
+    out[at[one]] = tag | values[one]
+    out[at[two]], out[at[two] + 1] = tag | 24, values[two]
+    out[at[three]], out[at[three] + 1], out[at[three] + 2] = tag | 25, values[three] >> 8, values[three] & 0xFF
+    out[at[five]] = tag | 26
+    for k in range(4):
+        out[at[five] + 1 + k] = (values[five] >> (24 - 8 * k)) & 0xFF

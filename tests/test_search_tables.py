@@ -1,0 +1,62 @@
+"""tables.py makes a part's index as Pagefind 1.5 makes it: the same word tables, byte for byte, and the same page id
+and word count, on pages holding each shape of entry the format has."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from gongbao.search import pagefind, tables
+from gongbao.search.chunks import read_pagefind_file, read_table
+from gongbao.search.tokens import ALPHABET
+
+
+def _pagefind_index(tmp_path: Path, part: int, words: list[str]) -> tuple[Path, str]:
+    """Pagefind's output for the page of part `part` holding `words`, and the page's words as tables.py reads them."""
+    source = tmp_path / "source"
+    source.mkdir()
+    with pagefind.page(source, part) as f:
+        f.write("".join(w + " " for w in words))
+    with pagefind.Indexer(source, tmp_path / "out") as indexer:
+        output = indexer.finish()
+    return output, pagefind.page_words("".join(w + " " for w in words))
+
+
+def _word(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice(ALPHABET) for _ in range(length))
+
+
+def test_a_part_indexed_here_is_what_pagefind_makes_of_its_page(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    n = 70_000
+    # one word in every other position (an array of 35,000 positions: the longest head), the rest
+    # random words of 6, 8 and 10 symbols, some of them repeated 22, 23 or 300 times (the heads of
+    # arrays of 23, 24 and 301 items), a word at the first and the last position (a difference of
+    # more than 65,535: an integer of five bytes), and words starting with digits and with "z"
+    words = ["0aaaaa" if k % 2 else _word(rng, rng.choice((6, 6, 6, 8, 10))) for k in range(n)]
+    for count, word in ((22, "b22222"), (23, "c23232"), (300, "d30000")):
+        for k in rng.sample(range(0, n, 2), count):
+            words[k] = word
+    words[0] = words[-2] = "z0zzzz0zzz"
+    output, page = _pagefind_index(tmp_path, 3, words)
+    made, count = tables.part_tables(page)
+
+    meta_path = next(output.glob("pagefind.*.pf_meta"))
+    meta = read_pagefind_file(meta_path)
+    assert meta[1] == [[tables.page_id(3, page, count), count]] and count == n + 1
+    assert pagefind.page_id(output, 3) == tables.page_id(3, page, count)
+    for symbol in ALPHABET:
+        theirs = read_table(output / "index", [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol],
+                            symbol)
+        ours = made[symbol]
+        assert (ours.words, ours.entries, ours.starts, ours.locations) == \
+            (theirs.words, theirs.entries, theirs.starts, theirs.locations), symbol
+    assert sum(len(t.words) for t in made.values()) == len(set(words)) + 1  # and the last word, "z"
+
+
+def test_a_page_of_other_words_is_refused() -> None:
+    for page in ("", "abc  def", "abcdefghijk z", " z"):
+        with pytest.raises(ValueError):
+            tables.part_tables(page)
