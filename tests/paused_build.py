@@ -5,7 +5,8 @@ The points, in the order a build meets them:
   recover   holding the output's lock, before cleaning up after earlier builds
   render    in the staging folder, before the pages are written
   tokens    in a pool worker, computing the first document's search tokens
-  pagefind  with Pagefind running
+  pagefind  with Pagefind running (a cached build indexes parts itself: this point makes it run Pagefind)
+  tables    a part indexed by tables.py, its word tables written in the scratch folder
   swap      the staged site complete, before it replaces the old one
   swapped   the new site in place, the old one not yet removed
 """
@@ -64,6 +65,9 @@ if __name__ == "__main__":
         gongbao.search.reuse.document_tokens = tokens_paused
     elif point == "pagefind":
         Indexer.__init__ = after(point, Indexer.__init__)  # type: ignore[method-assign]
+        gongbao.search.reuse.IndexCache.shell = property(lambda self: None)  # type: ignore[assignment]
+    elif point == "tables":
+        gongbao.search.reuse.index_part = after(point, gongbao.search.reuse.index_part)
     elif point == "swap":
         gongbao.write.replace_dir = before(point, gongbao.write.replace_dir)
     elif point == "swapped":

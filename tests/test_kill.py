@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.kill,
 TESTS = Path(__file__).resolve().parent
 DOCUMENTS = 2000
 #: The moments of tests/paused_build.py, in the order a build meets them.
-POINTS = ("recover", "render", "tokens", "pagefind", "swap", "swapped")
+POINTS = ("recover", "render", "tokens", "pagefind", "tables", "swap", "swapped")
 #: The other kills land at these fractions of a whole build's time, wherever in a stage that is.
 FRACTIONS = (0.2, 0.45, 0.7, 0.9)
 _WORDS = "森林防火 禁火令 营商环境 乡村振兴 安全生产 应急管理 城乡建设 交通运输 生态环境 文化旅游 农业农村 卫生健康".split()
