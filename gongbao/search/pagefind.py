@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import errno
 import os
 import re
@@ -12,7 +13,7 @@ import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -166,6 +167,9 @@ class Parts:
         self._stop = threading.Event()
         self._starter = threading.Thread(target=self._start_waiting, name="pagefind-parts", daemon=True)
         self._starter.start()
+        # parts indexed by tables.py, on a thread while the build writes the browser's files (numpy lets it run)
+        self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
+        self._made: dict[int, concurrent.futures.Future[Modelled]] = {}
 
     def __enter__(self) -> "Parts":
         return self
@@ -173,6 +177,7 @@ class Parts:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._starter.join()
+        self._here.shutdown(wait=True, cancel_futures=True)
         self.stack.__exit__(*exc)  # type: ignore[arg-type]
 
     @contextmanager
@@ -189,6 +194,10 @@ class Parts:
     def kept(self, part: int, output: Path | Modelled) -> None:
         """Part `part` needs no Pagefind: `output` is its index, kept from an earlier build or made by tables.py."""
         self.written[part] = output
+
+    def index_here(self, part: int, make: Callable[[], Modelled]) -> None:
+        """Part `part` is indexed by `make()` (tables.py), not by Pagefind: on a thread, while the build goes on."""
+        self._made[part] = self._here.submit(make)
 
     def poll(self) -> None:
         """Raise what starting a process raised on the thread (the build then stops)."""
@@ -224,6 +233,8 @@ class Parts:
             self._stop.wait(self.TICK)
         for part in sorted(self.running):
             self.written[part] = self.running[part].finish()
+        for part, made in sorted(self._made.items()):
+            self.written[part] = made.result()
         return [self.written[part] for part in sorted(self.written)]
 
 
