@@ -49,6 +49,41 @@ def test_a_merge_keeping_or_reading_the_words_writes_the_bytes_of_one_reading_pa
     assert tree(tmp_path / "plain") == tree(tmp_path / "keeping") == tree(tmp_path / "reading")
 
 
+class _Kept:
+    """merge.Compressed as the index cache is, counting the chunks compressed and taken."""
+
+    def __init__(self) -> None:
+        self.kept: dict[bytes, bytes] = {}
+        self.compressed = self.taken = 0
+
+    def gz_known(self) -> frozenset[bytes]:
+        return frozenset(self.kept)
+
+    def gz_take(self, key: bytes, data: bytes | None) -> bytes:
+        self.compressed += data is not None
+        self.taken += data is None
+        self.kept.setdefault(key, data or self.kept[key])
+        return data or self.kept[key]
+
+
+def test_a_chunk_whose_bytes_did_not_change_is_not_compressed_again(tmp_path: Path, outputs: list[Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(merge, "_PARALLEL_JOBS", 0)  # on the pool: the digests known go to the processes
+    kept = _Kept()
+    merge.merge(outputs, tmp_path / "first", chunk_bytes=60, compressed=kept)
+    chunks_written = len(list((tmp_path / "first" / "index").iterdir()))
+    assert kept.compressed == chunks_written > 4 and kept.taken == 0
+    (tmp_path / "edited").mkdir()
+    texts = _texts()
+    texts[4] = texts[4].replace("a4a", "a5a")  # words starting with "a" change, and no others
+    edited = _indexed(tmp_path / "edited", texts)
+    kept.compressed = 0
+    merge.merge(edited, tmp_path / "again", chunk_bytes=60, compressed=kept)
+    merge.merge(edited, tmp_path / "plain", chunk_bytes=60)
+    assert tree(tmp_path / "again") == tree(tmp_path / "plain")
+    assert 0 < kept.compressed < kept.taken
+
+
 @pytest.mark.parametrize("damage", ["truncated", "deleted", "another version"])
 def test_a_damaged_word_table_is_read_again_from_pagefinds_output(tmp_path: Path, outputs: list[Path],
                                                                   damage: str) -> None:

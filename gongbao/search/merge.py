@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import GZIP_LEVEL
 from .parallel import process_map
 from .record import SearchIndexError
+from ..digests import digest
 from .tables import Modelled
 from .tokens import ALPHABET
 
@@ -70,12 +72,25 @@ class Merged:
     """the file name of pagefind.js, named by its content"""
 
 
+class Compressed(Protocol):
+    """Compressed chunks kept from earlier builds (reuse.IndexCache): a chunk whose bytes did not change is not
+    compressed again (after one body edit, more than half of them)."""
+
+    def gz_known(self) -> frozenset[bytes]:
+        """The digests (digests.digest of the uncompressed bytes) of the chunks kept."""
+
+    def gz_take(self, key: bytes, data: bytes | None) -> bytes:
+        """The compressed chunk of digest `key`: `data`, or the one kept if None; kept for the next builds."""
+
+
 def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
-          tables: WordTables | None = None, shell: Path | None = None) -> Merged:
+          tables: WordTables | None = None, shell: Path | None = None, compressed: Compressed | None = None
+          ) -> Merged:
     """Merge Pagefind's outputs (one page each, in part order; or a part's index made by tables.py, its words in
     `tables`) into `target`, holding only what the page loads; each part's words are read from `tables` where it
     keeps them, and kept there where it does not. Pagefind's entry, script and WebAssembly are taken from `shell`
-    (a Pagefind output of the same version), by default from the first output."""
+    (a Pagefind output of the same version), by default from the first output. `compressed`: chunks compressed
+    by earlier builds."""
     shell = shell or next((o for o in outputs if isinstance(o, Path)), None)
     if shell is None:
         raise SearchIndexError("no Pagefind output to take Pagefind's script from")
@@ -101,7 +116,8 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     # each job reads the chunks that may hold words starting with its symbol.
     jobs = [(symbol, [(output / "index" if isinstance(output, Path) else shell / "index",
                        [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
-                      for output, meta in zip(outputs, metas)], chunk_bytes, tables)
+                      for output, meta in zip(outputs, metas)], chunk_bytes, tables,
+             compressed.gz_known() if compressed else frozenset())
             for symbol in ALPHABET]
     target.mkdir(parents=True)
     (target / "index").mkdir()
@@ -111,7 +127,9 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     chunk_words: dict[tuple[int, str], int] = {}
     names: set[str] = set()
     for pieces, kept, read in process_map(_merge_words, jobs, _PARALLEL_JOBS):
-        for first, last, data in pieces:
+        for first, last, key, gz in pieces:
+            data = compressed.gz_take(key, gz) if compressed else gz
+            assert data is not None
             name = _content_name(prefix + "_", data, 8, names)
             (target / "index" / f"{name}.pf_index").write_bytes(data)
             cut.append((first, last, name))
@@ -196,15 +214,15 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
     return before[:common + 1], after[:common + 1]
 
 
-def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None]
-                 ) -> tuple[list[tuple[str, str, bytes]], list[int], dict[tuple[int, str], int]]:
+def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None, frozenset[bytes]]
+                 ) -> tuple[list[tuple[str, str, bytes, bytes | None]], list[int], dict[tuple[int, str], int]]:
     """The words starting with one symbol, from every part, merged and cut into chunks of about
-    `chunk_bytes`: (first word, last word, gzipped chunk) of each; the words merged from each part;
-    the words of each chunk read."""
-    symbol, parts, chunk_bytes, kept = job
+    `chunk_bytes`: (first word, last word, digest, gzipped chunk or None if its digest is known) of each; the
+    words merged from each part; the words of each chunk read."""
+    symbol, parts, chunk_bytes, kept, known = job
     tables = [kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
     read = {(k, name): n for k, t in enumerate(tables) for name, n in t.read.items()}
-    out: list[tuple[str, str, bytes]] = []
+    out: list[tuple[str, str, bytes, bytes | None]] = []
     held: list[bytes] = []  # the chunk being filled: its words' bytes, how many, their size, its first and last
     count = size = 0
     first = last = ""
@@ -227,10 +245,10 @@ def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTa
                 count, size, last = count + cut - done, size + int(merged.sizes[-1] - before), merged.words[-1]
                 break
             held.append(merged.bytes(done, cut + 1))
-            out.append((first, merged.words[cut], _gz_chunk(count + cut + 1 - done, held)))
+            out.append((first, merged.words[cut], *_gz_chunk(count + cut + 1 - done, held, known)))
             held, count, size, done = [], 0, 0, cut + 1
     if count:
-        out.append((first, last, _gz_chunk(count, held)))
+        out.append((first, last, *_gz_chunk(count, held, known)))
     return out, [len(t.words) for t in tables], read
 
 
@@ -313,6 +331,9 @@ def _head(major: int, arg: int) -> bytes:
     return bytes(out)
 
 
-def _gz_chunk(count: int, words: Sequence[bytes]) -> bytes:
-    """A chunk of `count` words, given as the pieces of their bytes."""
-    return gzip.compress(b"".join([SIGNATURE, b"\x81", _head(4, count), *words]), compresslevel=GZIP_LEVEL, mtime=0)
+def _gz_chunk(count: int, words: Sequence[bytes], known: frozenset[bytes]) -> tuple[bytes, bytes | None]:
+    """A chunk of `count` words, given as the pieces of their bytes: its digest, and its compressed bytes unless
+    the digest is `known`."""
+    raw = b"".join([SIGNATURE, b"\x81", _head(4, count), *words])
+    key = digest(raw)
+    return key, None if key in known else gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0)

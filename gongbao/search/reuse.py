@@ -173,13 +173,33 @@ class IndexCache:
         """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if no recent build did."""
         if self.folder is None:
             return compress(data)
-        if self._pack is None:
-            pack = read_kept(self.folder / _PACK, self.version)
-            self._pack = pack if isinstance(pack, dict) else {}
+        self._read_pack()
+        assert self._pack is not None
         key = digest(data)
         value = self._run.gz.get(key) or self._pack.get(key) or compress(data)
         self._run.gz[key] = value
         return value
+
+    def gz_known(self) -> frozenset[bytes]:
+        """merge.Compressed: the digests of the files compressed by recent builds."""
+        if self.folder is None:
+            return frozenset()
+        self._read_pack()
+        assert self._pack is not None
+        return frozenset(self._pack) | frozenset(self._run.gz)
+
+    def gz_take(self, key: bytes, data: bytes | None) -> bytes:
+        """merge.Compressed: the compressed file of digest `key`, `data` or the one kept; kept for the next builds."""
+        value = data if data is not None else self._run.gz.get(key) or (self._pack or {})[key]
+        if self.folder is not None:
+            self._run.gz[key] = value
+        return value
+
+    def _read_pack(self) -> None:
+        if self._pack is None:
+            assert self.folder is not None
+            pack = read_kept(self.folder / _PACK, self.version)
+            self._pack = pack if isinstance(pack, dict) else {}
 
     def commit(self) -> None:
         """The build that made the index was published: keep what it made and used, and nothing else."""

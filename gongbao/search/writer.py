@@ -75,7 +75,8 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         digests["names"] = _write_names(out, records, cache)
         outputs = indexing.finish()
         try:
-            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(), shell=cache.shell)
+            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(), shell=cache.shell,
+                                 compressed=cache)
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc
