@@ -239,3 +239,18 @@ def test_a_failed_build_leaves_the_index_cache_as_it_was(project: Path, monkeypa
         _cached(project)
     assert modelled  # the changed part was indexed, and its entry was not kept
     assert tree(project / CACHE_DIR / "search-index") == cache
+
+
+def test_the_compressed_files_kept_for_the_next_build_are_bounded(project: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _cached(project)
+    pack = project / CACHE_DIR / "search-index" / "gz.pickle"
+    unbounded = pack.stat().st_size
+    monkeypatch.setattr(reuse, "PACK_BYTES", unbounded // 10)
+    _body(project)
+    _cached(project)
+    assert pack.stat().st_size < unbounded // 10 + 10_000  # the files, and the dict's keys and pickle's framing
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+    _title(project)
+    _cached(project)  # the files no longer kept are compressed again
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
