@@ -6,7 +6,7 @@ The points, in the order a build meets them:
   render    in the staging folder, before the pages are written
   tokens    in a pool worker, computing the first document's search tokens
   pagefind  with Pagefind running (a cached build indexes parts itself: this point makes it run Pagefind)
-  tables    a part indexed by tables.py, its word tables written in the scratch folder
+  tables    on the process indexing a part by tables.py, its word tables written in the scratch folder
   swap      the staged site complete, before it replaces the old one
   swapped   the new site in place, the old one not yet removed
 """
@@ -55,6 +55,16 @@ def tokens_paused(record: Any) -> Any:
 
 _document_tokens = gongbao.search.reuse.document_tokens
 
+
+def tables_paused(*args: Any) -> Any:
+    """On the process that indexes a part (pickled by name, as tokens_paused), once its tables are written."""
+    result = _index_part(*args)
+    pause("tables")
+    return result
+
+
+_index_part = gongbao.search.reuse.index_part
+
 if __name__ == "__main__":
     point, args = sys.argv[1], sys.argv[2:]
     if point == "recover":
@@ -67,7 +77,7 @@ if __name__ == "__main__":
         Indexer.__init__ = after(point, Indexer.__init__)  # type: ignore[method-assign]
         gongbao.search.reuse.IndexCache.shell = property(lambda self: None)  # type: ignore[assignment]
     elif point == "tables":
-        gongbao.search.reuse.index_part = after(point, gongbao.search.reuse.index_part)
+        gongbao.search.reuse.index_part = tables_paused
     elif point == "swap":
         gongbao.write.replace_dir = before(point, gongbao.write.replace_dir)
     elif point == "swapped":

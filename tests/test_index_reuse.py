@@ -3,6 +3,7 @@ Pagefind for every part), with only the parts whose documents changed indexed ag
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import shutil
 from collections.abc import Callable
@@ -53,12 +54,12 @@ def indexed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def modelled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The part numbers indexed by tables.py, in order."""
     parts: list[int] = []
-    made = reuse.index_part
+    job = reuse.IndexCache.index_job
 
-    def counted(part: int, *args: Any) -> Any:
+    def counted(self: reuse.IndexCache, part: int, page: str) -> Any:
         parts.append(part)
-        return made(part, *args)
-    monkeypatch.setattr(reuse, "index_part", counted)
+        return job(self, part, page)
+    monkeypatch.setattr(reuse.IndexCache, "index_job", counted)
     return parts
 
 
@@ -138,14 +139,20 @@ def test_each_edit_indexes_only_the_changed_parts_and_gives_the_bytes_of_a_full_
         before = after
 
 
+@pytest.mark.parametrize("thread", ["main", "another"])
 def test_a_deferred_index_reuses_the_kept_parts(project: Path, tmp_path: Path, indexed: list[int],
-                                                modelled: list[int]) -> None:
+                                                modelled: list[int], thread: str) -> None:
+    """On another thread, as serve follows its rebuilds, the changed part is indexed on another process."""
     _cached(project)
     _body(project)
     indexed.clear()
     builder = _cached(project, defer=True)
     assert indexed == [] and modelled == []
-    assert builder.follow_index() is False
+    if thread == "main":
+        assert builder.follow_index() is False
+    else:
+        with concurrent.futures.ThreadPoolExecutor(1) as other:
+            assert other.submit(builder.follow_index).result() is False
     assert indexed == [] and len(modelled) == 1
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
 

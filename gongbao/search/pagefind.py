@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
+import multiprocessing
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .parallel import die_with_parent
 from .record import SearchIndexError
 
 if TYPE_CHECKING:
@@ -167,8 +169,8 @@ class Parts:
         self._stop = threading.Event()
         self._starter = threading.Thread(target=self._start_waiting, name="pagefind-parts", daemon=True)
         self._starter.start()
-        # parts indexed by tables.py, on a thread while the build writes the browser's files (numpy lets it run)
-        self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
+        # parts indexed by tables.py while the build writes the browser's files (see index_here)
+        self._here: concurrent.futures.Executor | None = None
         self._made: dict[int, concurrent.futures.Future[Modelled]] = {}
 
     def __enter__(self) -> "Parts":
@@ -177,7 +179,8 @@ class Parts:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._starter.join()
-        self._here.shutdown(wait=True, cancel_futures=True)
+        if self._here is not None:
+            self._here.shutdown(wait=True, cancel_futures=True)
         self.stack.__exit__(*exc)  # type: ignore[arg-type]
 
     @contextmanager
@@ -196,7 +199,19 @@ class Parts:
         self.written[part] = output
 
     def index_here(self, part: int, make: Callable[[], Modelled]) -> None:
-        """Part `part` is indexed by `make()` (tables.py), not by Pagefind: on a thread, while the build goes on."""
+        """Part `part` is indexed by `make()` (tables.py), not by Pagefind, while the build goes on: on a thread
+        (numpy lets the two run) when the build is the process's main work; on another process (started
+        afresh, see parallel.process_map; it dies with the build) when the index is built on a thread beside
+        other work, as serve's follows its rebuilds of pages. There the thread's Python half took the
+        interpreter's lock from the next rebuild (a title's save showed in 2.2-3.3 s instead of 1.9-2.3 s on
+        the corpus), and starting a process costs a cached `gongbao build` about a second more."""
+        if self._here is None:
+            if threading.current_thread() is threading.main_thread():
+                self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
+            else:
+                self._here = concurrent.futures.ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                    initargs=(os.getpid(),))
         self._made[part] = self._here.submit(make)
 
     def poll(self) -> None:

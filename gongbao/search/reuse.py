@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gzip
 import hashlib
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -141,9 +142,9 @@ class IndexCache:
         Pagefind, and makes a part's index itself (`index_part`), the merge taking Pagefind's script from it."""
         return self._run.pagefind
 
-    def index_part(self, part: int, page: str) -> Modelled:
-        """tables.index_part, for part `part` of the current build."""
-        return index_part(part, page, self._run.words[part], self.version)
+    def index_job(self, part: int, page: str) -> Callable[[], Modelled]:
+        """tables.index_part for part `part` of the current build, to be run (on another process)."""
+        return functools.partial(index_part, part, page, self._run.words[part], self.version)
 
     def made(self, outputs: Sequence[Path | Modelled]) -> None:
         """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order): the entries of

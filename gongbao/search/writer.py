@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import hashlib
 import json
@@ -172,7 +171,7 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
                 doc_chars.append(_narrow(chars))
                 doc_title_chars.append(_narrow(title_chars))
         if lines is not None:
-            indexing.index_here(k, functools.partial(cache.index_part, k, pagefind.page_words("".join(lines))))
+            indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines))))
     each.close()  # every token is written: the worker processes end here, not when collected
     return docs, doc_chars, doc_title_chars
 
