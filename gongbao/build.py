@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from . import urls
-from .cache import (PREVIOUS_SITE, State, Views, code_version, library_digest, load_content_cached,
+from .cache import (PREVIOUS_SITE, State, Views, Written, code_version, library_digest, load_content_cached,
                     load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
 from .digests import Fingerprints, TextDigests, digest, fingerprint
@@ -335,14 +335,8 @@ class Builder:
                 return
             with publishing(output):
                 discard(spare)  # a folder left by a run that did not record it
-                staging = Staging(output, state.live())
-                try:
-                    for name, written in {**state.pages, **state.index}.items():
-                        staging.keep(name, written.fingerprint)
-                    files = staging.finish()
-                    os.rename(staging.path, spare)
-                except OSError:  # the next build only does more work
-                    discard(staging.path)
+                files = self._fill_spare(Staging(output, state.live()), {**state.pages, **state.index}, spare)
+                if files is None:  # the next build only does more work
                     return
                 state.spare = files
                 if self.cache_dir is not None:  # as a build would: the next `gongbao build` recycles it too
@@ -352,22 +346,25 @@ class Builder:
     def _catch_up(state: State, output: Path, spare: Path) -> None:
         """Give the site before (kept for the next build to recycle) the live site's new index now, after
         the swap: otherwise the next build, which an editor waits for, would link every file of it."""
-        staging = Staging(output, state.live(), spare, state.spare)
+        # Its pages only: the old index's files (named after their content) would never be claimed,
+        # and the next build, which an editor waits for, would unlink them all.
+        wanted = {**{name: w for name, w in state.spare.items() if name in state.pages}, **state.index}
+        # the site is in place already; without a site to recycle, the next build links all
+        state.spare = Builder._fill_spare(Staging(output, state.live(), spare, state.spare), wanted, spare) or {}
+
+    @staticmethod
+    def _fill_spare(staging: Staging, wanted: dict[str, Written], spare: Path) -> dict[str, Written] | None:
+        """`staging` given the `wanted` files (linked from the live site, or recycled) and moved to `spare`, the
+        copy the next build recycles: its files, or None if the disk refused (nothing is left behind then)."""
         try:
-            # Its pages only: the old index's files (named after their content) would never be claimed,
-            # and the next build, which an editor waits for, would unlink them all.
-            for name, written in state.spare.items():
-                if name in state.pages:
-                    staging.keep(name, written.fingerprint)
-            for name, written in state.index.items():
+            for name, written in wanted.items():
                 staging.keep(name, written.fingerprint)
             files = staging.finish()
             os.rename(staging.path, spare)
-        except OSError:  # the site is in place already; without a site to recycle, the next build links all
+        except OSError:
             discard(staging.path)
-            state.spare = {}
-            return
-        state.spare = files
+            return None
+        return files
 
 
 class _SiteChanged(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # What Pagefind's minicbor output uses: unsigned and negative integers, text strings and
 # definite-length arrays, each head in its shortest form (so that decoding and encoding again
 # gives the same bytes, which is how pagefind.py checks that it knows a file's format).
@@ -24,6 +26,11 @@ def read_head(data: bytes, i: int) -> tuple[int, int, int]:
         raise ValueError(f"unsupported CBOR head 0x{head:02x}")
     size = 1 << (info - 24)
     return major, int.from_bytes(data[i + 1:i + 1 + size], "big"), i + 1 + size
+
+
+def head_length(arg: Any) -> Any:
+    """The length of the shortest head with argument `arg`: an int, or a numpy array of them (elementwise)."""
+    return 1 + (arg >= 24) + (arg >= 256) + 2 * (arg >= 65536) + 4 * (arg >= 2 ** 32)
 
 
 def _item(data: bytes, i: int) -> tuple[object, int]:

@@ -16,18 +16,19 @@ from typing import Protocol
 
 import numpy as np
 
+from ..digests import digest
 from . import cbor
 from .chunks import SIGNATURE, Table, WordTables, kept_table, read_pagefind_file, shape_error
 from .pagefind import ENTRY, SCRIPT, page_id
-from .layout import GZIP_LEVEL
+from .layout import compress
 from .parallel import process_map
 from .record import SearchIndexError
-from ..digests import digest
 from .tables import Modelled
 from .tokens import ALPHABET
 
 # Each part of the site is indexed by a Pagefind process of its own (pagefind.Parts), so each
-# output holds one page (or, in a cached build, by tables.py, which makes the same words' entries). They are merged here into the one index the page loads: a word's entry
+# output holds one page (in a cached build, a changed part is indexed by tables.py, which makes the
+# same words' entries). They are merged here into the one index the page loads: a word's entry
 # in a part's chunk is [word, [[0, locations, []]], []]; the merged entry lists the pages holding
 # the word, [word, [[part, locations, []], ...], []] (a page number is the difference to the one
 # before, as Pagefind writes them). Locations are moved as the bytes Pagefind wrote, never decoded.
@@ -103,11 +104,11 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
                 raise SearchIndexError(f"part {k} was indexed without a folder for its words")
             metas.append([shell_meta[0], [[output.page, output.words]], [], *shell_meta[3:]])
             continue
-        own, own_language = _entry(output)
+        own, own_language = (entry, language) if output == shell else _entry(output)
         if ({**own, "languages": None}, {**own_language, "hash": None}) != \
                 ({**entry, "languages": None}, {**language, "hash": None}):
             raise shape_error(f"the entry of part {k}")
-        meta = _meta(output, own_language, f"part {k}")
+        meta = shell_meta if output == shell else _meta(output, own_language, f"part {k}")
         if not (len(meta[1]) == 1 and isinstance(meta[1][0], list) and meta[1][0][:1] == [page_id(output, k)]
                 and meta[:1] + meta[3:] == shell_meta[:1] + shell_meta[3:]):
             raise shape_error(f"the meta index of part {k}")
@@ -129,7 +130,7 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     for pieces, kept, read in process_map(_merge_words, jobs, _PARALLEL_JOBS):
         for first, last, key, gz in pieces:
             data = compressed.gz_take(key, gz) if compressed else gz
-            assert data is not None
+            assert data is not None  # without kept chunks, none is known
             name = _content_name(prefix + "_", data, 8, names)
             (target / "index" / f"{name}.pf_index").write_bytes(data)
             cut.append((first, last, name))
@@ -296,7 +297,7 @@ class _Merged:
         self.at[slot[alone] + 2], self.length[slot[alone] + 2] = locations[alone], (end - locations)[alone]
         opens, closes, page = shared & first, shared & last, slot + 2 * first
         size = np.fromiter(map(len, ordered), np.int64, len(ordered))
-        self.at[slot[opens]], self.length[slot[opens]] = start[opens], 1 + _head_length(size[opens]) + size[opens]
+        self.at[slot[opens]], self.length[slot[opens]] = start[opens], 1 + cbor.head_length(size[opens]) + size[opens]
         self.at[slot[opens] + 1] = head_at[len(tables) + pages[opens]]
         self.length[slot[opens] + 1] = head_length[len(tables) + pages[opens]]
         self.at[page[shared]], self.length[page[shared]] = head_at[step[shared]], head_length[step[shared]]
@@ -319,11 +320,6 @@ class _Merged:
         return self.data[np.repeat(at - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))].tobytes()
 
 
-def _head_length(arg: np.ndarray) -> np.ndarray:
-    """The length of a CBOR head with each argument."""
-    return 1 + (arg >= 24) + (arg >= 256) + 2 * (arg >= 65536) + 4 * (arg >= 2 ** 32)
-
-
 @functools.cache
 def _head(major: int, arg: int) -> bytes:
     out = bytearray()
@@ -336,4 +332,4 @@ def _gz_chunk(count: int, words: Sequence[bytes], known: frozenset[bytes]) -> tu
     the digest is `known`."""
     raw = b"".join([SIGNATURE, b"\x81", _head(4, count), *words])
     key = digest(raw)
-    return key, None if key in known else gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0)
+    return key, None if key in known else compress(raw)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import gzip
 import hashlib
 import os
 import shutil
@@ -21,7 +20,7 @@ import numpy as np
 
 from ..cache import read_kept, write_kept
 from ..digests import digest
-from . import layout
+from .layout import compress
 from .chunks import WordTables
 from .pagefind import ENTRY, SCRIPT
 from .parallel import process_map
@@ -87,6 +86,8 @@ class IndexCache:
     def __init__(self, folder: Path | None, version: str = ""):
         self.folder = folder
         self.version = f"{version}\0{_pagefind_version()}" if folder else ""
+        # Pagefind's files kept apart, for this version (see `shell`)
+        self._shell = folder / (_SHELL + hashlib.sha1(self.version.encode()).hexdigest()[:16]) if folder else None
         self.lock = threading.Lock()
         self._pack: dict[bytes, bytes] | None = None
         self._run = _Run(Path())
@@ -179,39 +180,34 @@ class IndexCache:
         """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if no recent build did."""
         if self.folder is None:
             return compress(data)
-        self._read_pack()
-        assert self._pack is not None
         key = digest(data)
-        value = self._run.gz.get(key) or self._pack.get(key) or compress(data)
-        self._keep(key, value)
-        return value
+        return self.gz_take(key, self._kept(key) or compress(data))
 
     def gz_known(self) -> frozenset[bytes]:
         """merge.Compressed: the digests of the files compressed by recent builds."""
-        if self.folder is None:
-            return frozenset()
-        self._read_pack()
-        assert self._pack is not None
-        return frozenset(self._pack) | frozenset(self._run.gz)
+        return frozenset(self._packed()) | frozenset(self._run.gz) if self.folder else frozenset()
 
     def gz_take(self, key: bytes, data: bytes | None) -> bytes:
-        """merge.Compressed: the compressed file of digest `key`, `data` or the one kept; kept for the next builds."""
-        value = data if data is not None else self._run.gz.get(key) or (self._pack or {})[key]
-        if self.folder is not None:
-            self._keep(key, value)
-        return value
-
-    def _keep(self, key: bytes, value: bytes) -> None:
+        """merge.Compressed: the compressed file of digest `key`, `data` or the one kept; kept for the next builds
+        (up to PACK_BYTES)."""
+        value = data if data is not None else self._kept(key)
+        assert value is not None  # a digest given as known was
         run = self._run
-        if key not in run.gz and run.gz_bytes + len(value) <= PACK_BYTES:
+        if self.folder is not None and key not in run.gz and run.gz_bytes + len(value) <= PACK_BYTES:
             run.gz[key] = value
             run.gz_bytes += len(value)
+        return value
 
-    def _read_pack(self) -> None:
+    def _kept(self, key: bytes) -> bytes | None:
+        return self._run.gz.get(key) or self._packed().get(key)
+
+    def _packed(self) -> dict[bytes, bytes]:
+        """The compressed files recent builds kept (read once)."""
         if self._pack is None:
             assert self.folder is not None
             pack = read_kept(self.folder / _PACK, self.version)
             self._pack = pack if isinstance(pack, dict) else {}
+        return self._pack
 
     def commit(self) -> None:
         """The build that made the index was published: keep what it made and used, and nothing else."""
@@ -280,19 +276,14 @@ class IndexCache:
         kept = read_kept(entry / _TOKENS, self.version)
         return ([("", *t) for _, *t in kept], output) if isinstance(kept, list) else None
 
-    def _shell_folder(self) -> Path:
-        assert self.folder is not None
-        return self.folder / (_SHELL + hashlib.sha1(self.version.encode()).hexdigest()[:16])
-
     def _shell_kept(self) -> Path | None:
-        shell = self._shell_folder()
-        return shell if (shell / ENTRY).is_file() else None
+        return self._shell if self._shell is not None and (self._shell / ENTRY).is_file() else None
 
     def _keep_shell(self, outputs: list[Path]) -> None:
         """Keep the files of one of Pagefind's `outputs` (those of the entries kept) that every part's index can
         borrow, once for each version (at commit, under the lock)."""
-        assert self.folder is not None
-        shell = self._shell_folder()
+        assert self.folder is not None and self._shell is not None
+        shell = self._shell
         for path in self.folder.glob(_SHELL + "*"):
             if path != shell:
                 shutil.rmtree(path, ignore_errors=True)
@@ -342,7 +333,3 @@ def _copy_text(record: SearchRecord) -> SearchRecord:
     own texts, kept to the end, must not gain."""
     return dataclasses.replace(record, text=record.text.encode().decode())
 
-
-def compress(data: bytes) -> bytes:
-    """`data` gzipped as every file of the index is."""
-    return gzip.compress(data, compresslevel=layout.GZIP_LEVEL, mtime=0)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import write_kept
+from . import cbor
 from .chunks import Table
 from .record import SearchIndexError
 from .tokens import ALPHABET
@@ -74,14 +75,13 @@ def part_tables(page: str) -> tuple[dict[str, Table], int]:
     lengths = np.append(spaces, len(text)) - starts
     if len(text) == 0 or lengths.min() < 1 or lengths.max() > _LONGEST:
         raise ValueError("a page's words are 1 to 10 symbols, one space apart")
-    # each word in a fixed width, zero-padded: numpy's bytes order, which is Pagefind's order of the words
+    # each word in a fixed width, zero-padded, and as an integer in the same order (Pagefind's order of the
+    # words): each symbol its rank (1 to 36) in base 37, padded with 0
     padded = np.zeros((len(starts), _LONGEST), np.uint8)
+    keys = np.zeros(len(starts), np.int64)
     for j in range(_LONGEST):
         has = lengths > j
         padded[has, j] = text[starts[has] + j]
-    # the same order as integers: each symbol its rank (1 to 36) in base 37, padded with 0
-    keys = np.zeros(len(starts), np.int64)
-    for j in range(_LONGEST):
         keys = keys * 37 + _RANK[padded[:, j]]
     order = np.argsort(keys, kind="stable")  # stable: a word's positions ascending
     ordered = keys[order]
@@ -91,9 +91,9 @@ def part_tables(page: str) -> tuple[dict[str, Table], int]:
     word_of = np.cumsum(first) - 1
     deltas = order - np.concatenate([[0], order[:-1]])
     deltas[heads] = order[heads]
-    size = _uint_length(deltas)
+    size = cbor.head_length(deltas)
     word_length = lengths[order[heads]]
-    array_length = _uint_length(counts + 1)
+    array_length = cbor.head_length(counts + 1)
     # 0x83, the word's head and bytes, 0x81 0x83 0x00, the locations' head, the weight, the locations, 0x80 0x80
     entry_size = 1 + 1 + word_length + 3 + array_length + 2 + np.add.reduceat(size, heads) + 2
     at = np.cumsum(entry_size) - entry_size
@@ -126,11 +126,6 @@ def part_tables(page: str) -> tuple[dict[str, Table], int]:
                                array("I", (np.append(at[lo:hi], end) - base).tolist()),
                                array("I", (locations[lo:hi] - base).tolist()))
     return tables, len(starts)
-
-
-def _uint_length(values: np.ndarray) -> np.ndarray:
-    """The length of the shortest CBOR head of each argument (below 2**32)."""
-    return 1 + (values >= 24) + (values >= 256) + 2 * (values >= 65536)
 
 
 def _write_uints(out: np.ndarray, at: np.ndarray, values: np.ndarray, length: np.ndarray, major: int) -> None:
