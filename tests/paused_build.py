@@ -5,7 +5,8 @@ The points, in the order a build meets them:
   recover   holding the output's lock, before cleaning up after earlier builds
   render    in the staging folder, before the pages are written
   tokens    in a pool worker, computing the first document's search tokens
-  pagefind  with Pagefind running (a cached build indexes parts itself: this point makes it run Pagefind)
+  pagefind  with Pagefind running, on the page whose files every index takes (this point makes the build run it
+            though the cache keeps those files)
   tables    on the process indexing a part by tables.py, its word tables written in the scratch folder
   swap      the staged site complete, before it replaces the old one
   swapped   the new site in place, the old one not yet removed

@@ -1,5 +1,6 @@
-"""The search index reused from the cache part by part: after each edit, the bytes of a full build (which runs
-Pagefind for every part), with only the parts whose documents changed indexed again, by tables.py."""
+"""The search index reused from the cache part by part: after each edit, the bytes of a full build, with only the
+parts whose documents changed indexed again (by tables.py, as a full build indexes every part: that tables.py
+gives Pagefind's own bytes is tests/test_search_tables.py's)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from gongbao.cache import CACHE_DIR
 from gongbao.config import load_settings
 from gongbao.output import OutputFault
 from gongbao.problems import Problems
-from gongbao.search import pagefind, reuse, tokens, writer
+from gongbao.search import pagefind, reuse, writer
 from treestate import tree
 
 AS_OF = dt.date(2025, 1, 1)
@@ -125,15 +126,16 @@ def test_each_edit_indexes_only_the_changed_parts_and_gives_the_bytes_of_a_full_
     site = project / "site"
     before = _parts(site)
     assert len(before) > 4
-    assert sorted(indexed) == list(range(len(before))) and modelled == []  # nothing kept: Pagefind indexes all
+    # nothing kept: tables.py indexes every part, and Pagefind runs once, for the files every index takes from it
+    assert indexed == [pagefind.SHELL_PART] and modelled == list(range(len(before)))
     for edit in EDITS:
         edit(project)
         indexed.clear()
+        modelled.clear()
         _cached(project)
         after = _parts(site)
         changed = {k for k, _ in after - before}
         assert indexed == [] and modelled == sorted(changed), edit.__name__
-        modelled.clear()
         assert 0 < len(changed) < len(after), edit.__name__  # something was indexed, and not everything
         assert _snapshot(site) == _full(project, tmp_path / "full"), edit.__name__
         before = after
@@ -146,6 +148,7 @@ def test_a_deferred_index_reuses_the_kept_parts(project: Path, tmp_path: Path, i
     _cached(project)
     _body(project)
     indexed.clear()
+    modelled.clear()
     builder = _cached(project, defer=True)
     assert indexed == [] and modelled == []
     if thread == "main":
@@ -163,13 +166,14 @@ def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, ind
     _cached(project)
     entries = sorted((project / CACHE_DIR / "search-index" / "parts").iterdir())
     for entry in entries:
-        if damage == "truncated":  # Pagefind's output and the word tables read from it: the merge cannot read them
-            for path in [*(entry / "pagefind" / "index").iterdir(), *(entry / reuse._WORDS).iterdir()]:
+        if damage == "truncated":  # the word tables tables.py made: the merge cannot read them
+            for path in (entry / reuse._WORDS).iterdir():
                 path.write_bytes(path.read_bytes()[:10])
         else:
             shutil.rmtree(entry)
     _body(project)
     indexed.clear()
+    modelled.clear()
     _cached(project)
     # the parts are indexed again by tables.py, Pagefind's script and entry taken from what the cache keeps apart
     # (truncated: the edited part first, then every part, once the merge found the kept ones unreadable)
@@ -181,43 +185,23 @@ def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, ind
     assert indexed == [] and modelled == []
 
 
-def test_without_pagefinds_files_kept_apart_a_kept_parts_serve(project: Path, tmp_path: Path, indexed: list[int],
-                                                               modelled: list[int]) -> None:
+def test_without_pagefinds_files_kept_apart_pagefind_runs_once_for_them_and_they_are_kept_again(
+        project: Path, tmp_path: Path, indexed: list[int], modelled: list[int]) -> None:
     _cached(project)
     index_cache = project / CACHE_DIR / "search-index"
     (shell,) = index_cache.glob(reuse._SHELL + "*")
     shutil.rmtree(shell)
     _body(project)
     indexed.clear()
+    modelled.clear()
     _cached(project)
-    assert indexed == [] and len(modelled) == 1
+    assert indexed == [pagefind.SHELL_PART] and len(modelled) == 1
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
     assert (shell / "pagefind-entry.json").is_file()  # kept apart again
-
-
-@pytest.mark.parametrize("damage", ["word tables", "word tables and Pagefind's chunks"])
-def test_damaged_kept_word_tables_are_made_again_from_the_parts_pagefind_output(
-        project: Path, tmp_path: Path, indexed: list[int], modelled: list[int], damage: str) -> None:
-    _cached(project)
-    entries = sorted((project / CACHE_DIR / "search-index" / "parts").iterdir())
-    tables = {p: p.read_bytes() for entry in entries for p in (entry / reuse._WORDS).iterdir()}
-    assert len(tables) == len(entries) * len(tokens.ALPHABET)
-    for path, data in tables.items():
-        path.write_bytes(data[:10])
-    if damage != "word tables":  # and the merge cannot read them from Pagefind's output either
-        for entry in entries:
-            for chunk in (entry / "pagefind" / "index").iterdir():
-                chunk.write_bytes(chunk.read_bytes()[:10])
-    _body(project)
+    _title(project)
     indexed.clear()
     _cached(project)
-    # tables.py indexes the edited part; when the kept parts' output cannot be read, every part
-    assert indexed == [] and len(modelled) == (1 if damage == "word tables" else 1 + len(entries))
-    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
-    again = {p: p.read_bytes() for p in tables if p.is_file()}
-    assert len(again) == len(tables) - len(tokens.ALPHABET)
-    if damage == "word tables":  # made again from Pagefind's output, as they were
-        assert all(tables[p] == data for p, data in again.items())
+    assert indexed == []
 
 
 def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: list[int]) -> None:

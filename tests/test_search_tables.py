@@ -1,16 +1,23 @@
 """tables.py makes a part's index as Pagefind 1.5 makes it: the same word tables, byte for byte, and the same page id
-and word count, on pages holding each shape of entry the format has."""
+and word count, on pages holding each shape of entry the format has; and a site's whole index, every part made by
+tables.py (what every build does), has the bytes of the index Pagefind makes indexing each part itself."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
 import pytest
 
-from gongbao.search import pagefind, tables
+from conftest import REPO
+from gongbao import build as pipeline
+from gongbao.config import load_settings
+from gongbao.problems import Problems
+from gongbao.search import build_index, pagefind, tables, writer
 from gongbao.search.chunks import read_pagefind_file, read_table
 from gongbao.search.tokens import ALPHABET
+from tests.search_samples import TRICKY, record
 
 
 def _pagefind_index(tmp_path: Path, part: int, words: list[str]) -> tuple[Path, str]:
@@ -60,3 +67,18 @@ def test_a_page_of_other_words_is_refused() -> None:
     for page in ("", "abc  def", "abcdefghijk z", " z"):
         with pytest.raises(ValueError):
             tables.part_tables(page)
+
+
+def test_a_sites_index_made_here_has_the_bytes_pagefind_gives_it_part_by_part(tmp_path: Path) -> None:
+    problems = Problems()
+    pipeline.build(load_settings(REPO, problems), dt.date(2025, 1, 1), problems, output=tmp_path / "site")
+    records = writer.read_index(tmp_path / "site")  # the bundled gazette, and hard strings, astral characters
+    records += [record(f"docs/t{n}/", f"标题{text}", f"{text}\n𠀀𠀁𪚥 {text} 123abc", f"测发〔2024〕{n}号")
+                for n, text in enumerate(TRICKY)]
+    made = {}
+    for by_pagefind in (False, True):
+        out = tmp_path / f"by_pagefind={by_pagefind}"
+        build_index(out, records, part_chars=6_000, by_pagefind=by_pagefind)  # about a dozen parts
+        made[by_pagefind] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert len(writer._parts(records, 6_000)) > 8
+    assert made[False] == made[True]

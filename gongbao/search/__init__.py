@@ -32,11 +32,16 @@ one-character query is answered from `chars`, the lists of documents holding eac
 The tokens are computed with numpy (normalisation by table lookup, bigrams as integers): in
 pure Python this took longer than Pagefind itself.
 
-Pagefind holds in memory the whole index of what one process reads, so each part is indexed by a
-Pagefind process of its own, two at a time (pagefind.Parts): its memory is bounded by the part's
-size, not the site's. Their indexes are then merged into one (merge.py), a word's locations moved as
-the bytes Pagefind wrote, and cut into chunks of about merge.CHUNK_BYTES: a query loads one chunk
-per token, and Pagefind's own chunks are ~55 KB each. The page runs Pagefind without its web worker
+The site is indexed in parts of bounded size (writer.PART_CHARS), one Pagefind page each. A part's page
+is one paragraph of tokens, each unique within its document, and Pagefind 1.5's index of such a page is
+simple enough to be written here, byte for byte (tables.py), in a tenth of the time Pagefind takes
+(its memory, too, is bounded by the part's size, not the site's): every build indexes its parts so,
+and runs Pagefind once, on a page of no tokens, for the files every index takes from it (its entry,
+meta index, script and WebAssembly; the cache keeps them). `build_index(by_pagefind=True)` has
+Pagefind index every part itself, two processes at a time (pagefind.Parts): the reference the tests
+and bench/index_identity.py compare with, byte for byte. The parts' indexes are then merged into
+one (merge.py), a word's locations moved as bytes, and cut into chunks of about merge.CHUNK_BYTES:
+a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each. The page runs Pagefind without its web worker
 (one file fewer to fetch) and warms it up when the search page opens.
 
 Files under `search/` (all gzip, deterministic), described once in `layout.py`, each named after
@@ -54,15 +59,14 @@ The modules, in the order the build uses them: `record` (what the stage is given
 (normalisation and the spelled bigrams; search.js holds the same rules, tested for agreement),
 `fold` (the traditional → simplified table of the normalisation, from OpenCC's data; meta
 carries it to search.js),
-`layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5 on each part's
-page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
+`layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5: on the page its files
+are taken from, or on each part's page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
 version check; `chunks` reads each part's chunks into word tables, kept for the next merges; `cbor` decodes
 its files; `parallel` shares the token and merge work out to other
 processes), `tables` (a part's word tables made from its page's words, byte for byte what Pagefind makes of
-them: a cached build indexes a changed part this way, in a tenth of Pagefind's time, once the cache keeps a
-Pagefind output to take the script and entry from; a full build runs Pagefind for every part, and the tests
-compare the two), `reuse` (what a build keeps in the cache folder for the next: each part's tokens and
-Pagefind output or tables, Pagefind's files apart, the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
+them: every part is indexed this way, and the tests compare it with Pagefind's own), `reuse` (what a
+build keeps in the cache folder for the next: each part's tokens and tables, Pagefind's files apart,
+the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
 script in headed sections (tokens, files, engine, index, ranking, verification, results, page).
 """
 

@@ -26,9 +26,8 @@ from .record import SearchIndexError
 from .tables import Modelled
 from .tokens import ALPHABET
 
-# Each part of the site is indexed by a Pagefind process of its own (pagefind.Parts), so each
-# output holds one page (in a cached build, a changed part is indexed by tables.py, which makes the
-# same words' entries). They are merged here into the one index the page loads: a word's entry
+# Each part of the site is indexed on its own, as one page: by tables.py, or by a Pagefind process of
+# its own (pagefind.Parts; the same words' entries). They are merged here into the one index the page loads: a word's entry
 # in a part's chunk is [word, [[0, locations, []]], []]; the merged entry lists the pages holding
 # the word, [word, [[part, locations, []], ...], []] (a page number is the difference to the one
 # before, as Pagefind writes them). Locations are moved as the bytes Pagefind wrote, never decoded.

@@ -142,10 +142,14 @@ class Indexer:
 
 #: Pagefind processes at once: two parts of writer.PART_CHARS keep Pagefind under about 1 GiB.
 AT_ONCE = 2
+#: The number `Parts.shell` gives its page (a part's page is named by its number, and a part's number is never
+#: negative).
+SHELL_PART = -1
 
 
 class Parts:
-    """Each part's page indexed by a Pagefind process of its own, at most AT_ONCE at a time.
+    """Each part's page indexed by a Pagefind process of its own, at most AT_ONCE at a time; or by tables.py
+    (`index_here`), with one Pagefind process for the files the merge takes from Pagefind (`shell`).
 
     Pagefind holds the whole index of what it reads in memory (see writer.PART_CHARS): one process
     for the whole site would grow with the site. A page waits on disk until a process is free (its
@@ -194,6 +198,19 @@ class Parts:
             self.waiting.append(part)
             self._start()
 
+    def shell(self) -> None:
+        """Run Pagefind on a page of no tokens, for what every index borrows of it (its entry, meta index, script
+        and WebAssembly, the same for any page: see merge.merge), when every part is indexed by tables.py and
+        nothing kept them (see `shell_output`)."""
+        with self.page(SHELL_PART):
+            pass
+
+    @property
+    def shell_output(self) -> Path | None:
+        """Pagefind's output of the page of `shell`, once `finish` returned; None if `shell` was not called."""
+        output = self.written.get(SHELL_PART)
+        return output if isinstance(output, Path) else None
+
     def kept(self, part: int, output: Path | Modelled) -> None:
         """Part `part` needs no Pagefind: `output` is its index, kept from an earlier build or made by tables.py."""
         self.written[part] = output
@@ -212,6 +229,10 @@ class Parts:
                 self._here = concurrent.futures.ProcessPoolExecutor(
                     1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
                     initargs=(os.getpid(),))
+        # A part's page waits in memory (not on disk as Pagefind's do): at most AT_ONCE of them wait at a time.
+        waiting = [f for f in self._made.values() if not f.done()]
+        if len(waiting) >= AT_ONCE:
+            concurrent.futures.wait(waiting, return_when=concurrent.futures.FIRST_COMPLETED)
         self._made[part] = self._here.submit(make)
 
     def poll(self) -> None:
@@ -250,7 +271,7 @@ class Parts:
             self.written[part] = self.running[part].finish()
         for part, made in sorted(self._made.items()):
             self.written[part] = made.result()
-        return [self.written[part] for part in sorted(self.written)]
+        return [self.written[part] for part in sorted(self.written) if part != SHELL_PART]
 
 
 _FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')

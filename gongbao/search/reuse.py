@@ -43,6 +43,7 @@ _WORDS = "words"  # the words of its Pagefind output, as the merge reads them (c
 _MODELLED = "modelled.pickle"  # in place of its Pagefind output: what tables.py made of its page (tables.Modelled)
 _SHELL = "shell-"  # + a digest of the version: Pagefind's entry, meta, script and WebAssembly, of any page
 _SHELL_FILES = (ENTRY, SCRIPT, "pagefind.*.pf_meta", "wasm.*.pagefind")
+_SHELL_MADE = "shell"  # in a build's pending folder: those files, of the Pagefind run the build made for them
 _PACK = "gz.pickle"
 #: The compressed files a build keeps for the next, at most (the first it writes): every file of the corpus'
 #: index is 38 MB; at 100,000 documents the index is over a gigabyte, which the build would hold in memory.
@@ -105,6 +106,7 @@ class IndexCache:
         into `scratch` (the build need not hold them). Close it to end the worker processes before it is exhausted."""
         run = self._run = _Run(scratch)
         if self.folder is None:
+            run.words = [scratch / f"tokens{k}" / _WORDS for k in range(len(parts))]
             computed = process_map(document_tokens, records, _PARALLEL_DOCUMENTS, chunksize=16, sent=_copy_text)
             try:
                 for k, part in enumerate(parts):
@@ -139,24 +141,27 @@ class IndexCache:
 
     @property
     def shell(self) -> Path | None:
-        """A Pagefind output of this version kept by the cache, if there is one: then the build need not run
-        Pagefind, and makes a part's index itself (`index_part`), the merge taking Pagefind's script from it."""
+        """A Pagefind output of this version kept by the cache, if there is one: the merge takes Pagefind's entry,
+        meta index, script and WebAssembly from it, and the build need not run Pagefind at all."""
         return self._run.pagefind
 
     def index_job(self, part: int, page: str) -> Callable[[], Modelled]:
         """tables.index_part for part `part` of the current build, to be run (on another process)."""
         return functools.partial(index_part, part, page, self._run.words[part], self.version)
 
-    def made(self, outputs: Sequence[Path | Modelled]) -> None:
-        """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order): the entries of
-        the parts indexed are set aside for `commit`."""
+    def made(self, outputs: Sequence[Path | Modelled], shell: Path | None = None) -> None:
+        """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order) and, if the cache
+        kept none, Pagefind's files from `shell` (see `shell`): the entries of the parts indexed, and those files,
+        are set aside for `commit`."""
         run = self._run
         if self.folder is None:
             return
-        if run.fresh:
+        if run.fresh or shell is not None:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 run.pending = Path(tempfile.mkdtemp(prefix=_PENDING, dir=self.folder))
+                if shell is not None:
+                    _copy_shell(shell, run.pending / _SHELL_MADE)
                 for k, key in run.fresh.items():
                     shutil.move(run.scratch / f"tokens{k}", run.pending / key)
                     output = outputs[k]
@@ -169,12 +174,13 @@ class IndexCache:
                 run.fresh = {}
         self._done.append(run)
 
-    def tables(self) -> WordTables | None:
+    def tables(self) -> WordTables:
         """Where the merge of the current build reads the words of each part, or keeps them for the next builds:
-        in the part's entry (those of a part indexed anew go there with its output, see `made`). A kept part's
-        words missing or damaged are read from its Pagefind output and written again, before `commit`: they are
-        made of the output beside them, whichever build writes them."""
-        return WordTables(self._run.words, self.version) if self.folder else None
+        in the part's entry (those of a part indexed anew go there with its output, see `made`; without a cache
+        folder, in the build's scratch folder). A kept part's words missing or damaged are read from its Pagefind
+        output and written again, before `commit`: they are made of the output beside them, whichever build
+        writes them."""
+        return WordTables(self._run.words, self.version)
 
     def gz(self, data: bytes) -> bytes:
         """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if no recent build did."""
@@ -228,9 +234,10 @@ class IndexCache:
             for path in self._entries():
                 if path.name not in kept:
                     shutil.rmtree(path, ignore_errors=True)
+            self._keep_shell([*(run.pending / _SHELL_MADE for run in done if run.pending is not None),
+                              *(self._entry(key) / _PAGEFIND for key in sorted(kept))])
             for path in self.folder.glob(_PENDING + "*"):  # these builds' and those of builds killed before
                 shutil.rmtree(path, ignore_errors=True)
-            self._keep_shell([self._entry(key) / _PAGEFIND for key in sorted(kept)])
             used = {key: value for run in done for key, value in run.gz.items()}
             if self._pack is None or used.keys() != self._pack.keys():
                 write_kept(self.folder / _PACK, self.version, used)
@@ -293,10 +300,7 @@ class IndexCache:
         partial = self.folder / (_PENDING + "shell")
         try:
             shutil.rmtree(partial, ignore_errors=True)
-            partial.mkdir()
-            for pattern in _SHELL_FILES:
-                for path in source.glob(pattern):
-                    shutil.copyfile(path, partial / path.name)
+            _copy_shell(source, partial)
             os.replace(partial, shell)
         except OSError:  # the next build runs Pagefind once more
             shutil.rmtree(partial, ignore_errors=True)
@@ -313,6 +317,14 @@ class IndexCache:
             if isinstance(kept, list) and isinstance(lines, list) and len(kept) == len(lines):
                 known.update({doc: (line, *t) for (doc, *t), line in zip(kept, lines) if doc in wanted})
         return known
+
+
+def _copy_shell(output: Path, folder: Path) -> None:
+    """Copy the files of Pagefind's `output` that every index borrows (see IndexCache.shell) into a new `folder`."""
+    folder.mkdir()
+    for pattern in _SHELL_FILES:
+        for path in output.glob(pattern):
+            shutil.copyfile(path, folder / path.name)
 
 
 def _pagefind_version() -> str:

@@ -20,9 +20,10 @@ from .record import SearchIndexError, SearchRecord
 from .reuse import IndexCache
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
-#: page indexed by a process of its own (pagefind.Parts): Pagefind's memory grows with what one
-#: process reads, about 50 MiB + 48 MiB per million characters on the corpus (430 MiB for a part
-#: this size; two at once stay under 1 GiB). Smaller parts cost more time: each process indexes
+#: page indexed on its own: what indexing a part holds grows with the part, not the site (tables.py:
+#: 222 MiB for the largest corpus part, 1.7 M words; Pagefind, which indexed every part before and still
+#: does for by_pagefind: about 50 MiB + 48 MiB per million characters, 430 MiB for a part this size).
+#: Smaller parts cost more time, as measured with Pagefind: each process indexes
 #: every word of its part anew (on the corpus, three parts cost Pagefind about a third more time
 #: than one process for all), and the merge handles them again. Measured on the corpus (18.9 M
 #: characters, a busy 2-core machine, the index stage of a full build): 3 parts 30-33 s, 5 parts (the
@@ -39,23 +40,30 @@ HEAD_CHARS = 800
 
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
-                cache: IndexCache | None = None) -> None:
+                cache: IndexCache | None = None, by_pagefind: bool = False) -> None:
     """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
-    its `commit` or `discard` after); raises SearchIndexError if Pagefind fails."""
+    its `commit` or `discard` after); raises SearchIndexError if Pagefind fails.
+
+    Each part's page is indexed by tables.py, which writes the words' entries Pagefind 1.5 writes for such a
+    page, in a tenth of Pagefind's time; Pagefind runs once, on a page of no tokens, for the files every index
+    takes from it (its entry, meta index, script and WebAssembly), unless the cache keeps them. `by_pagefind`:
+    Pagefind indexes every part itself, the reference tables.py is checked against (tests/test_search_tables.py,
+    bench/index_identity.py): the two give the same bytes."""
     cache = cache or IndexCache(None)
     with cache.lock:
         try:
-            _build_index(site_dir, records, part_chars, cache)
+            _build_index(site_dir, records, part_chars, cache, by_pagefind)
         except _KeptUnreadable:  # every part is indexed anew
             cache.forget()
-            _build_index(site_dir, records, part_chars, cache)
+            _build_index(site_dir, records, part_chars, cache, by_pagefind)
 
 
 class _KeptUnreadable(Exception):
     """The index could not be read, and some of it was Pagefind's output kept by the cache."""
 
 
-def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache) -> None:
+def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache,
+                 by_pagefind: bool) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,7 +74,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
           pagefind.Parts(Path(tmp)) as indexing):
         # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
         # each as soon as a process is free; poll() raises here a failure to start one).
-        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache)
+        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind)
         digests, extents = _write_texts(out, records, cache)
         indexing.poll()
         digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache)
@@ -74,13 +82,13 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         digests["names"] = _write_names(out, records, cache)
         outputs = indexing.finish()
         try:
-            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(), shell=cache.shell,
-                                 compressed=cache)
+            merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(),
+                                 shell=cache.shell or indexing.shell_output, compressed=cache)
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc
             raise
-        cache.made(outputs)
+        cache.made(outputs, indexing.shell_output)
     meta = cache.gz(_json({
         "layout": layout.for_browser(digests),
         # the normalisation's traditional → simplified table, which the page applies as tokens.py does
@@ -146,10 +154,11 @@ def _numbered(values: Iterable[str]) -> dict[str, int]:
 
 
 def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], parts: list[range],
-                 facets: _Facets, cache: IndexCache) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
-    """One Pagefind page per part (but the parts whose Pagefind output the cache kept), holding its
-    documents' tokens one document after another. Returns each document's meta row and the code points
-    of its text and of its title."""
+                 facets: _Facets, cache: IndexCache, by_pagefind: bool
+                 ) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
+    """One Pagefind page per part (but the parts whose index the cache kept), holding its documents' tokens one
+    document after another, indexed by tables.py (`by_pagefind`: by Pagefind). Returns each document's meta row
+    and the code points of its text and of its title."""
     docs: list[list[object]] = []
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
     # cost grows with occurrences): the chars shards list the documents holding each one.
@@ -157,10 +166,11 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     doc_title_chars: list[np.ndarray] = []
     each = cache.tokens(records, parts, indexing.folder)
     for k, kept, tokens in each:
+        if k == 0 and not by_pagefind and cache.shell is None:
+            indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
         if kept is not None:
             indexing.kept(k, kept)
-        # with a Pagefind output kept to borrow from, a part to index is indexed here, not by Pagefind (tables.py)
-        lines: list[str] | None = [] if kept is None and cache.shell is not None else None
+        lines: list[str] | None = [] if kept is None and not by_pagefind else None
         with contextlib.nullcontext() if kept or lines is not None else indexing.page(k) as f:
             for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
                 if f is not None:
