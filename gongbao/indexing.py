@@ -6,6 +6,7 @@ import ctypes
 import gc
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,21 +48,68 @@ def place_index(staging: Staging, live: Mapping[str, Written], records: tuple[Se
                  defer: bool, indexes: Callable[[], IndexCache | None]) -> tuple[list[str], str]:
     """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
     the records changed) or "built". `indexes()`: the index cache, asked for only when an index is made."""
-    current = bool(live) and next(iter(live.values())).fingerprint == wanted
-    if current or (live and defer):
-        kept = [name for name, w in live.items() if staging.keep(name, w.fingerprint)]
-        if len(kept) == len(live):
-            return kept, "kept" if current else "deferred"
-        for name in kept:  # a file of the live index was changed by hand: build it anew
-            staging.drop(name)
-    _give_back_memory()
-    # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
-    scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
-    try:
-        run_index(scratch, records, indexes())
-        return add_index(staging, scratch, wanted), "built"
-    finally:
-        discard(scratch)
+    return IndexStage(staging, live, records, wanted, defer, indexes).finish()
+
+
+class IndexStage:
+    """The search index of one build, kept, deferred (see place_index) or made; made on a thread of its own when
+    `beside` (the build renders its pages meanwhile, see build._publish), until `finish` puts it in the staged site
+    or `stop` gives it up. The thread writes only in a scratch folder of its own."""
+
+    def __init__(self, staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...],
+                 wanted: bytes, defer: bool, indexes: Callable[[], IndexCache | None], beside: bool = False):
+        self.staging = staging
+        self.records = records
+        self.wanted = wanted
+        self.kept: tuple[list[str], str] | None = None
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        current = bool(live) and next(iter(live.values())).fingerprint == wanted
+        if current or (live and defer):
+            kept = [name for name, w in live.items() if staging.keep(name, w.fingerprint)]
+            if len(kept) == len(live):
+                self.kept = kept, "kept" if current else "deferred"
+                return
+            for name in kept:  # a file of the live index was changed by hand: build it anew
+                staging.drop(name)
+        if not beside:
+            _give_back_memory()
+        # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
+        self.scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
+        cache = indexes()
+        if beside:
+            self._thread = threading.Thread(target=self._make, args=(records, cache), name="index", daemon=True)
+            self._thread.start()
+        else:
+            self._make(records, cache)
+
+    def _make(self, records: tuple[SearchRecord, ...], cache: IndexCache | None) -> None:
+        try:
+            run_index(self.scratch, records, cache, self._stop)
+        except BaseException as exc:  # raised by finish(), on the build's thread
+            self._error = exc
+
+    def finish(self) -> tuple[list[str], str]:
+        """Wait for the index; its files, added to the staged site, and how it was placed."""
+        if self.kept is not None:
+            return self.kept
+        try:
+            if self._thread is not None:
+                self._thread.join()
+            if self._error is not None:
+                raise self._error
+            return add_index(self.staging, self.scratch, self.wanted), "built"
+        finally:
+            discard(self.scratch)
+
+    def stop(self) -> None:
+        """Give the index up (the build failed): its thread ends at its next step, and its scratch folder goes."""
+        if self.kept is None:
+            self._stop.set()
+            if self._thread is not None:
+                self._thread.join()
+            discard(self.scratch)
 
 
 #: glibc's malloc_trim: free() keeps what it frees for the process, only the top of its heap goes back.
@@ -86,16 +134,18 @@ def add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
     return indexed
 
 
-def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None) -> None:
+def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None,
+                stop: threading.Event | None = None) -> None:
     """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY)."""
     from .search.writer import build_index as write_index
 
-    write_index(site, records, cache=cache)
+    write_index(site, records, cache=cache, stop=stop)
 
 
-def run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None) -> None:
+def run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None,
+              stop: threading.Event | None = None) -> None:
     try:
-        build_index(site, records, cache=indexes)
+        build_index(site, records, cache=indexes, stop=stop)
     except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
         raise
     except Exception as exc:  # any other failure around the external indexer ends the build cleanly

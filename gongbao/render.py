@@ -188,14 +188,18 @@ class Assets:
 
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool,
                 reuse: Reuse, progress: Progress = lambda label, items: items,
-                assets: Assets | None = None) -> Rendered | None:
+                assets: Assets | None = None, bodies_done: Callable[[Mapping[str, str]], None] = lambda texts: None
+                ) -> Rendered | None:
     """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised.
-    `assets`: as Assets.of(settings), when the caller has them already."""
+    `assets`: as Assets.of(settings), when the caller has them already. `bodies_done(body_texts)`: called once
+    every body is rendered, before the pages are (the build starts the search index then, see build._publish)."""
     try:
         renderer = SiteRenderer(lib, settings, explicit_index, reuse, assets)
         # Bodies first, each rendered once for its pages and its search text: on a first build they are the long part.
         for doc in progress("正文", list(lib.documents.values())):
             renderer.views.body_of(doc)
+        body_texts = {key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()}
+        bodies_done(body_texts)
         pages = list(renderer.views.pages())
         for page in progress("页面", pages):
             if reuse.kept(page):
@@ -214,7 +218,7 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
             if g.pdf:
                 extras.append(urls.gazette_file(g.id, g.pdf.name))
                 shutil.copyfile(g.pdf, out_dir / extras[-1])
-        return Rendered({key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()}, tuple(extras))
+        return Rendered(body_texts, tuple(extras))
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or exc.name or "?", exc.lineno, "E025",
                        f"模板语法错误：{exc.message}")

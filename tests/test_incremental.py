@@ -31,7 +31,7 @@ GOLDEN = REPO / "tests" / "golden"
 DOCS = "content/documents"
 
 
-def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = None) -> None:
+def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = None, stop: object = None) -> None:
     """A stand-in for the search stage, made of every field of every record (Pagefind takes seconds a build):
     the index is a black box to the builder, which only sees its files."""
     out = site / "search" / "fake"

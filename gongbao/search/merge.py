@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -84,13 +85,13 @@ class Compressed(Protocol):
 
 
 def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
-          tables: WordTables | None = None, shell: Path | None = None, compressed: Compressed | None = None
-          ) -> Merged:
+          tables: WordTables | None = None, shell: Path | None = None, compressed: Compressed | None = None,
+          step: Callable[[], None] = lambda: None) -> Merged:
     """Merge Pagefind's outputs (one page each, in part order; or a part's index made by tables.py, its words in
     `tables`) into `target`, holding only what the page loads; each part's words are read from `tables` where it
     keeps them, and kept there where it does not. Pagefind's entry, script and WebAssembly are taken from `shell`
     (a Pagefind output of the same version), by default from the first output. `compressed`: chunks compressed
-    by earlier builds."""
+    by earlier builds. `step()` is called between jobs (it may raise, to stop the merge)."""
     shell = shell or next((o for o in outputs if isinstance(o, Path)), None)
     if shell is None:
         raise SearchIndexError("no Pagefind output to take Pagefind's script from")
@@ -126,15 +127,17 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     merged_words = [0] * len(outputs)
     chunk_words: dict[tuple[int, str], int] = {}
     names: set[str] = set()
-    for pieces, kept, read in process_map(_merge_words, jobs, _PARALLEL_JOBS):
-        for first, last, key, gz in pieces:
-            data = compressed.gz_take(key, gz) if compressed else gz
-            assert data is not None  # without kept chunks, none is known
-            name = _content_name(prefix + "_", data, 8, names)
-            (target / "index" / f"{name}.pf_index").write_bytes(data)
-            cut.append((first, last, name))
-        merged_words = [a + b for a, b in zip(merged_words, kept)]
-        chunk_words.update(read)
+    with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS)) as results:  # a raise ends its processes
+        for pieces, kept, read in results:
+            for first, last, key, gz in pieces:
+                data = compressed.gz_take(key, gz) if compressed else gz
+                assert data is not None  # without kept chunks, none is known
+                name = _content_name(prefix + "_", data, 8, names)
+                (target / "index" / f"{name}.pf_index").write_bytes(data)
+                cut.append((first, last, name))
+            merged_words = [a + b for a, b in zip(merged_words, kept)]
+            chunk_words.update(read)
+            step()
     for k, (output, meta) in enumerate(zip(outputs, metas)):
         words = output.distinct if isinstance(output, Modelled) else \
             sum(n for (part, name), n in chunk_words.items() if part == k)

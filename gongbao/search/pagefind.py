@@ -217,11 +217,12 @@ class Parts:
 
     def index_here(self, part: int, make: Callable[[], Modelled]) -> None:
         """Part `part` is indexed by `make()` (tables.py), not by Pagefind, while the build goes on: on a thread
-        (numpy lets the two run) when the build is the process's main work; on another process (started
+        (numpy lets the two run) when the index is the process's main work; on another process (started
         afresh, see parallel.process_map; it dies with the build) when the index is built on a thread beside
-        other work, as serve's follows its rebuilds of pages. There the thread's Python half took the
-        interpreter's lock from the next rebuild (a title's save showed in 2.2-3.3 s instead of 1.9-2.3 s on
-        the corpus), and starting a process costs a cached `gongbao build` about a second more."""
+        other work: a build's pages (build._publish), or serve's rebuilds of pages. There the thread's Python
+        half took the interpreter's lock from that work (a title's save showed in 2.2-3.3 s instead of 1.9-2.3 s
+        on the corpus; a cached build after a body edit took 7.5-9.5 s instead of 6.9 s, on a busy machine),
+        which costs more than starting the process."""
         if self._here is None:
             if threading.current_thread() is threading.main_thread():
                 self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")

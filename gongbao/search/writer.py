@@ -8,7 +8,8 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,8 @@ HEAD_CHARS = 800
 
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
-                cache: IndexCache | None = None, by_pagefind: bool = False) -> None:
+                cache: IndexCache | None = None, by_pagefind: bool = False, stop: threading.Event | None = None
+                ) -> None:
     """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
     its `commit` or `discard` after); raises SearchIndexError if Pagefind fails.
 
@@ -48,22 +50,37 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     page, in a tenth of Pagefind's time; Pagefind runs once, on a page of no tokens, for the files every index
     takes from it (its entry, meta index, script and WebAssembly), unless the cache keeps them. `by_pagefind`:
     Pagefind indexes every part itself, the reference tables.py is checked against (tests/test_search_tables.py,
-    bench/index_identity.py): the two give the same bytes."""
+    bench/index_identity.py): the two give the same bytes. `stop`: once set (from another thread), the build
+    ends at its next step, raising Stopped."""
     cache = cache or IndexCache(None)
     with cache.lock:
         try:
-            _build_index(site_dir, records, part_chars, cache, by_pagefind)
+            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop))
         except _KeptUnreadable:  # every part is indexed anew
             cache.forget()
-            _build_index(site_dir, records, part_chars, cache, by_pagefind)
+            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop))
 
 
 class _KeptUnreadable(Exception):
     """The index could not be read, and some of it was Pagefind's output kept by the cache."""
 
 
+class Stopped(Exception):
+    """build_index's `stop` was set."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Steps:
+    stop: threading.Event | None
+
+    def __call__(self) -> None:
+        """Between two steps of the build: raise Stopped if it is to stop."""
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped
+
+
 def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache,
-                 by_pagefind: bool) -> None:
+                 by_pagefind: bool, step: _Steps) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,16 +91,19 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
           pagefind.Parts(Path(tmp)) as indexing):
         # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
         # each as soon as a process is free; poll() raises here a failure to start one).
-        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind)
+        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind, step)
         digests, extents = _write_texts(out, records, cache)
         indexing.poll()
+        step()
         digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache)
         indexing.poll()
+        step()
         digests["names"] = _write_names(out, records, cache)
         outputs = indexing.finish()
+        step()
         try:
             merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(),
-                                 shell=cache.shell or indexing.shell_output, compressed=cache)
+                                 shell=cache.shell or indexing.shell_output, compressed=cache, step=step)
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc
@@ -154,7 +174,7 @@ def _numbered(values: Iterable[str]) -> dict[str, int]:
 
 
 def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], parts: list[range],
-                 facets: _Facets, cache: IndexCache, by_pagefind: bool
+                 facets: _Facets, cache: IndexCache, by_pagefind: bool, step: Callable[[], None]
                  ) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
     """One Pagefind page per part (but the parts whose index the cache kept), holding its documents' tokens one
     document after another, indexed by tables.py (`by_pagefind`: by Pagefind). Returns each document's meta row
@@ -164,25 +184,26 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     # cost grows with occurrences): the chars shards list the documents holding each one.
     doc_chars: list[np.ndarray] = []
     doc_title_chars: list[np.ndarray] = []
-    each = cache.tokens(records, parts, indexing.folder)
-    for k, kept, tokens in each:
-        if k == 0 and not by_pagefind and cache.shell is None:
-            indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
-        if kept is not None:
-            indexing.kept(k, kept)
-        lines: list[str] | None = [] if kept is None and not by_pagefind else None
-        with contextlib.nullcontext() if kept or lines is not None else indexing.page(k) as f:
-            for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
-                if f is not None:
-                    f.write(line)
-                elif lines is not None:
-                    lines.append(line)
-                docs.append([*row, *facets.row(records[n])])
-                doc_chars.append(_narrow(chars))
-                doc_title_chars.append(_narrow(title_chars))
-        if lines is not None:
-            indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines))))
-    each.close()  # every token is written: the worker processes end here, not when collected
+    # closed when every token is written, or on a raise: the worker processes end then, not when collected
+    with contextlib.closing(cache.tokens(records, parts, indexing.folder)) as each:
+        for k, kept, tokens in each:
+            step()
+            if k == 0 and not by_pagefind and cache.shell is None:
+                indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
+            if kept is not None:
+                indexing.kept(k, kept)
+            lines: list[str] | None = [] if kept is None and not by_pagefind else None
+            with contextlib.nullcontext() if kept or lines is not None else indexing.page(k) as f:
+                for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
+                    if f is not None:
+                        f.write(line)
+                    elif lines is not None:
+                        lines.append(line)
+                    docs.append([*row, *facets.row(records[n])])
+                    doc_chars.append(_narrow(chars))
+                    doc_title_chars.append(_narrow(title_chars))
+            if lines is not None:
+                indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines))))
     return docs, doc_chars, doc_title_chars
 
 
