@@ -50,9 +50,16 @@ def relative(from_url: str, to_url: str, explicit_index: bool) -> str:
     With `explicit_index` a directory link names its index.html, which is what a browser
     needs when the site is opened from disk (file://) rather than served.
     """
-    from_dir = posixpath.dirname(page_file(from_url))
-    target = page_file(to_url) if explicit_index else to_url
-    rel = posixpath.relpath(target or ".", from_dir or ".")
+    start = [part for part in posixpath.dirname(page_file(from_url)).split("/") if part]
+    target = [part for part in (page_file(to_url) if explicit_index else to_url).split("/") if part]
+    # posixpath.relpath of the two, without its abspath: a build links pages tens of thousands of times,
+    # and each asked the working folder twice (1.5 s of a 3,366-document build)
+    common = 0
+    for a, b in zip(start, target):
+        if a != b:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(start) - common) + target[common:]) or "."
     if not explicit_index and (to_url == "" or to_url.endswith("/")):
         rel = "./" if rel == "." else rel + "/"
     return rel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import threading
 import urllib.error
@@ -13,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import REPO, overlay, run, write_project
 from gongbao.cache import CACHE_DIR
@@ -20,7 +23,7 @@ from gongbao.cli import main
 from gongbao.output import STAMP, STAMP_TEXT
 from gongbao.serve import make_server
 from gongbao.slugs import slug_for_doc_number
-from gongbao.urls import relative
+from gongbao.urls import page_file, relative
 
 
 class _Links(HTMLParser):
@@ -140,6 +143,22 @@ def test_relative_links_work_from_any_depth() -> None:
     assert relative("docs/a/", "", False) == "../../"
     assert relative("", "docs/a/", True) == "docs/a/index.html"
     assert relative("search/", "assets/style.css", True) == "../assets/style.css"
+
+
+_SEGMENT = st.sampled_from(["docs", "a", "ab", "gazette", "2024-01", "x.pdf", "index.html", "assets", "style.css"])
+_URL = st.builds(lambda parts, slash: "/".join(parts) + ("/" if slash and parts else ""),
+                 st.lists(_SEGMENT, max_size=4), st.booleans())
+
+
+@given(_URL, _URL, st.booleans())
+def test_relative_links_are_what_posixpath_relpath_makes_of_the_two_files(from_url: str, to_url: str,
+                                                                            explicit_index: bool) -> None:
+    start = posixpath.dirname(page_file(from_url)) or "."
+    target = (page_file(to_url) if explicit_index else to_url) or "."
+    expected = posixpath.relpath(target, start)
+    if not explicit_index and (to_url == "" or to_url.endswith("/")):
+        expected = "./" if expected == "." else expected + "/"
+    assert relative(from_url, to_url, explicit_index) == expected
 
 
 def test_serve_answers_pages_and_the_sites_own_404(project: Path) -> None:
