@@ -180,12 +180,14 @@ class Parts:
     def __enter__(self) -> "Parts":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
         self._stop.set()
         self._starter.join()
         if self._here is not None:
-            self._here.shutdown(wait=True, cancel_futures=True)
-        self.stack.__exit__(*exc)  # type: ignore[arg-type]
+            # On a failure or an interruption, a part being indexed by tables.py is not waited for: its process
+            # dies with the build's, or ends when its part is done (its folder gone, it only fails).
+            self._here.shutdown(wait=error is None, cancel_futures=True)
+        self.stack.__exit__(error, *exc)  # type: ignore[arg-type]
 
     @contextmanager
     def page(self, part: int) -> Iterator[TextIO]:

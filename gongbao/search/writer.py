@@ -92,13 +92,11 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
         # each as soon as a process is free; poll() raises here a failure to start one).
         docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind, step)
-        digests, extents = _write_texts(out, records, cache)
+        digests, extents = _write_texts(out, records, cache, step)
         indexing.poll()
-        step()
-        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache)
+        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache, step)
         indexing.poll()
-        step()
-        digests["names"] = _write_names(out, records, cache)
+        digests["names"] = _write_names(out, records, cache, step)
         outputs = indexing.finish()
         step()
         try:
@@ -195,6 +193,7 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
             lines: list[str] | None = [] if kept is None and not by_pagefind else None
             with contextlib.nullcontext() if kept or lines is not None else indexing.page(k) as f:
                 for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
+                    step()
                     if f is not None:
                         f.write(line)
                     elif lines is not None:
@@ -244,10 +243,11 @@ def _cuts_after(record: SearchRecord, least: int) -> bool:
 class _Family:
     """One family of shards being written, into a folder named after all of them once complete."""
 
-    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache):
+    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache, step: Callable[[], None]):
         self.out = out
         self.shards = shards
         self.cache = cache
+        self.step = step
         self.folder = out / shards.directory("")  # renamed when complete
         self.folder.mkdir()
         self.content = hashlib.sha256()
@@ -263,13 +263,14 @@ class _Family:
 
     def write(self, n: int, value: bytes) -> None:
         """Shard `n` (numbers ascending), `value` its JSON."""
+        self.step()
         data = self.cache.gz(value)
         name = self.shards.file(n)
         (self.folder / name).write_bytes(data)
         self.content.update(f"{name}\0{len(data)}\0".encode() + data)
 
 
-def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache
+def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None]
                  ) -> tuple[dict[str, str], dict[str, list[int]]]:
     """heads and rests: each document's fields and the start of its text, and the rest of its text,
     packed into shards of consecutive documents. Returns their digests and how many documents each
@@ -282,7 +283,7 @@ def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache
     digests, extents = {}, {}
     for key, (shards, budget, value) in texts.items():
         extents[key] = []
-        with _Family(out, shards, cache) as family:
+        with _Family(out, shards, cache, step) as family:
             items = (_json(value(r, *_split_text(r.text))) for r in records)
             for n, run in enumerate(_runs(items, budget)):
                 family.write(n, b"[" + b",".join(run) + b"]")
@@ -305,10 +306,10 @@ def _runs(items: Iterable[bytes], budget: int) -> Iterator[list[bytes]]:
         yield run
 
 
-def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache) -> str:
+def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None]) -> str:
     """names: url, title, 文号 and whether in the collection, of NAMES_PER_SHARD documents a shard.
     Returns the digest."""
-    with _Family(out, NAMES, cache) as family:
+    with _Family(out, NAMES, cache, step) as family:
         for n in range(0, len(records), NAMES_PER_SHARD):
             family.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number, r.in_collection]
                                                       for r in records[n:n + NAMES_PER_SHARD]]))
@@ -316,7 +317,7 @@ def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache) 
 
 
 def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[np.ndarray],
-                 cache: IndexCache) -> str:
+                 cache: IndexCache, step: Callable[[], None]) -> str:
     """chars: for each character, the documents holding it and those holding it in the title. Returns the digest.
     One shard's lists are made at a time: all of them would be a Python int for every (document,
     character) pair, gigabytes at 100,000 documents. Empties `doc_chars` and `doc_title_chars`: the
@@ -324,7 +325,7 @@ def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[n
     in_docs, in_titles = _Postings(doc_chars), _Postings(doc_title_chars)
     for arrays in (doc_chars, doc_title_chars):
         arrays.clear()
-    with _Family(out, CHARS, cache) as family:
+    with _Family(out, CHARS, cache, step) as family:
         for shard in range(CHAR_SHARDS):
             chars = {chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
                      for c in in_docs.chars[in_docs.chars % CHAR_SHARDS == shard].tolist()}
