@@ -44,17 +44,12 @@ def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[Sea
     return tuple(out)
 
 
-def place_index(staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...], wanted: bytes,
-                 defer: bool, indexes: Callable[[], IndexCache | None]) -> tuple[list[str], str]:
-    """The search index's files in `staging`, and how: "kept", "deferred" (the live index kept though
-    the records changed) or "built". `indexes()`: the index cache, asked for only when an index is made."""
-    return IndexStage(staging, live, records, wanted, defer, indexes).finish()
-
-
 class IndexStage:
-    """The search index of one build, kept, deferred (see place_index) or made; made on a thread of its own when
-    `beside` (the build renders its pages meanwhile, see build._publish), until `finish` puts it in the staged site
-    or `stop` gives it up. The thread writes only in a scratch folder of its own."""
+    """The search index of one build in its staged site, and how (`finish`): "kept" (the records did not change),
+    "deferred" (`defer`: the live index kept though the records changed, see Builder.follow_index) or "built";
+    built on a thread of its own when `beside` (the build renders its pages meanwhile, see build._publish), until
+    `finish` puts it in the staged site or `stop` gives it up. The thread writes only in a scratch folder of its
+    own. `indexes()`: the index cache, asked for only when an index is made."""
 
     def __init__(self, staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...],
                  wanted: bytes, defer: bool, indexes: Callable[[], IndexCache | None], beside: bool = False):
