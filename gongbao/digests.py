@@ -79,6 +79,10 @@ class ByIdentity(Generic[T]):
         """Forget the strings the last build did not use (the ones before it are gone)."""
         self._before, self._now = self._now, {}
 
+    def clear(self) -> None:
+        """Forget every string: no later build will ask for them."""
+        self._before, self._now = {}, {}
+
 
 class TextDigests(ByIdentity[bytes]):
     """Digests of long strings by identity (see ByIdentity): not taken again for every page every build."""

@@ -139,7 +139,7 @@ class SiteViews:
             gazette=self.gazette_ref(doc), section=doc.section, disclosure=doc.disclosure,
             index_number=doc.index_number, topics=doc.topics, status=self.status(doc.key),
             attachments=doc.attachments, relations=self.relations(doc.key),
-            lineage=self.lineage(doc.key), outline=tuple(outline), body_html=body.html,
+            lineage=self.lineage(doc.key), outline=tuple(outline), packed_body=body.packed_html,
             previous=self.summary(same[i - 1].key) if i > 0 else None,
             next=self.summary(same[i + 1].key) if i + 1 < len(same) else None)
 
