@@ -25,6 +25,7 @@ from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library, forget_bodies
 from .render import Assets, Reuse, render_site
+from .views import DocumentPage, DocumentView, Edition, Relation
 from .search import SearchRecord
 from .write import Staging, discard, index_scratch, publish, publishing
 
@@ -398,7 +399,7 @@ class _Pages:
         self.staging = staging
         self.texts = texts
         # Its own digests of long strings, not `texts`, which outlives the build: it holds every string it digests.
-        self.digests = Fingerprints()
+        self.digests = _view_digests()
         self.library = library
         # A view made from the same records and the same body as the last build's is the same view.
         self.before = state.views.bodies if state.views.library == library else {}
@@ -432,7 +433,7 @@ class _Pages:
     def add_rendered(self) -> None:
         for name in self.fresh:
             self.staging.add(name, self.fingerprints[name])
-        self.digests = Fingerprints()  # it holds every view it digested: not through the index
+        self.digests = _view_digests()  # it holds every part of a view it digested: not through the index
 
     def rendered(self) -> int:
         """How many pages (the catalogue aside) render_site wrote."""
@@ -440,6 +441,12 @@ class _Pages:
 
     def views(self) -> Views:
         return Views(self.library, self.bodies)
+
+
+def _view_digests() -> Fingerprints:
+    """For the pages' views: the parts of a document's own page are met once each, and kept they would be
+    every document's view at once (the render stage's peak)."""
+    return Fingerprints(single=(DocumentPage, DocumentView, Edition, Relation))
 
 
 def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:
