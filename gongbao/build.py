@@ -25,8 +25,8 @@ from .pages import Page
 from .problems import ContentError, Problems
 from .relations import Library, build_library, forget_bodies
 from .render import Assets, Reuse, render_site
-from .views import DocumentPage, DocumentView, Edition, Relation
 from .search import SearchRecord
+from .views import DocumentPage, DocumentView, Edition, Relation
 from .write import Staging, discard, index_scratch, publish, publishing
 
 if TYPE_CHECKING:
@@ -125,7 +125,8 @@ class Builder:
     kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
 
     `once`: the builder makes one build and is dropped (`gongbao build`): what it would keep in memory for
-    the next build goes as soon as the build is done with it, before the search index is made (see `_forget`).
+    the next build goes as soon as the build is done with it, before the search index is made (see `_forget`;
+    the library it returns has its documents without their bodies).
     """
 
     def __init__(self, cache_dir: Path | None = None, display: Display = Silent(), once: bool = False):
