@@ -24,9 +24,10 @@ from .indexing import IndexStage, add_index, run_index, search_records
 from .output import check_output
 from .pages import Page
 from .problems import ContentError, Problems
-from .relations import Library, build_library
+from .relations import Library, build_library, forget_bodies
 from .render import Assets, Reuse, render_site
 from .search import SearchRecord
+from .views import DocumentPage, DocumentView, Edition, Relation
 from .write import Staging, discard, index_scratch, publish, publishing
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def check(settings: Settings, as_of: dt.date, problems: Problems) -> Library:
 def build(settings: Settings, as_of: dt.date, problems: Problems, output: Path | None = None,
           explicit_index: bool = False, strict: bool = False) -> BuildResult:
     """Build the site into `output` (default: the settings' output folder) from nothing."""
-    return Builder().build(settings, as_of, problems, output, explicit_index, strict)
+    return Builder(once=True).build(settings, as_of, problems, output, explicit_index, strict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +127,16 @@ class Builder:
     its fingerprint is the last build's, and a document's view is not even made. Everything else is the
     previous build's file, and the search index is built again only when its records changed. What is
     kept lives in memory, and in `cache_dir` when given (for the next `gongbao build`).
+
+    `once`: the builder makes one build and is dropped (`gongbao build`): what it would keep in memory for
+    the next build goes as soon as the build is done with it, before the search index is made (see `_forget`;
+    the library it returns has its documents without their bodies).
     """
 
-    def __init__(self, cache_dir: Path | None = None, display: Display = Silent()):
+    def __init__(self, cache_dir: Path | None = None, display: Display = Silent(), once: bool = False):
         self.cache_dir = cache_dir
         self.display = display
+        self.once = once
         self._state: State | None = None
         self._lock = threading.Lock()
         self._generation = 0
@@ -225,8 +231,9 @@ class Builder:
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
-                state.bodies.pack()
                 extras = _add_extras(staging, rendered.extras)
+            if self.once:
+                self._forget(state, library)
             with clock("索引"):
                 stage = indexing.pop()
                 stage = stage if isinstance(stage, IndexStage) else stage()  # started now, if not beside the pages
@@ -265,6 +272,19 @@ class Builder:
         stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
                            state.bodies.rendered, pages.rendered(), how)
         return BuildResult(output, library, len(state.views.bodies), stats)
+
+    def _forget(self, state: State, library: Library) -> None:
+        """Let go of the documents' bodies, and with no cache folder to save them to, of the rendered bodies:
+        once the pages are written, nothing of the build reads them, and the index stage, which runs
+        Pagefind's processes beside the build, would hold them all (2.6 GB at 100,000 documents). The library
+        keeps its documents without their bodies."""
+        state.unchanged = {}
+        self._texts.clear()
+        forget_bodies()
+        for key, doc in library.documents.items():
+            library.documents[key] = dataclasses.replace(doc, body="")
+        if self.cache_dir is None:
+            state.bodies.forget()
 
     def _spare(self, output: Path) -> Path | None:
         """Where the site before is kept for the next build to recycle: in the cache folder, when that is
@@ -401,9 +421,8 @@ class _Pages:
         self.site = site
         self.staging = staging
         self.texts = texts
-        # Its own digests of long strings, not `texts`: a kept body's HTML is unpacked anew for each view (see
-        # markdown.CachedBody), so identity would never find it again, and `texts` would hold every page's.
-        self.digests = Fingerprints()
+        # Its own digests of long strings, not `texts`, which outlives the build: it holds every string it digests.
+        self.digests = _view_digests()
         self.library = library
         # A view made from the same records and the same body as the last build's is the same view.
         self.before = state.views.bodies if state.views.library == library else {}
@@ -437,7 +456,7 @@ class _Pages:
     def add_rendered(self) -> None:
         for name in self.fresh:
             self.staging.add(name, self.fingerprints[name])
-        self.digests = Fingerprints()  # it holds every view it digested (their HTML too): not through the index
+        self.digests = _view_digests()  # it holds every part of a view it digested: not through the index
 
     def rendered(self) -> int:
         """How many pages (the catalogue aside) render_site wrote."""
@@ -445,6 +464,12 @@ class _Pages:
 
     def views(self) -> Views:
         return Views(self.library, self.bodies)
+
+
+def _view_digests() -> Fingerprints:
+    """For the pages' views: the parts of a document's own page are met once each, and kept they would be
+    every document's view at once (the render stage's peak)."""
+    return Fingerprints(single=(DocumentPage, DocumentView, Edition, Relation))
 
 
 def _add_extras(staging: Staging, names: Sequence[str]) -> list[str]:

@@ -65,7 +65,7 @@ def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | No
     problems = Problems(root=project.resolve())
     settings = _settings(project, problems, report)
     out = output or settings.output_path
-    builder = builder or pipeline.Builder(project / CACHE_DIR if cache else None, report.display())
+    builder = builder or pipeline.Builder(project / CACHE_DIR if cache else None, report.display(), once=True)
     try:
         result = builder.build(settings, _as_of(as_of), problems, output=out, strict=strict)
     except ContentError:

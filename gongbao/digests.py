@@ -23,10 +23,12 @@ class Fingerprints:
     values share parts (one document's summary is on many pages): each frozen dataclass is digested
     once, then stands in by its digest. Parts are known by identity, so one instance serves one build.
     Long texts (bodies) stand in by their digest too, taken from `texts`, which outlives the build.
+    `single`: types whose instances are each met once (a page's own view): digested each time, not kept.
     """
 
-    def __init__(self, texts: TextDigests | None = None) -> None:
+    def __init__(self, texts: TextDigests | None = None, single: tuple[type, ...] = ()) -> None:
         self.texts = texts or TextDigests()
+        self.single = single
         self._parts: dict[int, bytes] = {}
         self._alive: list[object] = []
         """The parts digested: their ids stay theirs while they live."""
@@ -44,8 +46,10 @@ class Fingerprints:
         known = self._parts.get(id(value))
         if known is None:
             kind = type(value)
-            known = self._parts[id(value)] = self.of((kind.__module__, kind.__qualname__, fields(value, self.texts)))
-            self._alive.append(value)
+            known = self.of((kind.__module__, kind.__qualname__, fields(value, self.texts)))
+            if not isinstance(value, self.single):
+                self._parts[id(value)] = known
+                self._alive.append(value)
         return known
 
 
@@ -78,6 +82,10 @@ class ByIdentity(Generic[T]):
     def next_build(self) -> None:
         """Forget the strings the last build did not use (the ones before it are gone)."""
         self._before, self._now = self._now, {}
+
+    def clear(self) -> None:
+        """Forget every string: no later build will ask for them."""
+        self._before, self._now = {}, {}
 
 
 class TextDigests(ByIdentity[bytes]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -265,14 +265,23 @@ def _table_close(renderer: Any, tokens: list[Token], idx: int, options: Any, env
     return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
+def packed(html: str) -> bytes:
+    """HTML as a build keeps it until a page shows it: zlib-compressed UTF-8, a third of the str for Chinese
+    text. Level 1: on 800 of the corpus' bodies, level 6 took 2.5 times as long for no MiB less (16 → 5 MiB)."""
+    return zlib.compress(html.encode(), 1)
+
+
+def unpacked(data: bytes) -> str:
+    return zlib.decompress(data).decode()
+
+
 @dataclass(frozen=True, slots=True)
 class CachedBody:
     """A rendered body, as this build's pages and search take it and as later builds find it."""
 
-    stored_html: str | bytes
-    """The HTML: as rendered while the build that rendered it runs (its page's view shares it), then, from
-    `packed` on, as zlib-compressed UTF-8, a third of the str for Chinese text: it is the largest thing
-    a build holds for every document, and only the document's page needs it, when it is rendered."""
+    packed_html: bytes
+    """The HTML, `packed` from the moment it is rendered: it is the largest thing a build holds for every
+    document (1.7 GB as str at 100,000 documents), and only the document's page reads it, once."""
     outline: list[Heading]
     text: str
     """As RenderedBody.text: the search records take it as it is, so it is not held twice."""
@@ -281,14 +290,7 @@ class CachedBody:
 
     @property
     def html(self) -> str:
-        html = self.stored_html
-        return html if isinstance(html, str) else zlib.decompress(html).decode()
-
-    def packed(self) -> CachedBody:
-        if isinstance(self.stored_html, bytes):
-            return self
-        # Level 1: on 800 of the corpus' bodies, level 6 took 2.5 times as long for no MiB less (16 → 5 MiB).
-        return replace(self, stored_html=zlib.compress(self.stored_html.encode(), 1))
+        return unpacked(self.packed_html)
 
 
 #: A body's identity in the cache: its text's digest, the page showing it, the document it belongs to
@@ -324,11 +326,9 @@ class BodyCache:
         self.used = set()
         self.rendered = 0
 
-    def pack(self) -> None:
-        """Compress the HTML of the bodies rendered since the last `pack`: once the pages are written, nothing
-        but a page rendered by a later build reads it."""
-        for key, entry in self.entries.items():
-            self.entries[key] = entry.packed()
+    def forget(self) -> None:
+        """Let go of every rendered body (the counts of this build stay): no later build will ask for them."""
+        self.entries = {}
 
     def finish(self) -> None:
         """Keep only what this build used: deleted and edited bodies go."""
@@ -357,7 +357,7 @@ class BodyCache:
 
         rendered = renderer.render(body, href, self_key)
         links_now = tuple(sorted(links.items()))
-        kept = self.entries[key] = CachedBody(rendered.html, rendered.outline, rendered.text, links_now)
+        kept = self.entries[key] = CachedBody(packed(rendered.html), rendered.outline, rendered.text, links_now)
         self.changed.add(key)
         self.rendered += 1
         return kept

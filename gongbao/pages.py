@@ -67,8 +67,13 @@ class SiteViews:
         # Bodies by document key, rendered once for their page and for the search stage's text.
         self._bodies: dict[str, CachedBody] = {}
         self._summaries: dict[str, Summary] = {}
+        # One of each for every page that shows the document: built once, and fingerprinted once (see build._Pages).
+        self._statuses: dict[str, StatusView] = {}
+        self._refs: dict[str, GazetteRef | None] = {}
         self._issues: dict[str, Issue] = {}
-        self._documents: dict[str, DocumentPage] = {}
+        # A page's view is asked for twice in a row (is the page kept? then to render it): only the last is
+        # kept, not every document's view at once.
+        self._document: tuple[str, DocumentPage] | None = None
         self._modified: dict[str, dt.date] = {}
         # Documents of each issue in printed order: the issue page and every pager need it.
         self.printed: dict[str, list[Document]] = defaultdict(list)
@@ -108,14 +113,17 @@ class SiteViews:
         return self._summaries[key]
 
     def gazette_ref(self, doc: Document) -> GazetteRef | None:
-        if not doc.gazette:
-            return None
-        g = self.lib.gazettes[doc.gazette]
-        return GazetteRef(g.label, g.full_label, urls.gazette(g.id), doc.page, g.number, g.published, _pdf_url(g))
+        if doc.key not in self._refs:
+            g = self.lib.gazettes[doc.gazette] if doc.gazette else None
+            self._refs[doc.key] = None if g is None else GazetteRef(
+                g.label, g.full_label, urls.gazette(g.id), doc.page, g.number, g.published, _pdf_url(g))
+        return self._refs[doc.key]
 
     def status(self, key: str) -> StatusView:
-        changes = tuple(StatusChange(day, self._status_view(s, ())) for day, s in status_changes(self.lib, key))
-        return self._status_view(self.lib.status[key], changes)
+        if key not in self._statuses:
+            changes = tuple(StatusChange(day, self._status_view(s, ())) for day, s in status_changes(self.lib, key))
+            self._statuses[key] = self._status_view(self.lib.status[key], changes)
+        return self._statuses[key]
 
     def _status_view(self, s: Status, changes: tuple[StatusChange, ...]) -> StatusView:
         by = self.summary(s.by) if s.by is not None else None
@@ -139,14 +147,14 @@ class SiteViews:
             gazette=self.gazette_ref(doc), section=doc.section, disclosure=doc.disclosure,
             index_number=doc.index_number, topics=doc.topics, status=self.status(doc.key),
             attachments=doc.attachments, relations=self.relations(doc.key),
-            lineage=self.lineage(doc.key), outline=tuple(outline), body_html=body.html,
+            lineage=self.lineage(doc.key), outline=tuple(outline), packed_body=body.packed_html,
             previous=self.summary(same[i - 1].key) if i > 0 else None,
             next=self.summary(same[i + 1].key) if i + 1 < len(same) else None)
 
     def document_page(self, doc: Document) -> DocumentPage:
-        if doc.key not in self._documents:
-            self._documents[doc.key] = DocumentPage(self.document(doc))
-        return self._documents[doc.key]
+        if self._document is None or self._document[0] != doc.key:
+            self._document = doc.key, DocumentPage(self.document(doc))
+        return self._document[1]
 
     def referenced(self, key: str) -> ReferencedView:
         return ReferencedView(self.lib.referenced[key].title, key, self.status(key), self.relations(key),

@@ -337,6 +337,11 @@ def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
 _REPEALS_SAID: ByIdentity[tuple[re.Match[str], ...]] = ByIdentity()
 
 
+def forget_bodies() -> None:
+    """Let go of the bodies kept for the next build's W101 check, in a process that builds no more."""
+    _REPEALS_SAID.clear()
+
+
 def _repeal_targets(body: str) -> Iterator[re.Match[str]]:
     """Each 文号 said to be 废止: the last one cited before a 废止 in the same sentence, in one pass.
 

@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from .config import Settings
-from .markdown import Heading
+from .markdown import Heading, unpacked
 from .model import Attachment
 
 
@@ -120,10 +120,16 @@ class DocumentView:
     lineage: tuple[Edition, ...]
     outline: tuple[Heading, ...]
     """Headings for the 目录 box; empty when the body is too short to need one."""
-    body_html: str
+    packed_body: bytes
+    """The body's HTML as the body cache keeps it (markdown.packed): every view a build makes is kept until
+    its pages are written, and is fingerprinted; `body_html` unpacks it for the template."""
     previous: Summary | None
     """The document printed before this one in the same issue."""
     next: Summary | None
+
+    @property
+    def body_html(self) -> str:
+        return unpacked(self.packed_body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ from conftest import REPO
 from gongbao import build as pipeline
 from gongbao import indexing
 from gongbao.build import Builder, BuildResult
-from gongbao.cache import CACHE_DIR
+from gongbao.cache import CACHE_DIR, code_version, load_state
 from gongbao.config import DEFAULT_TEMPLATES, load_settings
+from gongbao.digests import Fingerprints
 from gongbao.output import STAMP, STAMP_TEXT
 from gongbao.problems import ContentError, Problems
 from gongbao.search import SearchRecord
@@ -393,3 +395,54 @@ def test_a_site_built_into_nothing_gets_a_copy_to_recycle_so_the_next_build_link
     links.clear()
     builder.prepare_recycling(project / "site")  # one is kept already: nothing to do
     assert links == []
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_kept_bodies_hold_their_html_compressed_as_their_pages_show_it(project: Path) -> None:
+    """A body's HTML is kept compressed from the moment it is rendered (the largest thing a build holds for
+    every document); unpacked, it is the HTML its page shows, byte for byte."""
+    _build(project, Builder(project / CACHE_DIR))
+    entries = list(load_state(project / CACHE_DIR, code_version()).bodies.entries.values())
+    pages = "".join(p.read_text(encoding="utf-8") for p in (project / "site").rglob("index.html"))
+    assert entries
+    for entry in entries:
+        assert isinstance(entry.packed_html, bytes)
+        assert zlib.decompress(entry.packed_html).decode() == entry.html
+        assert entry.html in pages
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_one_off_build_forgets_the_bodies_once_its_pages_are_written(project: Path, tmp_path: Path) -> None:
+    """A builder made for one build lets go of the documents' sources and rendered bodies before the index
+    stage (they are most of its memory), and builds the same site as one that keeps them for the next."""
+    once = Builder(once=True)
+    result = _build(project, once)
+    kept = _build(project, Builder(), output=tmp_path / "kept")
+    assert _snapshot(result.output) == _snapshot(kept.output)
+    assert result.stats.bodies == kept.stats.bodies > 0
+    assert {doc.body for doc in result.library.documents.values()} == {""}
+    assert all(doc.body for doc in kept.library.documents.values())
+    assert once._state is not None and not once._state.bodies.entries
+    assert _build(project, once).stats.bodies_rendered == result.stats.bodies  # nothing was kept
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Own:
+    shared: _Shared
+    first: bool
+
+
+def test_parts_met_once_are_fingerprinted_as_any_other_but_not_kept() -> None:
+    """A page's own view is digested once: the same digest as when its parts are kept, without keeping them
+    (while a part shared by many pages is kept, and digested once)."""
+    shared = _Shared("甲")
+    value = ("site", (_Own(shared, True), _Own(shared, False)))
+    single = Fingerprints(single=(_Own,))
+    assert single.of(value) == Fingerprints().of(value)
+    assert not any(isinstance(part, _Own) for part in single._alive)
+    assert any(part is shared for part in single._alive)
