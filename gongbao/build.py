@@ -275,9 +275,10 @@ class Builder:
 
     def _forget(self, state: State, library: Library) -> None:
         """Let go of the documents' bodies, and with no cache folder to save them to, of the rendered bodies:
-        once the pages are written, nothing of the build reads them, and the index stage, which runs
-        Pagefind's processes beside the build, would hold them all (2.6 GB at 100,000 documents). The library
-        keeps its documents without their bodies."""
+        once the pages are written, nothing of the build reads them, and the index stage, which runs its
+        processes beside the build, would hold them all (2.6 GB at 100,000 documents). The library keeps its
+        documents without their bodies. On a site small enough for the index to be made beside the pages
+        (BESIDE_CHARS), the index is under way then; it reads only its records."""
         state.unchanged = {}
         self._texts.clear()
         forget_bodies()
