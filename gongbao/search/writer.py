@@ -185,7 +185,6 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     # closed when every token is written, or on a raise: the worker processes end then, not when collected
     with contextlib.closing(cache.tokens(records, parts, indexing.folder)) as each:
         for k, kept, tokens in each:
-            step()
             if k == 0 and not by_pagefind and cache.shell is None:
                 indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
             if kept is not None:
