@@ -20,9 +20,10 @@ from .cache import (PREVIOUS_SITE, State, Views, Written, code_version, library_
                     load_state, save_state)
 from .config import DEFAULT_TEMPLATES, Settings
 from .digests import Fingerprints, TextDigests, digest, fingerprint
-from .indexing import IndexStage, add_index, run_index, search_records
+from .indexing import IndexAhead, IndexStage, add_index, run_index, search_records
 from .output import check_output
 from .pages import Page
+from .model import Document
 from .problems import ContentError, Problems
 from .relations import Library, build_library, forget_bodies
 from .render import Assets, Reuse, render_site
@@ -39,8 +40,9 @@ T = TypeVar("T")
 STAGES = ("读取", "关系", "渲染", "索引", "写入")
 #: In the cache folder: what index builds keep for the next (see search.reuse).
 _INDEX_CACHE = "search-index"
-#: The search index is made while the pages are rendered on a site of at most this many characters of text (see
-#: Builder._publish's index_beside); on a larger one, after them.
+#: The search index is made while the pages are rendered on a site of at most this many characters of Markdown in
+#: its bodies (see Builder._publish's index_beside), the tokens of its bodies while they are rendered; on a larger
+#: one, after the pages.
 BESIDE_CHARS = 100_000_000
 
 
@@ -208,6 +210,8 @@ class Builder:
         self._texts.next_build()
         pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state)
         indexing: list[IndexStage | Callable[[], IndexStage]] = []
+        beside = sum(len(doc.body) for doc in library.documents.values()) <= BESIDE_CHARS
+        ahead = IndexAhead() if beside and not defer_index else None
 
         def index_beside(body_texts: Mapping[str, str]) -> None:
             """Start the search index once the bodies are rendered: on a thread of its own (and other processes)
@@ -222,12 +226,13 @@ class Builder:
                             + b"".join(self._texts.of(doc.body) for doc in library.documents.values()))
             stage = functools.partial(IndexStage, staging, state.index if known else {}, records, wanted, defer_index,
                                       self._index_cache)
-            indexing.append(stage(beside=True) if sum(map(len, body_texts.values())) <= BESIDE_CHARS else stage)
+            indexing.append(stage(beside=True, workers=ahead and ahead.workers, ahead=ahead and ahead.tokens)
+                            if beside else stage)
         try:
             with clock("渲染"):
                 reuse = Reuse(state.bodies, state.templates, self._texts, pages.kept, pages.catalogue_kept)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
-                                       self.display.bar, assets, index_beside)
+                                       self.display.bar, assets, index_beside, ahead.body if ahead else _no_body)
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
@@ -238,6 +243,8 @@ class Builder:
                 stage = indexing.pop()
                 stage = stage if isinstance(stage, IndexStage) else stage()  # started now, if not beside the pages
                 index, how = stage.finish()
+                if ahead is not None:
+                    ahead.close()
             with clock("写入"):
                 files = staging.finish()
                 publish(staging.path, output, keep_old=spare)
@@ -245,6 +252,8 @@ class Builder:
             for started in indexing:
                 if isinstance(started, IndexStage):
                     started.stop()
+            if ahead is not None:
+                ahead.close(cancel=True)
             discard(staging.path)
             state.spare = {}
             if self._indexes is not None:
@@ -271,7 +280,7 @@ class Builder:
                 self._indexes.commit()
         stats = BuildStats(clock.seconds(), checked.stats.files, checked.stats.files_parsed, len(state.bodies.used),
                            state.bodies.rendered, pages.rendered(), how)
-        return BuildResult(output, library, len(state.views.bodies), stats)
+        return BuildResult(output, library, pages.count(), stats)
 
     def _forget(self, state: State, library: Library) -> None:
         """Let go of the documents' bodies, and with no cache folder to save them to, of the rendered bodies:
@@ -459,12 +468,20 @@ class _Pages:
             self.staging.add(name, self.fingerprints[name])
         self.digests = _view_digests()  # it holds every part of a view it digested: not through the index
 
+    def count(self) -> int:
+        """How many pages (the catalogue aside) the site has."""
+        return sum(name != urls.CATALOGUE for name in self.fingerprints)
+
     def rendered(self) -> int:
         """How many pages (the catalogue aside) render_site wrote."""
-        return sum(name in self.bodies for name in self.fresh)
+        return sum(name != urls.CATALOGUE for name in self.fresh)
 
     def views(self) -> Views:
         return Views(self.library, self.bodies)
+
+
+def _no_body(doc: Document, text: str) -> None:
+    pass
 
 
 def _view_digests() -> Fingerprints:

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 
 from . import docnumber, urls
 from .cache import Written
+from .model import Document
 from .relations import Library, status_changes
 from .search import SearchIndexError, SearchRecord
 from .write import Staging, discard, files_under, move_into
 
 if TYPE_CHECKING:
-    from .search.reuse import IndexCache
+    from .search.parallel import Workers
+    from .search.reuse import IndexCache, TokensAhead
 
 
 def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:
@@ -44,6 +46,30 @@ def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[Sea
     return tuple(out)
 
 
+class IndexAhead:
+    """What the index of a build made beside its pages starts before it: its processes, and on them the tokens of
+    each body rendered anew, while the build renders the bodies on one core (see TokensAhead). `close()` ends the
+    processes once the index is made, or given up."""
+
+    def __init__(self) -> None:
+        self.workers: Workers | None = None
+        self.tokens: TokensAhead | None = None
+
+    def body(self, doc: Document, text: str) -> None:
+        """render_site's body_rendered."""
+        if self.tokens is None:
+            from .search.parallel import Workers
+            from .search.reuse import TokensAhead
+
+            self.workers = Workers()
+            self.tokens = TokensAhead(self.workers)
+        self.tokens.add(doc.title, doc.doc_number, text)
+
+    def close(self, cancel: bool = False) -> None:
+        if self.workers is not None:
+            self.workers.close(cancel)
+
+
 class IndexStage:
     """The search index of one build in its staged site, and how (`finish`): "kept" (the records did not change),
     "deferred" (`defer`: the live index kept though the records changed, see Builder.follow_index) or "built";
@@ -52,7 +78,8 @@ class IndexStage:
     own. `indexes()`: the index cache, asked for only when an index is made."""
 
     def __init__(self, staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...],
-                 wanted: bytes, defer: bool, indexes: Callable[[], IndexCache | None], beside: bool = False):
+                 wanted: bytes, defer: bool, indexes: Callable[[], IndexCache | None], beside: bool = False,
+                 workers: Workers | None = None, ahead: TokensAhead | None = None):
         self.staging = staging
         self.records = records
         self.wanted = wanted
@@ -74,14 +101,18 @@ class IndexStage:
         self.scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
         cache = indexes()
         if beside:
-            self._thread = threading.Thread(target=self._make, args=(records, cache), name="index", daemon=True)
+            if workers is not None:
+                workers.start()  # from this thread, which outlives the index's (see Workers.start)
+            self._thread = threading.Thread(target=self._make, args=(records, cache, workers, ahead), name="index",
+                                            daemon=True)
             self._thread.start()
         else:
-            self._make(records, cache)
+            self._make(records, cache, workers, ahead)
 
-    def _make(self, records: tuple[SearchRecord, ...], cache: IndexCache | None) -> None:
+    def _make(self, records: tuple[SearchRecord, ...], cache: IndexCache | None, workers: Workers | None,
+              ahead: TokensAhead | None) -> None:
         try:
-            run_index(self.scratch, records, cache, self._stop)
+            run_index(self.scratch, records, cache, self._stop, workers, ahead)
         except BaseException as exc:  # raised by finish(), on the build's thread
             self._error = exc
 
@@ -130,17 +161,19 @@ def add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
 
 
 def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None,
-                stop: threading.Event | None = None) -> None:
+                stop: threading.Event | None = None, workers: Workers | None = None,
+                ahead: TokensAhead | None = None) -> None:
     """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY)."""
     from .search.writer import build_index as write_index
 
-    write_index(site, records, cache=cache, stop=stop)
+    write_index(site, records, cache=cache, stop=stop, workers=workers, ahead=ahead)
 
 
 def run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None,
-              stop: threading.Event | None = None) -> None:
+              stop: threading.Event | None = None, workers: Workers | None = None,
+              ahead: TokensAhead | None = None) -> None:
     try:
-        build_index(site, records, cache=indexes, stop=stop)
+        build_index(site, records, cache=indexes, stop=stop, workers=workers, ahead=ahead)
     except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
         raise
     except Exception as exc:  # any other failure around the external indexer ends the build cleanly

@@ -60,10 +60,10 @@ def test_a_build_failing_while_its_index_is_made_stops_it_and_leaves_nothing(
     stopped: list[bool] = []
     make = indexing.run_index
 
-    def run_index(site: Path, records: Any, cache: Any, stop: threading.Event) -> None:
+    def run_index(site: Path, records: Any, cache: Any, stop: threading.Event, *rest: Any) -> None:
         # the index goes on until the build gives it up: then the real one meets the stop at its first step
         stopped.append(stop.wait(20))
-        make(site, records, cache, stop)
+        make(site, records, cache, stop, *rest)
     monkeypatch.setattr(indexing, "run_index", run_index)
     result = run(project, "build")
     assert result.exit_code == 1 and ": E025 " in result.stderr

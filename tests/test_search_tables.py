@@ -4,9 +4,11 @@ tables.py (what every build does), has the bytes of the index Pagefind makes ind
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,8 +16,9 @@ from conftest import REPO
 from gongbao import build as pipeline
 from gongbao.config import load_settings
 from gongbao.problems import Problems
-from gongbao.search import build_index, pagefind, tables, writer
+from gongbao.search import build_index, pagefind, reuse, tables, writer
 from gongbao.search.chunks import read_pagefind_file, read_table
+from gongbao.search.parallel import Workers
 from gongbao.search.tokens import ALPHABET
 from tests.search_samples import TRICKY, record
 
@@ -82,3 +85,36 @@ def test_a_sites_index_made_here_has_the_bytes_pagefind_gives_it_part_by_part(tm
         made[by_pagefind] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert len(writer._parts(records, 6_000)) > 8
     assert made[False] == made[True]
+
+
+def test_tokens_computed_ahead_give_the_same_index_and_are_not_computed_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build computes the tokens of the bodies it renders before the index asks for them (reuse.TokensAhead,
+    while the bodies are rendered): the index takes those and computes only the others, and its bytes are those
+    of an index that computed all. Two documents of the same title, 文号 and text share one computation."""
+    problems = Problems()
+    pipeline.build(load_settings(REPO, problems), dt.date(2025, 1, 1), problems, output=tmp_path / "site")
+    records = writer.read_index(tmp_path / "site")
+    records += [dataclasses.replace(records[3], url="docs/copy/")]  # the same tokens as records[3]
+    build_index(tmp_path / "plain", records)
+    computed: list[str] = []
+    real = reuse.process_map
+
+    def process_map(fn: Any, items: Any, *args: Any, **kwargs: Any) -> Any:
+        computed.extend(r.url for r in items)
+        return real(fn, items, *args, **kwargs)
+    monkeypatch.setattr(reuse, "process_map", process_map)
+    with Workers() as workers:
+        ahead = reuse.TokensAhead(workers)
+        for r in records[:-4]:
+            ahead.add(r.title, r.doc_number, r.text)
+        ahead.add("未收录的标题", None, "不会被索引要的正文")  # taken by no record: it stays unasked
+        build_index(tmp_path / "ahead", records, workers=workers, ahead=ahead)
+    assert computed == [r.url for r in records[-4:-1]]  # the last is records[3]'s twin
+    assert ahead.has(reuse._text_key("未收录的标题", None, "不会被索引要的正文"))
+    assert not any(ahead.has(reuse._document_key(r)) for r in records)
+    assert _files(tmp_path / "ahead") == _files(tmp_path / "plain")
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -22,7 +22,7 @@ from . import cbor
 from .chunks import SIGNATURE, Table, WordTables, kept_table, read_pagefind_file, shape_error
 from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import compress
-from .parallel import process_map
+from .parallel import Workers, process_map
 from .record import SearchIndexError
 from .tables import Modelled
 from .tokens import ALPHABET
@@ -86,12 +86,13 @@ class Compressed(Protocol):
 
 def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
           tables: WordTables | None = None, shell: Path | None = None, compressed: Compressed | None = None,
-          step: Callable[[], None] = lambda: None) -> Merged:
+          step: Callable[[], None] = lambda: None, workers: Workers | None = None) -> Merged:
     """Merge Pagefind's outputs (one page each, in part order; or a part's index made by tables.py, its words in
     `tables`) into `target`, holding only what the page loads; each part's words are read from `tables` where it
     keeps them, and kept there where it does not. Pagefind's entry, script and WebAssembly are taken from `shell`
     (a Pagefind output of the same version), by default from the first output. `compressed`: chunks compressed
-    by earlier builds. `step()` is called between jobs (it may raise, to stop the merge)."""
+    by earlier builds. `step()` is called between jobs (it may raise, to stop the merge). `workers`: the
+    processes the jobs run on (by default, the merge's own)."""
     shell = shell or next((o for o in outputs if isinstance(o, Path)), None)
     if shell is None:
         raise SearchIndexError("no Pagefind output to take Pagefind's script from")
@@ -127,7 +128,8 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     merged_words = [0] * len(outputs)
     chunk_words: dict[tuple[int, str], int] = {}
     names: set[str] = set()
-    with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS)) as results:  # a raise ends its processes
+    # a raise drops the jobs not begun
+    with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS, workers=workers)) as results:
         for pieces, kept, read in results:
             for first, last, key, gz in pieces:
                 data = compressed.gz_take(key, gz) if compressed else gz

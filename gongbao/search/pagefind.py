@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
-import multiprocessing
 import os
 import re
 import shutil
@@ -19,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .parallel import die_with_parent
+from .parallel import Workers
 from .record import SearchIndexError
 
 if TYPE_CHECKING:
@@ -162,8 +161,9 @@ class Parts:
     #: How often the thread looks for processes that ended, in seconds.
     TICK = 0.05
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, workers: Workers | None = None):
         self.folder = folder
+        self.workers = workers
         self.stack = ExitStack()
         self.waiting: deque[int] = deque()
         self.running: dict[int, Indexer] = {}
@@ -174,7 +174,7 @@ class Parts:
         self._starter = threading.Thread(target=self._start_waiting, name="pagefind-parts", daemon=True)
         self._starter.start()
         # parts indexed by tables.py while the build writes the browser's files (see index_here)
-        self._here: concurrent.futures.Executor | None = None
+        self._here: concurrent.futures.ThreadPoolExecutor | Workers | None = None
         self._made: dict[int, concurrent.futures.Future[Modelled]] = {}
 
     def __enter__(self) -> "Parts":
@@ -183,9 +183,11 @@ class Parts:
     def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
         self._stop.set()
         self._starter.join()
-        if self._here is not None:
-            # On a failure or an interruption, a part being indexed by tables.py is not waited for: its process
-            # dies with the build's, or ends when its part is done (its folder gone, it only fails).
+        # On a failure or an interruption, a part being indexed by tables.py is not waited for: its process
+        # dies with the build's, or ends when its part is done (its folder gone, it only fails).
+        for made in self._made.values():
+            made.cancel()
+        if isinstance(self._here, concurrent.futures.ThreadPoolExecutor):
             self._here.shutdown(wait=error is None, cancel_futures=True)
         self.stack.__exit__(error, *exc)  # type: ignore[arg-type]
 
@@ -219,19 +221,17 @@ class Parts:
 
     def index_here(self, part: int, make: Callable[[], Modelled]) -> None:
         """Part `part` is indexed by `make()` (tables.py), not by Pagefind, while the build goes on: on a thread
-        (numpy lets the two run) when the index is the process's main work; on another process (started
-        afresh, see parallel.process_map; it dies with the build) when the index is built on a thread beside
-        other work: a build's pages (build._publish), or serve's rebuilds of pages. There the thread's Python
-        half took the interpreter's lock from that work (a title's save showed in 2.2-3.3 s instead of 1.9-2.3 s
-        on the corpus; a cached build after a body edit took 7.5-9.5 s instead of 6.9 s, on a busy machine),
-        which costs more than starting the process."""
+        (numpy lets the two run) when the index is the process's main work; on one of the index's `workers`
+        (processes started afresh, see parallel.process_map; they die with the build) when it is built on a
+        thread beside other work: a build's pages (build._publish), or serve's rebuilds of pages. There the
+        thread's Python half took the interpreter's lock from that work (a title's save showed in 2.2-3.3 s
+        instead of 1.9-2.3 s on the corpus; a cached build after a body edit took 7.5-9.5 s instead of 6.9 s, on
+        a busy machine), which costs more than starting the process."""
         if self._here is None:
-            if threading.current_thread() is threading.main_thread():
+            if threading.current_thread() is threading.main_thread() or self.workers is None:
                 self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
             else:
-                self._here = concurrent.futures.ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
-                    initargs=(os.getpid(),))
+                self._here = self.workers
         # A part's page waits in memory (not on disk as Pagefind's do): at most AT_ONCE of them wait at a time.
         waiting = [f for f in self._made.values() if not f.done()]
         if len(waiting) >= AT_ONCE:

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
@@ -28,31 +29,77 @@ def die_with_parent(parent: int) -> None:
             os._exit(1)
 
 
+class Workers:
+    """Up to four other processes (no more than the cores), started afresh (see process_map) when a job first
+    needs them and shared by the jobs of one search index (the documents' tokens, tables.py's parts, the merge):
+    each process starts once, not once for each kind of job (a start costs a third of a CPU second, for the
+    imports). `close()` ends them; with `cancel`, jobs not begun are dropped."""
+
+    def __init__(self) -> None:
+        self.count = min(os.cpu_count() or 1, 4)
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()  # jobs come from the build's threads
+
+    def submit(self, fn: Callable[..., R], *args: object) -> concurrent.futures.Future[R]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    self.count, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                    initargs=(os.getpid(),))
+            return self._pool.submit(fn, *args)
+
+    def start(self) -> None:
+        """Start every process now, from this thread, which must outlive them: Linux's parent-death signal
+        (die_with_parent) follows the thread that started a child. Otherwise a job starts them as it needs them."""
+        for _ in range(self.count):
+            self.submit(int)
+
+    def close(self, cancel: bool = False) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        self.close(cancel=error is not None)
+
+
 def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1,
-                sent: Callable[[T], T] | None = None) -> Generator[R, None, None]:
-    """map(fn, items) in order, on up to four other processes when there are at least `at_least`
-    items and more than one core; close() it to end those processes before it is exhausted.
-    `sent(item)`: what goes to the process in the item's stead, made just before it is sent.
+                sent: Callable[[T], T] | None = None, workers: Workers | None = None) -> Generator[R, None, None]:
+    """map(fn, items) in order, on `workers` (by default, processes of its own) when there are at least `at_least`
+    items and more than one core; close() it to drop the jobs not begun (and end its own processes) before it is
+    exhausted. `sent(item)`: what goes to the process in the item's stead, made just before it is sent.
 
     The processes are started afresh ("spawn"), not forked: a fork's resident memory is the build's
     (every body and page of the site, gigabytes at 100,000 documents), and each process would
     carry it, shared until touched and touched by reference counting. Started afresh, each holds
     only what it imports and the items it is given, whatever the size of the site. Items are sent
     a few chunks ahead of the results taken, never all at once: what waits is bounded too."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < at_least or workers < 2:
+    if workers is None:
+        if len(items) < at_least or (os.cpu_count() or 1) < 2:
+            yield from map(fn, items)
+            return
+        with Workers() as own:
+            yield from process_map(fn, items, at_least, chunksize, sent, own)
+        return
+    if len(items) < at_least or workers.count < 2:
         yield from map(fn, items)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        ahead: deque[concurrent.futures.Future[list[R]]] = deque()
+    ahead: deque[concurrent.futures.Future[list[R]]] = deque()
+    try:
         for start in range(0, len(items), chunksize):
             chunk = items[start:start + chunksize]
-            ahead.append(pool.submit(_map, fn, [sent(x) for x in chunk] if sent else chunk))
-            if len(ahead) > 2 * workers:
+            ahead.append(workers.submit(_map, fn, [sent(x) for x in chunk] if sent else chunk))
+            if len(ahead) > 2 * workers.count:
                 yield from ahead.popleft().result()
         while ahead:
             yield from ahead.popleft().result()
+    finally:
+        for future in ahead:
+            future.cancel()
 
 
 def _map(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:

@@ -159,6 +159,11 @@ def _folded_codes(text: str) -> np.ndarray:
 
 
 def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, np.ndarray]:
+    """text_tokens of the record's title, 文号 and text."""
+    return text_tokens(record.title, record.doc_number, record.text)
+
+
+def text_tokens(title: str, doc_number: str | None, text: str) -> tuple[str, list[int], np.ndarray, np.ndarray]:
     """One document's bigram tokens (space-separated, in index order), its meta row, and the
     code points of its title and of the whole document (for the chars shards).
 
@@ -169,7 +174,7 @@ def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, n
     Row: [bigrams, tf≥2, tf≥4, tf≥10 (body offsets), 文号 bigrams, title bigrams].
     """
     # "\n" keeps title, 文号 and paragraphs apart; pairs across it are dropped.
-    codes = _folded_codes("\n".join((record.title, record.doc_number or "", record.text)))
+    codes = _folded_codes("\n".join((title, doc_number or "", text)))
     title_end, number_end = np.flatnonzero(codes == 10)[:2].tolist()
     keys = (codes[:-1] << _CODE_BITS) | codes[1:]
     unique, counts = np.unique(keys[(codes[:-1] != 10) & (codes[1:] != 10)], return_counts=True)

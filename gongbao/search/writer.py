@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gzip
 import hashlib
@@ -9,6 +10,7 @@ import json
 import shutil
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from . import fold, layout, merge, pagefind
+from ..digests import digest
+from .layout import compress
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
 from .record import SearchIndexError, SearchRecord
-from .reuse import IndexCache
+from .parallel import Workers
+from .reuse import IndexCache, TokensAhead
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed on its own: what indexing a part holds grows with the part, not the site (tables.py:
@@ -41,8 +46,8 @@ HEAD_CHARS = 800
 
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
-                cache: IndexCache | None = None, by_pagefind: bool = False, stop: threading.Event | None = None
-                ) -> None:
+                cache: IndexCache | None = None, by_pagefind: bool = False, stop: threading.Event | None = None,
+                workers: Workers | None = None, ahead: TokensAhead | None = None) -> None:
     """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
     its `commit` or `discard` after); raises SearchIndexError if Pagefind fails.
 
@@ -51,14 +56,15 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     takes from it (its entry, meta index, script and WebAssembly), unless the cache keeps them. `by_pagefind`:
     Pagefind indexes every part itself, the reference tables.py is checked against (tests/test_search_tables.py,
     bench/index_identity.py): the two give the same bytes. `stop`: once set (from another thread), the build
-    ends at its next step, raising Stopped."""
+    ends at its next step, raising Stopped. `workers`: the processes its jobs run on (by default, its own);
+    `ahead`: documents' tokens computed before."""
     cache = cache or IndexCache(None)
-    with cache.lock:
+    with cache.lock, (contextlib.nullcontext(workers) if workers else Workers()) as on:
         try:
-            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop))
+            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
         except _KeptUnreadable:  # every part is indexed anew
             cache.forget()
-            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop))
+            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
 
 
 class _KeptUnreadable(Exception):
@@ -80,7 +86,7 @@ class _Steps:
 
 
 def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache,
-                 by_pagefind: bool, step: _Steps) -> None:
+                 by_pagefind: bool, step: _Steps, workers: Workers, ahead: TokensAhead | None) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -88,20 +94,22 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
     parts = _parts(records, part_chars)
     # in the site being built, not in TMPDIR: on the disk the build writes anyway, and removed with it
     with (tempfile.TemporaryDirectory(prefix=".pagefind-", dir=site_dir) as tmp,
-          pagefind.Parts(Path(tmp)) as indexing):
+          pagefind.Parts(Path(tmp), workers) as indexing):
         # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
         # each as soon as a process is free; poll() raises here a failure to start one).
-        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind, step)
-        digests, extents = _write_texts(out, records, cache, step)
+        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind, step,
+                                                        workers, ahead)
+        digests, extents = _write_texts(out, records, cache, step, workers)
         indexing.poll()
-        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache, step)
+        digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache, step, workers)
         indexing.poll()
-        digests["names"] = _write_names(out, records, cache, step)
+        digests["names"] = _write_names(out, records, cache, step, workers)
         outputs = indexing.finish()
         step()
         try:
             merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(),
-                                 shell=cache.shell or indexing.shell_output, compressed=cache, step=step)
+                                 shell=cache.shell or indexing.shell_output, compressed=cache, step=step,
+                                 workers=workers)
         except SearchIndexError as exc:
             if cache.reused:
                 raise _KeptUnreadable from exc
@@ -172,8 +180,8 @@ def _numbered(values: Iterable[str]) -> dict[str, int]:
 
 
 def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], parts: list[range],
-                 facets: _Facets, cache: IndexCache, by_pagefind: bool, step: Callable[[], None]
-                 ) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
+                 facets: _Facets, cache: IndexCache, by_pagefind: bool, step: Callable[[], None], workers: Workers,
+                 ahead: TokensAhead | None) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
     """One Pagefind page per part (but the parts whose index the cache kept), holding its documents' tokens one
     document after another, indexed by tables.py (`by_pagefind`: by Pagefind). Returns each document's meta row
     and the code points of its text and of its title."""
@@ -183,7 +191,7 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     doc_chars: list[np.ndarray] = []
     doc_title_chars: list[np.ndarray] = []
     # closed when every token is written, or on a raise: the worker processes end then, not when collected
-    with contextlib.closing(cache.tokens(records, parts, indexing.folder)) as each:
+    with contextlib.closing(cache.tokens(records, parts, indexing.folder, workers, ahead)) as each:
         for k, kept, tokens in each:
             if k == 0 and not by_pagefind and cache.shell is None:
                 indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
@@ -240,37 +248,68 @@ def _cuts_after(record: SearchRecord, least: int) -> bool:
 
 
 class _Family:
-    """One family of shards being written, into a folder named after all of them once complete."""
+    """One family of shards being written, into a folder named after all of them once complete. Each shard is
+    compressed on one of the `workers` (but those the cache kept): on the build's process, gzip and the pages'
+    rendering took turns with the interpreter's lock. Files are written in order, a few shards behind."""
 
-    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache, step: Callable[[], None]):
+    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache, step: Callable[[], None],
+                 workers: Workers):
         self.out = out
         self.shards = shards
         self.cache = cache
         self.step = step
+        self.workers = workers
         self.folder = out / shards.directory("")  # renamed when complete
         self.folder.mkdir()
         self.content = hashlib.sha256()
         self.digest = ""
+        self.known = cache.gz_known()
+        # (shard, digest, compressed: made, being made, or None if kept)
+        self.pending: deque[tuple[int, bytes, bytes | concurrent.futures.Future[bytes] | None]] = deque()
 
     def __enter__(self) -> _Family:
         return self
 
     def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
-        if error is None:
-            self.digest = self.content.hexdigest()[:layout.DIGEST_LENGTH]
-            self.folder.rename(self.out / self.shards.directory(self.digest))
+        if error is not None:
+            for _n, _key, made in self.pending:
+                if isinstance(made, concurrent.futures.Future):
+                    made.cancel()
+            return
+        self._written(0)
+        self.digest = self.content.hexdigest()[:layout.DIGEST_LENGTH]
+        self.folder.rename(self.out / self.shards.directory(self.digest))
 
     def write(self, n: int, value: bytes) -> None:
         """Shard `n` (numbers ascending), `value` its JSON."""
         self.step()
-        data = self.cache.gz(value)
-        name = self.shards.file(n)
-        (self.folder / name).write_bytes(data)
-        self.content.update(f"{name}\0{len(data)}\0".encode() + data)
+        key = digest(value) if self.cache.folder is not None else b""  # (without a cache folder, none is kept)
+        made: bytes | concurrent.futures.Future[bytes] | None
+        if key in self.known:
+            made = None
+        elif self.workers.count < 2:
+            made = compress(value)
+        else:
+            made = self.workers.submit(compress, value)
+        self.pending.append((n, key, made))
+        self._written(2 * self.workers.count)
+
+    def _written(self, waiting: int) -> None:
+        """Write the shards done, in order, until at most `waiting` wait."""
+        while self.pending and (len(self.pending) > waiting or _ready(self.pending[0][2])):
+            n, key, made = self.pending.popleft()
+            data = self.cache.gz_take(key, made.result() if isinstance(made, concurrent.futures.Future) else made)
+            name = self.shards.file(n)
+            (self.folder / name).write_bytes(data)
+            self.content.update(f"{name}\0{len(data)}\0".encode() + data)
 
 
-def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None]
-                 ) -> tuple[dict[str, str], dict[str, list[int]]]:
+def _ready(made: bytes | concurrent.futures.Future[bytes] | None) -> bool:
+    return not isinstance(made, concurrent.futures.Future) or made.done()
+
+
+def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None],
+                 workers: Workers) -> tuple[dict[str, str], dict[str, list[int]]]:
     """heads and rests: each document's fields and the start of its text, and the rest of its text,
     packed into shards of consecutive documents. Returns their digests and how many documents each
     shard holds."""
@@ -282,7 +321,7 @@ def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, 
     digests, extents = {}, {}
     for key, (shards, budget, value) in texts.items():
         extents[key] = []
-        with _Family(out, shards, cache, step) as family:
+        with _Family(out, shards, cache, step, workers) as family:
             items = (_json(value(r, *_split_text(r.text))) for r in records)
             for n, run in enumerate(_runs(items, budget)):
                 family.write(n, b"[" + b",".join(run) + b"]")
@@ -305,10 +344,11 @@ def _runs(items: Iterable[bytes], budget: int) -> Iterator[list[bytes]]:
         yield run
 
 
-def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None]) -> str:
+def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None],
+                 workers: Workers) -> str:
     """names: url, title, 文号 and whether in the collection, of NAMES_PER_SHARD documents a shard.
     Returns the digest."""
-    with _Family(out, NAMES, cache, step) as family:
+    with _Family(out, NAMES, cache, step, workers) as family:
         for n in range(0, len(records), NAMES_PER_SHARD):
             family.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number, r.in_collection]
                                                       for r in records[n:n + NAMES_PER_SHARD]]))
@@ -316,7 +356,7 @@ def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, 
 
 
 def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[np.ndarray],
-                 cache: IndexCache, step: Callable[[], None]) -> str:
+                 cache: IndexCache, step: Callable[[], None], workers: Workers) -> str:
     """chars: for each character, the documents holding it and those holding it in the title. Returns the digest.
     One shard's lists are made at a time: all of them would be a Python int for every (document,
     character) pair, gigabytes at 100,000 documents. Empties `doc_chars` and `doc_title_chars`: the
@@ -324,7 +364,7 @@ def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[n
     in_docs, in_titles = _Postings(doc_chars), _Postings(doc_title_chars)
     for arrays in (doc_chars, doc_title_chars):
         arrays.clear()
-    with _Family(out, CHARS, cache, step) as family:
+    with _Family(out, CHARS, cache, step, workers) as family:
         for shard in range(CHAR_SHARDS):
             chars = {chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
                      for c in in_docs.chars[in_docs.chars % CHAR_SHARDS == shard].tolist()}
