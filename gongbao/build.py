@@ -208,10 +208,13 @@ class Builder:
         spare = self._spare(output) if known else None
         staging = Staging(output, state.live() if known else {}, spare, state.spare)
         self._texts.next_build()
-        pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state)
+        # A build with nothing to keep for a later one (`once`, no cache folder) does not fingerprint its pages.
+        pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state,
+                       fingerprinted=not (self.once and self.cache_dir is None))
         indexing: list[IndexStage | Callable[[], IndexStage]] = []
         beside = sum(len(doc.body) for doc in library.documents.values()) <= BESIDE_CHARS
         ahead = IndexAhead() if beside and not defer_index else None
+        state.bodies.pack = not beside or self.cache_dir is not None
 
         def index_beside(body_texts: Mapping[str, str]) -> None:
             """Start the search index once the bodies are rendered: on a thread of its own (and other processes)
@@ -427,8 +430,10 @@ class _Pages:
     """The page files of one build, and the catalogue, each kept from an earlier build when its fingerprint
     is unchanged."""
 
-    def __init__(self, site: bytes, staging: Staging, texts: TextDigests, library: bytes, state: State):
+    def __init__(self, site: bytes, staging: Staging, texts: TextDigests, library: bytes, state: State,
+                 fingerprinted: bool = True):
         self.site = site
+        self.fingerprinted = fingerprinted
         self.staging = staging
         self.texts = texts
         # Its own digests of long strings, not `texts`, which outlives the build: it holds every string it digests.
@@ -444,6 +449,8 @@ class _Pages:
 
     def kept(self, page: Page) -> bool:
         name = urls.page_file(page.url)
+        if not self.fingerprinted:
+            return self._kept(name, b"")
         self.bodies[name] = body = self.texts.of(page.own_body)
         written = self.written.get(name)
         if written is not None and self.before.get(name) == body:

@@ -265,23 +265,28 @@ def _table_close(renderer: Any, tokens: list[Token], idx: int, options: Any, env
     return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
+#: A body's HTML as a build keeps it until a page shows it: the str, or `packed`.
+Packed = bytes | str
+
+
 def packed(html: str) -> bytes:
-    """HTML as a build keeps it until a page shows it: zlib-compressed UTF-8, a third of the str for Chinese
+    """HTML as a large build keeps it (see BodyCache.pack): zlib-compressed UTF-8, a third of the str for Chinese
     text. Level 1: on 800 of the corpus' bodies, level 6 took 2.5 times as long for no MiB less (16 → 5 MiB)."""
     return zlib.compress(html.encode(), 1)
 
 
-def unpacked(data: bytes) -> str:
-    return zlib.decompress(data).decode()
+def unpacked(data: Packed) -> str:
+    return data if isinstance(data, str) else zlib.decompress(data).decode()
 
 
 @dataclass(frozen=True, slots=True)
 class CachedBody:
     """A rendered body, as this build's pages and search take it and as later builds find it."""
 
-    packed_html: bytes
-    """The HTML, `packed` from the moment it is rendered: it is the largest thing a build holds for every
-    document (1.7 GB as str at 100,000 documents), and only the document's page reads it, once."""
+    packed_html: Packed
+    """The HTML, `packed` from the moment it is rendered when BodyCache.pack says so: it is the largest thing a
+    build holds for every document (1.7 GB as str at 100,000 documents), and only the document's page reads it,
+    once."""
     outline: list[Heading]
     text: str
     """As RenderedBody.text: the search records take it as it is, so it is not held twice."""
@@ -315,6 +320,10 @@ class BodyCache:
         """Bodies rendered (not taken from the cache) since `start`."""
         self.changed: set[BodyKey] = set()
         """Entries added or dropped since the cache was last saved (it saves only their part)."""
+        self.pack = True
+        """Whether the HTML of the bodies rendered is kept `packed`: the build says so (build._publish) for a site
+        past build.BESIDE_CHARS, whose bodies would not fit in memory as str, or when a cache folder saves them.
+        Otherwise the str is kept: compressing and decompressing every body was 2 s of CPU on the corpus."""
 
     def start(self, citations: Citations) -> None:
         """A new build with this citation table: forget what it would render differently."""
@@ -357,7 +366,8 @@ class BodyCache:
 
         rendered = renderer.render(body, href, self_key)
         links_now = tuple(sorted(links.items()))
-        kept = self.entries[key] = CachedBody(packed(rendered.html), rendered.outline, rendered.text, links_now)
+        kept = self.entries[key] = CachedBody(packed(rendered.html) if self.pack else rendered.html, rendered.outline,
+                                              rendered.text, links_now)
         self.changed.add(key)
         self.rendered += 1
         return kept

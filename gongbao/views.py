@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from .config import Settings
-from .markdown import Heading, unpacked
+from .markdown import Heading, Packed, unpacked
 from .model import Attachment
 
 
@@ -120,8 +120,8 @@ class DocumentView:
     lineage: tuple[Edition, ...]
     outline: tuple[Heading, ...]
     """Headings for the 目录 box; empty when the body is too short to need one."""
-    packed_body: bytes
-    """The body's HTML as the body cache keeps it (markdown.packed): every view a build makes is kept until
+    packed_body: Packed
+    """The body's HTML as the body cache keeps it (see BodyCache.pack): every view a build makes is kept until
     its pages are written, and is fingerprinted; `body_html` unpacks it for the template."""
     previous: Summary | None
     """The document printed before this one in the same issue."""

@@ -33,7 +33,8 @@ GOLDEN = REPO / "tests" / "golden"
 DOCS = "content/documents"
 
 
-def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = None, stop: object = None) -> None:
+def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = None, stop: object = None,
+                workers: object = None, ahead: object = None) -> None:
     """A stand-in for the search stage, made of every field of every record (Pagefind takes seconds a build):
     the index is a black box to the builder, which only sees its files."""
     out = site / "search" / "fake"
@@ -412,6 +413,25 @@ def test_kept_bodies_hold_their_html_compressed_as_their_pages_show_it(project: 
 
 
 @pytest.mark.usefixtures("fake_index")
+def test_bodies_are_kept_compressed_where_the_sites_size_or_a_cache_folder_asks(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a cache folder, a site of at most build.BESIDE_CHARS characters keeps its bodies' HTML as str
+    (compressing and decompressing every body was 2 s of CPU on the corpus); past it, compressed. The pages
+    are the same."""
+    small = Builder()
+    small_site = _build(project, small, output=tmp_path / "small")
+    monkeypatch.setattr(pipeline, "BESIDE_CHARS", 100)
+    large = Builder()
+    large_site = _build(project, large, output=tmp_path / "large")
+    assert small._state is not None and large._state is not None
+    assert small._state.bodies.entries and all(isinstance(e.packed_html, str)
+                                               for e in small._state.bodies.entries.values())
+    assert large._state.bodies.entries and all(isinstance(e.packed_html, bytes)
+                                               for e in large._state.bodies.entries.values())
+    assert _snapshot(small_site.output) == _snapshot(large_site.output)
+
+
+@pytest.mark.usefixtures("fake_index")
 def test_a_one_off_build_forgets_the_bodies_once_its_pages_are_written(project: Path, tmp_path: Path) -> None:
     """A builder made for one build lets go of the documents' sources and rendered bodies before the index
     stage (they are most of its memory), and builds the same site as one that keeps them for the next."""
@@ -420,6 +440,10 @@ def test_a_one_off_build_forgets_the_bodies_once_its_pages_are_written(project: 
     kept = _build(project, Builder(), output=tmp_path / "kept")
     assert _snapshot(result.output) == _snapshot(kept.output)
     assert result.stats.bodies == kept.stats.bodies > 0
+    # nothing fingerprints its pages (no later build would read that), and it counts them all the same
+    assert result.pages == kept.pages > 10 and result.stats.pages_rendered == kept.stats.pages_rendered
+    assert once._state is not None and {w.fingerprint for name, w in once._state.pages.items()
+                                        if name.endswith(".html")} == {b""}
     assert {doc.body for doc in result.library.documents.values()} == {""}
     assert all(doc.body for doc in kept.library.documents.values())
     assert once._state is not None and not once._state.bodies.entries
