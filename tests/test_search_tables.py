@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import itertools
+import os
 import random
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +123,23 @@ def test_tokens_computed_ahead_give_the_same_index_and_are_not_computed_again(
 
 def _files(root: Path) -> dict[Path, bytes]:
     return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _timed(part: int) -> tuple[float, float, int]:
+    start = time.monotonic()  # (the system's clock: comparable between processes)
+    time.sleep(0.3)
+    return start, time.monotonic(), os.getpid()
+
+
+def test_parts_sent_to_the_workers_are_indexed_one_at_a_time(tmp_path: Path) -> None:
+    """From a thread beside the build's work, tables.py indexes the parts on the index's workers, one part at a
+    time (a part's tables take 300 MiB on the corpus: two at once would take twice that)."""
+    (tmp_path / "parts").mkdir()
+    with Workers() as workers, pagefind.Parts(tmp_path / "parts", workers) as parts:
+        beside = threading.Thread(target=lambda: [parts.index_here(k, functools.partial(_timed, k))
+                                                  for k in range(3)])
+        beside.start()
+        beside.join()
+        spans = parts.finish()
+    assert len(spans) == 3 and all(pid != os.getpid() for _, _, pid in spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
+import functools
 import os
 import re
 import shutil
@@ -174,7 +175,7 @@ class Parts:
         self._starter = threading.Thread(target=self._start_waiting, name="pagefind-parts", daemon=True)
         self._starter.start()
         # parts indexed by tables.py while the build writes the browser's files (see index_here)
-        self._here: concurrent.futures.ThreadPoolExecutor | Workers | None = None
+        self._here: concurrent.futures.ThreadPoolExecutor | None = None
         self._made: dict[int, concurrent.futures.Future[Modelled]] = {}
 
     def __enter__(self) -> "Parts":
@@ -187,7 +188,7 @@ class Parts:
         # dies with the build's, or ends when its part is done (its folder gone, it only fails).
         for made in self._made.values():
             made.cancel()
-        if isinstance(self._here, concurrent.futures.ThreadPoolExecutor):
+        if self._here is not None:
             self._here.shutdown(wait=error is None, cancel_futures=True)
         self.stack.__exit__(error, *exc)  # type: ignore[arg-type]
 
@@ -220,18 +221,19 @@ class Parts:
         self.written[part] = output
 
     def index_here(self, part: int, make: Callable[[], Modelled]) -> None:
-        """Part `part` is indexed by `make()` (tables.py), not by Pagefind, while the build goes on: on a thread
-        (numpy lets the two run) when the index is the process's main work; on one of the index's `workers`
-        (processes started afresh, see parallel.process_map; they die with the build) when it is built on a
-        thread beside other work: a build's pages (build._publish), or serve's rebuilds of pages. There the
-        thread's Python half took the interpreter's lock from that work (a title's save showed in 2.2-3.3 s
-        instead of 1.9-2.3 s on the corpus; a cached build after a body edit took 7.5-9.5 s instead of 6.9 s, on
-        a busy machine), which costs more than starting the process."""
+        """Part `part` is indexed by `make()` (tables.py), not by Pagefind, while the build goes on, one part at
+        a time: on a thread (numpy lets the two run) when the index is the process's main work; from that
+        thread, on one of the index's `workers` (processes started afresh, see parallel.process_map; they die
+        with the build) when it is built on a thread beside other work: a build's pages (build._publish), or
+        serve's rebuilds of pages. There tables.py's Python half took the interpreter's lock from that work (a
+        title's save showed in 2.2-3.3 s instead of 1.9-2.3 s on the corpus; a cached build after a body edit
+        took 7.5-9.5 s instead of 6.9 s, on a busy machine), which costs more than sending the page to another
+        process."""
         if self._here is None:
-            if threading.current_thread() is threading.main_thread() or self.workers is None:
-                self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
-            else:
-                self._here = self.workers
+            self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
+        if threading.current_thread() is not threading.main_thread() and self.workers is not None:
+            # one part at a time, as on the thread: a part's tables take 300 MiB (corpus), two at once twice that
+            make = functools.partial(_on, self.workers, make)
         # A part's page waits in memory (not on disk as Pagefind's do): at most AT_ONCE of them wait at a time.
         waiting = [f for f in self._made.values() if not f.done()]
         if len(waiting) >= AT_ONCE:
@@ -275,6 +277,10 @@ class Parts:
         for part, made in sorted(self._made.items()):
             self.written[part] = made.result()
         return [self.written[part] for part in sorted(self.written) if part != SHELL_PART]
+
+
+def _on(workers: Workers, make: Callable[[], Modelled]) -> Modelled:
+    return workers.submit(make).result()
 
 
 _FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"/part(\d+)\.html"')

@@ -39,6 +39,7 @@ class Workers:
         self.count = min(os.cpu_count() or 1, 4)
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lock = threading.Lock()  # jobs come from the build's threads
+        self._started = False
 
     def submit(self, fn: Callable[..., R], *args: object) -> concurrent.futures.Future[R]:
         with self._lock:
@@ -46,13 +47,16 @@ class Workers:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
                     initargs=(os.getpid(),))
-            return self._pool.submit(fn, *args)
+            return self._pool.submit(_job, fn, *args)
 
     def start(self) -> None:
-        """Start every process now, from this thread, which must outlive them: Linux's parent-death signal
-        (die_with_parent) follows the thread that started a child. Otherwise a job starts them as it needs them."""
-        for _ in range(self.count):
-            self.submit(int)
+        """Start every process not started yet, from this thread, which must outlive them: Linux's parent-death
+        signal (die_with_parent) follows the thread that started a child. Otherwise a job starts them as it needs
+        them, on whichever thread it is sent from."""
+        if self.count > 1 and not self._started:
+            self._started = True
+            for _ in range(self.count):
+                self.submit(int)
 
     def close(self, cancel: bool = False) -> None:
         with self._lock:
@@ -100,6 +104,20 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksi
     finally:
         for future in ahead:
             future.cancel()
+
+
+#: glibc's malloc_trim: free() keeps what it frees for the process, only the top of its heap goes back.
+_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
+
+
+def _job(fn: Callable[..., R], *args: object) -> R:
+    """fn(*args) in a worker, which then gives back to the system what the job freed: a worker runs jobs of
+    every kind one after the other (a part's tables take 300 MiB on the corpus), and would keep the largest's."""
+    try:
+        return fn(*args)
+    finally:
+        if _malloc_trim is not None:
+            _malloc_trim(0)
 
 
 def _map(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:

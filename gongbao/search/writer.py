@@ -60,6 +60,7 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     `ahead`: documents' tokens computed before."""
     cache = cache or IndexCache(None)
     with cache.lock, (contextlib.nullcontext(workers) if workers else Workers()) as on:
+        on.start()  # (a no-op if they are)
         try:
             _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
         except _KeptUnreadable:  # every part is indexed anew
