@@ -339,6 +339,8 @@ def _closest(key: str, spec: dict[str, Field]) -> str | None:
 
 def _check_containers(raw: RawFile, problems: Problems) -> None:
     """Container fences must be known and closed: an unclosed one would swallow the rest of the body."""
+    if ":::" not in raw.body:  # most bodies: their lines need not be looked at
+        return
     open_at: int | None = None
     for offset, line in enumerate(raw.body.splitlines()):
         stripped = line.strip()

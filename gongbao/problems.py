@@ -127,10 +127,13 @@ class Problems:
 
     def _relative(self, p: Path) -> str:
         if self.root is not None:
-            try:
-                return p.resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                pass
+            # without resolving (a system call per folder of the path) when the path is under the root as written
+            as_written = [] if ".." in p.parts else [(p.absolute(), self.root.absolute())]
+            for path, root in [*as_written, (p.resolve(), self.root.resolve())]:
+                try:
+                    return path.relative_to(root).as_posix()
+                except ValueError:
+                    pass
         return p.as_posix()
 
     def error(self, path: Path | str, line: int, code: str, message: str) -> None:
