@@ -81,6 +81,9 @@ class SiteRenderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # One environment renders one build: its templates are read once, not looked at again for every page
+            # (a system call for each template a page extends or imports).
+            auto_reload=False,
         )
         self.env.filters["cn_date"] = cn_date
         self.assets = assets or Assets.of(settings)
