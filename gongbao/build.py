@@ -23,7 +23,6 @@ from .digests import Fingerprints, TextDigests, digest, fingerprint
 from .indexing import IndexAhead, IndexStage, add_index, run_index, search_records
 from .output import check_output
 from .pages import Page
-from .model import Document
 from .problems import ContentError, Problems
 from .relations import Library, build_library, forget_bodies
 from .render import Assets, Reuse, render_site
@@ -235,7 +234,7 @@ class Builder:
             with clock("渲染"):
                 reuse = Reuse(state.bodies, state.templates, self._texts, pages.kept, pages.catalogue_kept)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
-                                       self.display.bar, assets, index_beside, ahead.body if ahead else _no_body)
+                                       self.display.bar, assets, index_beside, ahead.body if ahead else None)
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
@@ -485,10 +484,6 @@ class _Pages:
 
     def views(self) -> Views:
         return Views(self.library, self.bodies)
-
-
-def _no_body(doc: Document, text: str) -> None:
-    pass
 
 
 def _view_digests() -> Fingerprints:

@@ -19,10 +19,10 @@ from . import urls
 from .config import DEFAULT_TEMPLATES, Settings
 from .digests import TextDigests
 from .markdown import BodyCache
+from .model import Document
 from .pages import NOT_FOUND, Page, SiteViews
 from .problems import Problems
 from .publish import page_head, write_discovery
-from .model import Document
 from .relations import Library
 from .views import SiteContext, template_context
 
@@ -193,7 +193,7 @@ class Assets:
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool,
                 reuse: Reuse, progress: Progress = lambda label, items: items,
                 assets: Assets | None = None, bodies_done: Callable[[Mapping[str, str]], None] = lambda texts: None,
-                body_rendered: Callable[[Document, str], None] = lambda doc, text: None) -> Rendered | None:
+                body_rendered: Callable[[Document, str], None] | None = None) -> Rendered | None:
     """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised.
     `assets`: as Assets.of(settings), when the caller has them already. `bodies_done(body_texts)`: called once
     every body is rendered, before the pages are (the build starts the search index then, see build._publish);
@@ -204,7 +204,7 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
         for doc in progress("正文", list(lib.documents.values())):
             fresh = reuse.bodies.rendered
             body = renderer.views.body_of(doc)
-            if reuse.bodies.rendered != fresh:
+            if body_rendered is not None and reuse.bodies.rendered != fresh:
                 body_rendered(doc, body.text)
         body_texts = {key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()}
         bodies_done(body_texts)

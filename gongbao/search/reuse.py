@@ -348,10 +348,10 @@ def _text_key(title: str, doc_number: str | None, text: str) -> bytes:
 
 class TokensAhead:
     """Documents' tokens computed on the index's workers before the index asks for them: while the build renders
-    the bodies, a single-threaded stage that leaves the other cores idle (build._publish). On the corpus that
-    is every document's tokens, 2.7 CPU seconds, taken out of the index stage. Held until the index takes them
-    (about 3 bytes for a character of text: the build does this only for a site whose index it makes beside
-    its pages, see build.BESIDE_CHARS)."""
+    the bodies, a single-threaded stage that left the other cores idle (build._publish). On the corpus that is
+    every document's tokens, 2.7 CPU seconds, most of them done by the time the index starts. Held until the
+    index takes them (about 3 bytes for a character of text: the build does this only for a site whose index it
+    makes beside its pages, see build.BESIDE_CHARS)."""
 
     CHUNK = 16
     """Documents sent to a worker at a time."""
@@ -359,7 +359,7 @@ class TokensAhead:
     def __init__(self, workers: Workers):
         self.workers = workers
         self._chunks: collections.deque[list[tuple[bytes, tuple[str, str | None, str]]]] = collections.deque([[]])
-        self._running: list[concurrent.futures.Future[list[Tokens]]] = []
+        self._running: list[concurrent.futures.Future[list[Tokens]]] = []  # sent, maybe not done
         self._sent: dict[bytes, tuple[concurrent.futures.Future[list[Tokens]], int]] = {}
 
     def add(self, title: str, doc_number: str | None, text: str) -> None:
@@ -395,10 +395,6 @@ class TokensAhead:
         future, n = self._sent[key] if keep else self._sent.pop(key)
         return future.result()[n]
 
-    def cancel(self) -> None:
-        for future, _ in self._sent.values():
-            future.cancel()
-        self._sent = {}
 
 
 def _text_tokens(documents: list[tuple[str, str | None, str]]) -> list[Tokens]:
