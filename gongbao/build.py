@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ STAGES = ("读取", "关系", "渲染", "索引", "写入")
 #: In the cache folder: what index builds keep for the next (see search.reuse).
 _INDEX_CACHE = "search-index"
 #: The search index is made while the pages are rendered on a site of at most this many characters of Markdown in
-#: its bodies (see Builder._publish's index_beside), the tokens of its bodies while they are rendered; on a larger
+#: its bodies (see Builder._publish's index_stage), the tokens of its bodies while they are rendered; on a larger
 #: one, after the pages.
 BESIDE_CHARS = 100_000_000
 
@@ -210,31 +209,32 @@ class Builder:
         # A build with nothing to keep for a later one (`once`, no cache folder) does not fingerprint its pages.
         pages = _Pages(site, staging, self._texts, library_digest(site, state.files), state,
                        fingerprinted=not (self.once and self.cache_dir is None))
-        indexing: list[IndexStage | Callable[[], IndexStage]] = []
+        indexing: list[IndexStage] = []  # the one of this build, once the bodies are rendered
         beside = sum(len(doc.body) for doc in library.documents.values()) <= BESIDE_CHARS
         ahead = IndexAhead() if beside and not defer_index else None
         state.bodies.pack = not beside or self.cache_dir is not None
 
-        def index_beside(body_texts: Mapping[str, str]) -> None:
-            """Start the search index once the bodies are rendered: on a thread of its own (and other processes)
-            while the pages are rendered, which keeps the build's own process busy. On the corpus, pages and index
-            took 7 s and 11 s one after the other, and a full build 19-21 s instead of 24-25 s (compare_hugo.py,
-            the same machine at the same time). The index's memory then adds to the render's, about 2 MiB per
-            million characters of text (40 MiB on the corpus): on a larger site, it waits for the pages."""
+        def index_stage(body_texts: Mapping[str, str]) -> None:
+            """The search index's stage, once the bodies are rendered, started at once (`beside`): on a thread of
+            its own (and other processes) while the pages are rendered, which keeps the build's own process busy.
+            On the corpus, pages and index took 7 s and 11 s one after the other, and a full build 19-21 s instead
+            of 24-25 s (compare_hugo.py, the same machine at the same time). The index's memory then adds to the
+            render's, about 2 MiB per million characters of text (40 MiB on the corpus): on a larger site, the
+            index is made after the pages (`finish`)."""
             records = search_records(library, body_texts)
             # The records are made from the content's records and the documents' bodies on the as-of date:
             # digesting those, not the records (a third of a second), tells the same.
             wanted = digest(library_digest(fingerprint((state.version, as_of)), state.files)
                             + b"".join(self._texts.of(doc.body) for doc in library.documents.values()))
-            stage = functools.partial(IndexStage, staging, state.index if known else {}, records, wanted, defer_index,
-                                      self._index_cache)
-            indexing.append(stage(beside=True, workers=ahead and ahead.workers, ahead=ahead and ahead.tokens)
-                            if beside else stage)
+            indexing.append(IndexStage(staging, state.index if known else {}, records, wanted, defer_index,
+                                       self._index_cache, ahead and ahead.workers, ahead and ahead.tokens))
+            if beside:
+                indexing[0].start()
         try:
             with clock("渲染"):
                 reuse = Reuse(state.bodies, state.templates, self._texts, pages.kept, pages.catalogue_kept)
                 rendered = render_site(library, settings, staging.path, problems, explicit_index, reuse,
-                                       self.display.bar, assets, index_beside, ahead.body if ahead else None)
+                                       self.display.bar, assets, index_stage, ahead.body if ahead else None)
                 if rendered is None or problems.errors:
                     raise ContentError(problems)
                 pages.add_rendered()
@@ -242,18 +242,16 @@ class Builder:
             if self.once:
                 self._forget(state, library)
             with clock("索引"):
-                stage = indexing.pop()
-                stage = stage if isinstance(stage, IndexStage) else stage()  # started now, if not beside the pages
-                index, how = stage.finish()
+                stage = indexing[0]
+                index, how = stage.finish()  # made now, if not beside the pages
                 if ahead is not None:
                     ahead.close()
             with clock("写入"):
                 files = staging.finish()
                 publish(staging.path, output, keep_old=spare)
         except BaseException:
-            for started in indexing:
-                if isinstance(started, IndexStage):
-                    started.stop()
+            for stage in indexing:
+                stage.stop()
             if ahead is not None:
                 ahead.close(cancel=True)
             discard(staging.path)

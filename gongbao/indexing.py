@@ -72,18 +72,23 @@ class IndexAhead:
 
 class IndexStage:
     """The search index of one build in its staged site, and how (`finish`): "kept" (the records did not change),
-    "deferred" (`defer`: the live index kept though the records changed, see Builder.follow_index) or "built";
-    built on a thread of its own when `beside` (the build renders its pages meanwhile, see build._publish), until
-    `finish` puts it in the staged site or `stop` gives it up. The thread writes only in a scratch folder of its
-    own. `indexes()`: the index cache, asked for only when an index is made."""
+    "deferred" (`defer`: the live index kept though the records changed, see Builder.follow_index) or "built".
+    Built on a thread of its own from `start` on (the build renders its pages meanwhile, see build._publish), or
+    in `finish`, until `finish` puts it in the staged site or `stop` gives it up. The thread writes only in a
+    scratch folder of its own. `indexes()`: the index cache, asked for only when an index is made; `workers` and
+    `ahead`: see IndexAhead."""
 
     def __init__(self, staging: Staging, live: Mapping[str, Written], records: tuple[SearchRecord, ...],
-                 wanted: bytes, defer: bool, indexes: Callable[[], IndexCache | None], beside: bool = False,
-                 workers: Workers | None = None, ahead: TokensAhead | None = None):
+                 wanted: bytes, defer: bool, indexes: Callable[[], IndexCache | None], workers: Workers | None = None,
+                 ahead: TokensAhead | None = None):
         self.staging = staging
         self.records = records
         self.wanted = wanted
         self.kept: tuple[list[str], str] | None = None
+        self.scratch: Path | None = None
+        self._indexes = indexes
+        self._workers = workers
+        self._ahead = ahead
         self._error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,31 +100,37 @@ class IndexStage:
                 return
             for name in kept:  # a file of the live index was changed by hand: build it anew
                 staging.drop(name)
-        if not beside:
-            _give_back_memory()
-        # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
-        self.scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=staging.path))
-        cache = indexes()
-        if beside:
-            if workers is not None:
-                workers.start()  # from this thread, which outlives the index's (see Workers.start)
-            self._thread = threading.Thread(target=self._make, args=(records, cache, workers, ahead), name="index",
-                                            daemon=True)
-            self._thread.start()
-        else:
-            self._make(records, cache, workers, ahead)
 
-    def _make(self, records: tuple[SearchRecord, ...], cache: IndexCache | None, workers: Workers | None,
-              ahead: TokensAhead | None) -> None:
+    def start(self) -> None:
+        """Make the index on a thread of its own from now on (if it is to be made)."""
+        if self.kept is None and self.scratch is None:
+            cache = self._begin()
+            if self._workers is not None:
+                self._workers.start()  # from this thread, which outlives the index's (see Workers.start)
+            self._thread = threading.Thread(target=self._make, args=(cache,), name="index", daemon=True)
+            self._thread.start()
+
+    def _begin(self) -> IndexCache | None:
+        # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
+        self.scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=self.staging.path))
+        return self._indexes()
+
+    def _make(self, cache: IndexCache | None) -> None:
+        assert self.scratch is not None
         try:
-            run_index(self.scratch, records, cache, self._stop, workers, ahead)
+            run_index(self.scratch, self.records, cache, self._stop, self._workers, self._ahead)
         except BaseException as exc:  # raised by finish(), on the build's thread
             self._error = exc
 
     def finish(self) -> tuple[list[str], str]:
-        """Wait for the index; its files, added to the staged site, and how it was placed."""
+        """Wait for the index, or make it now if it was not started; its files, added to the staged site, and how
+        it was placed."""
         if self.kept is not None:
             return self.kept
+        if self.scratch is None:
+            _give_back_memory()
+            self._make(self._begin())
+        assert self.scratch is not None
         try:
             if self._thread is not None:
                 self._thread.join()
@@ -131,10 +142,10 @@ class IndexStage:
 
     def stop(self) -> None:
         """Give the index up (the build failed): its thread ends at its next step, and its scratch folder goes."""
-        if self.kept is None:
-            self._stop.set()
-            if self._thread is not None:
-                self._thread.join()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.scratch is not None:
             discard(self.scratch)
 
 
