@@ -108,7 +108,10 @@ def test_catalogue_lists_every_document_with_its_fields(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", base=False)
     overlay(project, REPO / "tests" / "golden")
     assert run(project, "build").exit_code == 0
-    data = json.loads((project / "site" / "api" / "documents.json").read_text(encoding="utf-8"))
+    text = (project / "site" / "api" / "documents.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    # written a record at a time, it is what json.dumps(indent=1) gives the whole
+    assert text == json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     records = {r["doc_number"]: r for r in data["documents"]}
     assert set(records) == {"样府发〔2024〕9号", "样府发〔2024〕11号", "样府办发〔2024〕17号",
                             "样府发〔2023〕18号", "样府办发〔2017〕60号"}
