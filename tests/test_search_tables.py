@@ -21,7 +21,7 @@ from conftest import REPO
 from gongbao import build as pipeline
 from gongbao.config import load_settings
 from gongbao.problems import Problems
-from gongbao.search import build_index, pagefind, reuse, tables, writer
+from gongbao.search import build_index, merge, pagefind, parallel, reuse, tables, writer
 from gongbao.search.chunks import read_pagefind_file, read_table
 from gongbao.search.parallel import Workers
 from gongbao.search.tokens import ALPHABET
@@ -143,3 +143,25 @@ def test_parts_sent_to_the_workers_are_indexed_one_at_a_time(tmp_path: Path) -> 
         spans = parts.finish()
     assert len(spans) == 3 and all(pid != os.getpid() for _, _, pid in spans)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_alone_a_map_runs_one_job_at_a_time_on_the_workers() -> None:
+    """process_map's `alone` (the merge's, past merge._ALONE_PARTS parts): the jobs in order, one at a time."""
+    with Workers() as workers:
+        spans = list(parallel.process_map(_timed, [0, 1, 2], at_least=1, workers=workers, alone=True))
+        assert workers.count < 2 or all(pid != os.getpid() for _, _, pid in spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_the_merge_one_job_at_a_time_writes_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = Problems()
+    pipeline.build(load_settings(REPO, problems), dt.date(2025, 1, 1), problems, output=tmp_path / "site")
+    records = writer.read_index(tmp_path / "site")
+    build_index(tmp_path / "together", records, part_chars=6_000)
+    monkeypatch.setattr(merge, "_ALONE_PARTS", 2)
+    alone: list[bool] = []
+    real = merge.process_map
+    monkeypatch.setattr(merge, "process_map", lambda *a, **k: (alone.append(k["alone"]), real(*a, **k))[1])
+    build_index(tmp_path / "alone", records, part_chars=6_000)
+    assert alone == [True]
+    assert _files(tmp_path / "alone") == _files(tmp_path / "together")

@@ -59,6 +59,9 @@ CHUNK_BYTES = 17_000
 _PAGEFIND_VERSIONS = ("1.5.",)
 #: Words are merged in jobs by their first symbol (on other processes when there are this many).
 _PARALLEL_JOBS = 4
+#: From this many parts on, one job at a time: a job holds that symbol's tables of every part (at 100,000
+#: documents, 100 parts, two jobs at once held 500 + 600 MiB and took the build to 4,096 MiB).
+_ALONE_PARTS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,8 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     chunk_words: dict[tuple[int, str], int] = {}
     names: set[str] = set()
     # a raise drops the jobs not begun
-    with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS, workers=workers)) as results:
+    with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS, workers=workers,
+                                        alone=len(outputs) >= _ALONE_PARTS)) as results:
         for pieces, kept, read in results:
             for first, last, key, gz in pieces:
                 data = compressed.gz_take(key, gz) if compressed else gz

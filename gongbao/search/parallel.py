@@ -72,10 +72,12 @@ class Workers:
 
 
 def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1,
-                sent: Callable[[T], T] | None = None, workers: Workers | None = None) -> Generator[R, None, None]:
+                sent: Callable[[T], T] | None = None, workers: Workers | None = None, alone: bool = False
+                ) -> Generator[R, None, None]:
     """map(fn, items) in order, on `workers` (by default, processes of its own) when there are at least `at_least`
     items and more than one core; close() it to drop the jobs not begun (and end its own processes) before it is
-    exhausted. `sent(item)`: what goes to the process in the item's stead, made just before it is sent.
+    exhausted. `sent(item)`: what goes to the process in the item's stead, made just before it is sent. `alone`:
+    one chunk at a time (when a job's memory is large).
 
     The processes are started afresh ("spawn"), not forked: a fork's resident memory is the build's
     (every body and page of the site, gigabytes at 100,000 documents), and each process would
@@ -87,7 +89,7 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksi
             yield from map(fn, items)
             return
         with Workers() as own:
-            yield from process_map(fn, items, at_least, chunksize, sent, own)
+            yield from process_map(fn, items, at_least, chunksize, sent, own, alone)
         return
     if len(items) < at_least or workers.count < 2:
         yield from map(fn, items)
@@ -97,7 +99,7 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksi
         for start in range(0, len(items), chunksize):
             chunk = items[start:start + chunksize]
             ahead.append(workers.submit(_map, fn, [sent(x) for x in chunk] if sent else chunk))
-            if len(ahead) > 2 * workers.count:
+            if len(ahead) > (0 if alone else 2 * workers.count):
                 yield from ahead.popleft().result()
         while ahead:
             yield from ahead.popleft().result()
