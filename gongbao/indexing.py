@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -16,10 +14,10 @@ from .cache import Written
 from .model import Document
 from .relations import Library, status_changes
 from .search import SearchIndexError, SearchRecord
+from .search.parallel import Workers, trim_heap
 from .write import Staging, discard, files_under, move_into
 
 if TYPE_CHECKING:
-    from .search.parallel import Workers
     from .search.reuse import IndexCache, TokensAhead
 
 
@@ -58,8 +56,7 @@ class IndexAhead:
     def body(self, doc: Document, text: str) -> None:
         """render_site's body_rendered."""
         if self.tokens is None:
-            from .search.parallel import Workers
-            from .search.reuse import TokensAhead
+            from .search.reuse import TokensAhead  # (it needs numpy: see search's _LAZY)
 
             self.workers = Workers()
             self.tokens = TokensAhead(self.workers)
@@ -149,17 +146,12 @@ class IndexStage:
             discard(self.scratch)
 
 
-#: glibc's malloc_trim: free() keeps what it frees for the process, only the top of its heap goes back.
-_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
-
-
 def _give_back_memory() -> None:
     """Return to the system what the render stage freed (the pages' views and the bodies' HTML, kept only
     compressed after it: hundreds of MiB at 100,000 documents) before the index's processes start: held by
     the build, it would stay its size through the index stage, Pagefind's processes on top."""
     gc.collect()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    trim_heap()
 
 
 def add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:

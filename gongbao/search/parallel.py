@@ -112,14 +112,19 @@ def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksi
 _malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
 
 
+def trim_heap() -> None:
+    """Give back to the system what this process freed (glibc keeps it otherwise); a no-op elsewhere."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
 def _job(fn: Callable[..., R], *args: object) -> R:
     """fn(*args) in a worker, which then gives back to the system what the job freed: a worker runs jobs of
     every kind one after the other (a part's tables take 300 MiB on the corpus), and would keep the largest's."""
     try:
         return fn(*args)
     finally:
-        if _malloc_trim is not None:
-            _malloc_trim(0)
+        trim_heap()
 
 
 def _map(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
