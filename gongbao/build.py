@@ -212,6 +212,8 @@ class Builder:
         indexing: list[IndexStage] = []  # the one of this build, once the bodies are rendered
         beside = sum(len(doc.body) for doc in library.documents.values()) <= BESIDE_CHARS
         ahead = IndexAhead() if beside and not defer_index else None
+        if ahead is not None and known and checked.stats.files_parsed:  # its index is likely to change
+            ahead.start()
         state.bodies.pack = not beside or self.cache_dir is not None
 
         def index_stage(body_texts: Mapping[str, str]) -> None:
