@@ -109,6 +109,7 @@ def test_tokens_computed_ahead_give_the_same_index_and_are_not_computed_again(
         computed.extend(r.url for r in items)
         return real(fn, items, *args, **kwargs)
     monkeypatch.setattr(reuse, "process_map", process_map)
+    monkeypatch.setattr(reuse.TokensAhead, "CHUNK", 2)  # (the gazette has fewer documents than a chunk)
     with Workers() as workers:
         ahead = reuse.TokensAhead(workers)
         for r in records[:-4]:
@@ -118,6 +119,26 @@ def test_tokens_computed_ahead_give_the_same_index_and_are_not_computed_again(
     assert computed == [r.url for r in records[-4:-1]]  # the last is records[3]'s twin
     assert ahead.has(reuse._text_key("未收录的标题", None, "不会被索引要的正文"))
     assert not any(ahead.has(reuse._document_key(r)) for r in records)
+    assert _files(tmp_path / "ahead") == _files(tmp_path / "plain")
+
+
+def test_tokens_of_fewer_documents_than_a_chunk_are_computed_by_the_index_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached build renders a few bodies anew: their tokens are not sent to processes that may still be starting
+    (reuse.TokensAhead.flush), but computed by the index, at once."""
+    problems = Problems()
+    pipeline.build(load_settings(REPO, problems), dt.date(2025, 1, 1), problems, output=tmp_path / "site")
+    records = writer.read_index(tmp_path / "site")
+    sent: list[object] = []
+    with Workers() as workers:
+        real = workers.submit
+        monkeypatch.setattr(workers, "submit", lambda fn, *args: sent.append(fn) or real(fn, *args))
+        ahead = reuse.TokensAhead(workers)
+        for r in records[:reuse.TokensAhead.CHUNK - 1]:
+            ahead.add(r.title, r.doc_number, r.text)
+        build_index(tmp_path / "ahead", records, workers=workers, ahead=ahead)
+    assert reuse._text_tokens not in sent and not any(ahead.has(reuse._document_key(r)) for r in records)
+    build_index(tmp_path / "plain", records)
     assert _files(tmp_path / "ahead") == _files(tmp_path / "plain")
 
 
