@@ -213,7 +213,7 @@ def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: l
         _cached(project)
     assert len({p.name for p in parts.iterdir()}) == len(_parts(project / "site"))
     assert first - {p.name for p in parts.iterdir()}
-    others = [p.name for p in parts.parent.iterdir() if p.name not in ("parts", "gz.pickle")]
+    others = [p.name for p in parts.parent.iterdir() if p.name not in ("parts", reuse._STORE, reuse._STORE_LIST)]
     assert len(others) == 1 and others[0].startswith(reuse._SHELL)  # Pagefind's script and entry
 
 
@@ -232,16 +232,46 @@ def test_a_failed_build_leaves_the_index_cache_as_it_was(project: Path, monkeypa
     assert tree(project / CACHE_DIR / "search-index") == cache
 
 
-def test_the_compressed_files_kept_for_the_next_build_are_bounded(project: Path, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def _index_files(site: Path) -> dict[str, Path]:
+    """The compressed files of the site's index (all but Pagefind's entry, script and WebAssembly), by name."""
+    search = site / "search"
+    return {p.relative_to(search).as_posix(): p for p in sorted(search.rglob("*"))
+            if p.is_file() and (p.suffix in (".gb", ".pf_index", ".pf_meta"))}
+
+
+def test_the_compressed_files_are_kept_as_links_to_the_sites_and_linked_into_the_next(project: Path) -> None:
+    """A file whose bytes did not change is not written again: it is a hard link to the one the last build wrote."""
     _cached(project)
-    pack = project / CACHE_DIR / "search-index" / "gz.pickle"
-    unbounded = pack.stat().st_size
-    monkeypatch.setattr(reuse, "PACK_BYTES", unbounded // 10)
+    store = project / CACHE_DIR / "search-index" / reuse._STORE
+    first = {p.stat().st_ino for p in _index_files(project / "site").values() if p.suffix != ".pf_meta"}
+    assert first <= {p.stat().st_ino for p in store.iterdir()}  # (Pagefind's meta index is made anew each time)
     _body(project)
     _cached(project)
-    assert pack.stat().st_size < unbounded // 10 + 10_000  # the files, and the dict's keys and pickle's framing
-    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
-    _title(project)
-    _cached(project)  # the files no longer kept are compressed again
-    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+    second = _index_files(project / "site")
+    same = first & {p.stat().st_ino for p in second.values()}
+    assert len(same) > len(second) // 2  # most files did not change: the same files, linked
+    # the cache holds the files of the last build, and no others
+    assert {p.stat().st_ino for p in store.iterdir()} == {p.stat().st_ino for p in second.values()
+                                                         if p.suffix != ".pf_meta"}
+
+
+@pytest.mark.parametrize("damage", ["site file rewritten in place", "kept file removed", "kept file gone mid-build"])
+def test_a_kept_compressed_file_that_changed_is_not_used(project: Path, tmp_path: Path, damage: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _cached(project)
+    store = project / CACHE_DIR / "search-index" / reuse._STORE
+    shard = next(p for p in _index_files(project / "site").values() if p.parent.name.startswith("names-"))
+    (kept,) = [p for p in store.iterdir() if p.stat().st_ino == shard.stat().st_ino]
+    if damage == "site file rewritten in place":  # the site's file and the kept one are one file
+        with shard.open("r+b") as f:
+            f.write(b"\0" * 10)
+        assert kept.read_bytes()[:10] == b"\0" * 10
+    elif damage == "kept file removed":
+        kept.unlink()
+    else:  # removed after the build found it intact: it starts again, keeping nothing
+        monkeypatch.setattr(reuse, "_same", lambda path, stat: True)
+        kept.unlink()
+    _body(project)
+    _cached(project)
+    a, b = _snapshot(project / "site"), _full(project, tmp_path / "full")
+    assert sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k)) == []

@@ -65,6 +65,9 @@ class _Kept:
         self.kept.setdefault(key, data or self.kept[key])
         return data or self.kept[key]
 
+    def gz_write(self, key: bytes, data: bytes, path: Path) -> None:
+        path.write_bytes(data)
+
 
 def test_a_chunk_whose_bytes_did_not_change_is_not_compressed_again(tmp_path: Path, outputs: list[Path],
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:

@@ -84,7 +84,10 @@ class Compressed(Protocol):
         """The digests (digests.digest of the uncompressed bytes) of the chunks kept."""
 
     def gz_take(self, key: bytes, data: bytes | None) -> bytes:
-        """The compressed chunk of digest `key`: `data`, or the one kept if None; kept for the next builds."""
+        """The compressed chunk of digest `key`: `data`, or the one kept if None."""
+
+    def gz_write(self, key: bytes, data: bytes, path: Path) -> None:
+        """Put the compressed chunk of digest `key` (gz_take's `data`) at `path`, kept for the next builds."""
 
 
 def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
@@ -139,7 +142,11 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
                 data = compressed.gz_take(key, gz) if compressed else gz
                 assert data is not None  # without kept chunks, none is known
                 name = _content_name(prefix + "_", data, 8, names)
-                (target / "index" / f"{name}.pf_index").write_bytes(data)
+                path = target / "index" / f"{name}.pf_index"
+                if compressed:
+                    compressed.gz_write(key, data, path)
+                else:
+                    path.write_bytes(data)
                 cut.append((first, last, name))
             merged_words = [a + b for a, b in zip(merged_words, kept)]
             chunk_words.update(read)

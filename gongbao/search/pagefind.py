@@ -184,12 +184,14 @@ class Parts:
     def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
         self._stop.set()
         self._starter.join()
-        # On a failure or an interruption, a part being indexed by tables.py is not waited for: its process
-        # dies with the build's, or ends when its part is done (its folder gone, it only fails).
+        # On an interruption, a part being indexed by tables.py is not waited for: its process dies with the
+        # build's, or ends when its part is done. On a failure of the index's own (SearchIndexError) it is: the
+        # build may make the index again in the same folder (writer.build_index), where the part's tables
+        # would be written after the folder was removed.
         for made in self._made.values():
             made.cancel()
         if self._here is not None:
-            self._here.shutdown(wait=error is None, cancel_futures=True)
+            self._here.shutdown(wait=error is None or issubclass(error, SearchIndexError), cancel_futures=True)
         self.stack.__exit__(error, *exc)  # type: ignore[arg-type]
 
     @contextmanager

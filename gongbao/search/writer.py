@@ -23,7 +23,7 @@ from .layout import compress
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
 from .record import SearchIndexError, SearchRecord
 from .parallel import Workers
-from .reuse import IndexCache, TokensAhead
+from .reuse import IndexCache, KeptMissing, TokensAhead
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed on its own: what indexing a part holds grows with the part, not the site (tables.py:
@@ -63,12 +63,12 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
         on.start()  # (a no-op if they are)
         try:
             _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
-        except _KeptUnreadable:  # every part is indexed anew
+        except (_KeptUnreadable, KeptMissing):  # every part is indexed anew
             cache.forget()
             _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
 
 
-class _KeptUnreadable(Exception):
+class _KeptUnreadable(SearchIndexError):
     """The index could not be read, and some of it was Pagefind's output kept by the cache."""
 
 
@@ -116,7 +116,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
                 raise _KeptUnreadable from exc
             raise
         cache.made(outputs, indexing.shell_output)
-    meta = cache.gz(_json({
+    meta_key, meta = cache.gz(_json({
         "layout": layout.for_browser(digests),
         # the normalisation's traditional → simplified table, which the page applies as tokens.py does
         "fold": fold.for_browser(),
@@ -132,7 +132,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
                            for n, r in enumerate(records) if r.status_changes},
     }))
     meta_name = layout.meta_name(meta)
-    (out / meta_name).write_bytes(meta)
+    cache.gz_write(meta_key, meta, out / meta_name)
     merge.write_entry(out / layout.PAGEFIND_DIR, merged,
                       {layout.ENTRY_KEY: {"meta": meta_name, "script": merged.script}})
 
@@ -301,7 +301,7 @@ class _Family:
             n, key, made = self.pending.popleft()
             data = self.cache.gz_take(key, made.result() if isinstance(made, concurrent.futures.Future) else made)
             name = self.shards.file(n)
-            (self.folder / name).write_bytes(data)
+            self.cache.gz_write(key, data, self.folder / name)
             self.content.update(f"{name}\0{len(data)}\0".encode() + data)
 
 
