@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -16,6 +14,7 @@ import jinja2
 
 from . import slugs
 from .digests import digest, fingerprint
+from .kept import read_kept, write_kept
 from .load import content_files, load_content, load_document, load_gazette
 from .markdown import BodyCache, BodyKey, CachedBody
 from .model import Content, Document, Gazette
@@ -31,7 +30,6 @@ _BODIES_DIR = "bodies"
 _BODY_SHARDS = 64
 #: The site before the last build, in the cache folder: the next build recycles it (see write.Staging).
 PREVIOUS_SITE = "previous-site"
-_MAGIC = b"gongbao-cache 1\n"
 
 
 def code_version() -> str:
@@ -241,36 +239,6 @@ def _shard(key: BodyKey) -> int:
     return key[0][0] % _BODY_SHARDS
 
 
-def read_kept(path: Path, version: str, written: int | None = None) -> object | None:
-    """What `write_kept` wrote with this version (and, if given, returned as `written`), or None if it is absent,
-    damaged or from another gongbao."""
-    try:
-        data = path.read_bytes()
-        head = _MAGIC + version.encode() + b"\n"
-        payload = memoryview(data)[len(head) + 4:]
-        check = int.from_bytes(data[len(head):len(head) + 4], "big")
-        if not data.startswith(head) or check != zlib.crc32(payload) or written not in (None, check):
-            return None
-        return pickle.loads(payload)
-    except Exception:  # unreadable, truncated, or classes this gongbao does not have: start afresh
-        return None
-
-
-def write_kept(path: Path, version: str, value: object) -> int | None:
-    """Whole or not at all; returns the payload's checksum, or None if it can't be written (no error: the
-    next build just does more work)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        check = zlib.crc32(payload)
-        partial = path.with_suffix(".part")
-        with partial.open("wb") as f:
-            f.write(_MAGIC + version.encode() + b"\n" + check.to_bytes(4, "big"))
-            f.write(payload)
-        os.replace(partial, path)
-        return check
-    except OSError:
-        return None
 
 
 def load_content_cached(content_dir: Path, site_title: str, problems: Problems, state: State) -> Content:

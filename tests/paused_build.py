@@ -24,11 +24,7 @@ import gongbao.search.reuse
 import gongbao.write
 from gongbao.cli import main
 from gongbao.search.pagefind import Indexer
-
-
-def pause(point: str) -> None:
-    print(f"PAUSED {point}", flush=True)
-    sys.stdin.readline()
+from paused_jobs import pause, tables_paused, tokens_paused
 
 
 def before(point: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,24 +43,6 @@ def after(point: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         return result
     return paused
 
-
-def tokens_paused(record: Any) -> Any:
-    """In a pool worker (the pool pickles this by name; a spawned worker imports this module as its __main__)."""
-    pause("tokens")
-    return _document_tokens(record)
-
-
-_document_tokens = gongbao.search.reuse.document_tokens
-
-
-def tables_paused(*args: Any) -> Any:
-    """On the process that indexes a part (pickled by name, as tokens_paused), once its tables are written."""
-    result = _index_part(*args)
-    pause("tables")
-    return result
-
-
-_index_part = gongbao.search.reuse.index_part
 
 if __name__ == "__main__":
     point, args = sys.argv[1], sys.argv[2:]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gongbao.cache import read_kept
+from gongbao.kept import read_kept
 from gongbao.search import chunks, merge, tokens
 from gongbao.search.record import SearchIndexError
 from test_search import _decoded_words, _indexed

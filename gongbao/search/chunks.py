@@ -11,7 +11,7 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import read_kept, write_kept
+from ..kept import read_kept, write_kept
 from . import cbor
 from .record import SearchIndexError
 

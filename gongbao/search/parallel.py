@@ -4,14 +4,17 @@ that die with the build."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import ctypes
+import importlib.machinery
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import types
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -47,7 +50,10 @@ class Workers:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
                     initargs=(os.getpid(),))
-            return self._pool.submit(_job, fn, *args)
+            # the pool starts its processes as jobs come, on this thread
+            with _main_not_imported() if len(getattr(self._pool, "_processes", None) or ()) < self.count else \
+                    contextlib.nullcontext():
+                return self._pool.submit(_job, fn, *args)
 
     def start(self) -> None:
         """Start every process not started yet, from this thread, which must outlive them: Linux's parent-death
@@ -56,7 +62,7 @@ class Workers:
         if self.count > 1 and not self._started:
             self._started = True
             for _ in range(self.count):
-                self.submit(int)
+                self.submit(_ready)
 
     def close(self, cancel: bool = False) -> None:
         with self._lock:
@@ -69,6 +75,25 @@ class Workers:
 
     def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
         self.close(cancel=error is not None)
+
+
+@contextlib.contextmanager
+def _main_not_imported() -> Iterator[None]:
+    """While processes are started: none imports the build's main module again. A process started afresh runs the
+    script that started the build (the `gongbao` command's, build.py) under another name, and each import it makes:
+    the whole of gongbao, Jinja, markdown-it, a quarter of a CPU second in each process, for jobs that need only
+    the index's modules (imported as their functions arrive). multiprocessing skips a main module that is a
+    package's __main__ (`python -m gongbao`): for as long as the processes start, the main module stands in as
+    gongbao's."""
+    main = sys.modules.get("__main__")
+    stand_in = types.ModuleType("__main__")
+    stand_in.__spec__ = importlib.machinery.ModuleSpec("gongbao.__main__", None)
+    sys.modules["__main__"] = stand_in
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def process_map(fn: Callable[[T], R], items: Sequence[T], at_least: int, chunksize: int = 1,
@@ -125,6 +150,12 @@ def _job(fn: Callable[..., R], *args: object) -> R:
         return fn(*args)
     finally:
         trim_heap()
+
+
+def _ready() -> None:
+    """A process's first job: the imports of the index's jobs (numpy's among them), made while the build renders."""
+    for name in ("merge", "reuse", "tables"):
+        importlib.import_module(f"{__package__}.{name}")
 
 
 def _map(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import read_kept, write_kept
+from ..kept import read_kept, write_kept
 from ..digests import digest
 from .layout import compress
 from .chunks import WordTables

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import write_kept
+from ..kept import write_kept
 from . import cbor
 from .chunks import Table
 from .record import SearchIndexError
