@@ -99,6 +99,7 @@ class IndexCache:
         # Pagefind's files kept apart, for this version (see `shell`)
         self._shell = folder / (_SHELL + hashlib.sha1(self.version.encode()).hexdigest()[:16]) if folder else None
         self.lock = threading.Lock()
+        self._gz_lock = threading.Lock()  # an index writes its shards and its chunks on two threads
         self._store: dict[bytes, tuple[int, int, int]] | None = None  # _STORE_LIST, read once
         self._run = _Run(Path())
         self._done: list[_Run] = []
@@ -204,10 +205,12 @@ class IndexCache:
         if self.folder is None:
             return frozenset()
         run = self._run
-        if run.gz_known is None:
-            store = self.folder / _STORE
-            run.gz_known = frozenset(key for key, stat in self._store_list().items() if _same(store / key.hex(), stat))
-        return run.gz_known | run.gz.keys()
+        with self._gz_lock:
+            if run.gz_known is None:
+                store = self.folder / _STORE
+                run.gz_known = frozenset(key for key, stat in self._store_list().items()
+                                         if _same(store / key.hex(), stat))
+            return run.gz_known | run.gz.keys()
 
     def gz_take(self, key: bytes, data: bytes | None) -> bytes:
         """merge.Compressed: the compressed file of digest `key`, `data` or, if None, the one kept (see gz_known)."""
@@ -227,11 +230,19 @@ class IndexCache:
             return
         if key in run.gz or key in (run.gz_known or ()):
             if key not in run.gz:
-                run.gz_used.add(key)
+                with self._gz_lock:
+                    run.gz_used.add(key)
             with contextlib.suppress(OSError):  # (another file system: written instead)
                 os.link(self._gz_path(key), path)
                 return
         path.write_bytes(data)
+        with self._gz_lock:
+            self._keep_written(key, data, path)
+
+    def _keep_written(self, key: bytes, data: bytes, path: Path) -> None:
+        """Link the file just written at `path` into this build's pending store (under _gz_lock)."""
+        run = self._run
+        assert self.folder is not None
         if key in run.gz or key in run.gz_used:
             return
         try:
