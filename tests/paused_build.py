@@ -24,7 +24,7 @@ import gongbao.search.reuse
 import gongbao.write
 from gongbao.cli import main
 from gongbao.search.pagefind import Indexer
-from paused_jobs import pause, tables_paused, tokens_paused
+from paused_jobs import PausedPartJob, pause, tokens_paused
 
 
 def before(point: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,7 +56,7 @@ if __name__ == "__main__":
         Indexer.__init__ = after(point, Indexer.__init__)  # type: ignore[method-assign]
         gongbao.search.reuse.IndexCache.shell = property(lambda self: None)  # type: ignore[assignment]
     elif point == "tables":
-        gongbao.search.reuse.index_part = tables_paused
+        gongbao.search.reuse.PartJob = PausedPartJob  # type: ignore[misc]
     elif point == "swap":
         gongbao.write.replace_dir = before(point, gongbao.write.replace_dir)
     elif point == "swapped":

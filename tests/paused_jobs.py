@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import gongbao.search.reuse
+import gongbao.search.tables
 
 
 def pause(point: str) -> None:
@@ -23,11 +24,12 @@ def tokens_paused(record: Any) -> Any:
 _document_tokens = gongbao.search.reuse.document_tokens
 
 
-def tables_paused(*args: Any) -> Any:
+class PausedPartJob(gongbao.search.tables.PartJob):
     """On the process that indexes a part (pickled by name, as tokens_paused), once its tables are written."""
-    result = _index_part(*args)
-    pause("tables")
-    return result
 
+    __slots__ = ()
 
-_index_part = gongbao.search.reuse.index_part
+    def __call__(self, half: int | None = None) -> Any:
+        result = super().__call__(half)
+        pause("tables")
+        return result

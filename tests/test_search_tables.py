@@ -69,6 +69,20 @@ def test_a_part_indexed_here_is_what_pagefind_makes_of_its_page(tmp_path: Path) 
         assert (ours.words, ours.entries, ours.starts, ours.locations) == \
             (theirs.words, theirs.entries, theirs.starts, theirs.locations), symbol
     assert sum(len(t.words) for t in made.values()) == len(set(words)) + 1  # and the last word, "z"
+    # made in two halves (two processes, see pagefind._on): each the tables of its symbols, together the same
+    (first, count0), (second, count1) = tables.part_tables(page, 0), tables.part_tables(page, 1)
+    assert count0 == count1 == count and first.keys().isdisjoint(second.keys())
+    assert first and second and {**first, **second} == made
+
+
+def test_a_half_of_no_words_has_empty_tables() -> None:
+    page = pagefind.page_words("aaaaaa aaaaaa abcdef ")  # words starting with "a", then the page's last word, "z"
+    (first, _), (second, _) = tables.part_tables(page, 0), tables.part_tables(page, 1)
+    whole, _ = tables.part_tables(page)
+    assert {**first, **second} == whole and set(second) == set(ALPHABET[ALPHABET.index("a") + 1:])
+    assert [symbol for symbol, t in second.items() if t.words] == ["z"]
+    alone = pagefind.page_words("")  # only "z": the first half holds no symbol, the second every one
+    assert tables.part_tables(alone, 0)[0] == {} and tables.part_tables(alone, 1)[0] == tables.part_tables(alone)[0]
 
 
 def test_a_page_of_other_words_is_refused() -> None:

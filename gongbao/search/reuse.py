@@ -7,13 +7,12 @@ import collections
 import concurrent.futures
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +26,7 @@ from .chunks import WordTables
 from .pagefind import ENTRY, SCRIPT
 from .parallel import Workers, process_map
 from .record import SearchIndexError, SearchRecord
-from .tables import Modelled, index_part
+from .tables import Modelled, PartJob
 from .tokens import ALPHABET, document_tokens, text_tokens
 
 #: document_tokens' result: the document's line of its part's page, its meta row, and the code points of
@@ -156,9 +155,9 @@ class IndexCache:
         meta index, script and WebAssembly from it, and the build need not run Pagefind at all."""
         return self._run.pagefind
 
-    def index_job(self, part: int, page: str) -> Callable[[], Modelled]:
-        """tables.index_part for part `part` of the current build, to be run (on another process)."""
-        return functools.partial(index_part, part, page, self._run.words[part], self.version)
+    def index_job(self, part: int, page: str) -> PartJob:
+        """tables.index_part for part `part` of the current build, to be run (on other processes)."""
+        return PartJob(part, page, self._run.words[part], self.version)
 
     def made(self, outputs: Sequence[Path | Modelled], shell: Path | None = None) -> None:
         """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order) and, if the cache

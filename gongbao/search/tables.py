@@ -39,14 +39,33 @@ class Modelled:
     """the words of its tables"""
 
 
-def index_part(part: int, page: str, folder: Path, version: str) -> Modelled:
+def index_part(part: int, page: str, folder: Path, version: str, half: int | None = None) -> Modelled:
     """Make the tables of part `part`, whose page's words are `page` (pagefind.page_words), and keep them in
-    `folder` (the part's folder of chunks.WordTables) for the merge."""
-    tables, count = part_tables(page)
+    `folder` (the part's folder of chunks.WordTables) for the merge. `half` (0 or 1): only the tables of that
+    half of the symbols (see part_tables), its `distinct` only theirs (see PartJob.joined)."""
+    tables, count = part_tables(page, half)
     for symbol, table in tables.items():
         if write_kept(folder / f"{symbol}.pickle", version, table) is None:
             raise SearchIndexError(f"cannot write the search index's tables into {folder}")
     return Modelled(page_id(part, page, count), count, sum(len(t.words) for t in tables.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class PartJob:
+    """index_part of one part, to be run (on another process): whole, or in two halves (`halves`)."""
+
+    part: int
+    page: str
+    folder: Path
+    version: str
+
+    def __call__(self, half: int | None = None) -> Modelled:
+        return index_part(self.part, self.page, self.folder, self.version, half)
+
+    @staticmethod
+    def joined(halves: list[Modelled]) -> Modelled:
+        """The part of its two halves' results (half 0 and 1)."""
+        return Modelled(halves[0].page, halves[0].words, sum(h.distinct for h in halves))
 
 
 def page_id(part: int, page: str, count: int) -> str:
@@ -66,15 +85,30 @@ _RANK[np.frombuffer(ALPHABET.encode(), np.uint8)] = np.arange(1, len(ALPHABET) +
 _WEIGHT = (0x38, 0x18)
 
 
-def part_tables(page: str) -> tuple[dict[str, Table], int]:
+def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], int]:
     """The tables of the words of `page` (its words, each followed by a space, then the last word), by the
-    symbol they start with, and its word count."""
+    symbol they start with, and its word count. `half` (0 or 1): only those of the symbols before, or from, the
+    symbol that halves the page's words (the same for both): two processes make a part's tables in half the time,
+    and each holds half of them."""
     text = np.frombuffer(page.encode("ascii"), np.uint8)
     spaces = np.flatnonzero(text == _SPACE)
     starts = np.concatenate([[0], spaces + 1])
     lengths = np.append(spaces, len(text)) - starts
     if len(text) == 0 or lengths.min() < 1 or lengths.max() > _LONGEST:
         raise ValueError("a page's words are 1 to 10 symbols, one space apart")
+    count = len(starts)
+    kept = _RANK[text[starts]]  # each word's first symbol's rank
+    if half is None:
+        position = None
+        ranks = range(1, len(ALPHABET) + 1)
+    else:
+        middle = int(np.searchsorted(np.cumsum(np.bincount(kept, minlength=len(ALPHABET) + 1)), count // 2)) + 1
+        ranks = range(1, middle) if half == 0 else range(middle, len(ALPHABET) + 1)
+        position = np.flatnonzero((kept >= ranks.start) & (kept < ranks.stop)) if ranks else np.zeros(0, np.int64)
+        starts, lengths = starts[position], lengths[position]
+        if not len(starts):  # a half of no words: its symbols' tables are empty
+            return {symbol: Table({}, [], b"", array("I", [0]), array("I"))
+                    for symbol in ALPHABET[ranks.start - 1:ranks.stop - 1]}, count
     # each word in a fixed width, zero-padded, and as an integer in the same order (Pagefind's order of the
     # words): each symbol its rank (1 to 36) in base 37, padded with 0
     padded = np.zeros((len(starts), _LONGEST), np.uint8)
@@ -84,13 +118,14 @@ def part_tables(page: str) -> tuple[dict[str, Table], int]:
         padded[has, j] = text[starts[has] + j]
         keys = keys * 37 + _RANK[padded[:, j]]
     order = np.argsort(keys, kind="stable")  # stable: a word's positions ascending
+    at_page = order if position is None else position[order]  # the words' positions on the page
     ordered = keys[order]
     first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
     heads = np.flatnonzero(first)
     counts = np.diff(np.append(heads, len(order)))
     word_of = np.cumsum(first) - 1
-    deltas = order - np.concatenate([[0], order[:-1]])
-    deltas[heads] = order[heads]
+    deltas = at_page - np.concatenate([[0], at_page[:-1]])
+    deltas[heads] = at_page[heads]
     size = cbor.head_length(deltas)
     word_length = lengths[order[heads]]
     array_length = cbor.head_length(counts + 1)
@@ -119,13 +154,15 @@ def part_tables(page: str) -> tuple[dict[str, Table], int]:
     tables: dict[str, Table] = {}
     # the words starting with each symbol: from its rank times 37**9 on
     bounds = np.searchsorted(ordered[heads], np.arange(1, len(ALPHABET) + 2) * 37 ** (_LONGEST - 1))
-    for symbol, lo, hi in zip(ALPHABET, bounds[:-1].tolist(), bounds[1:].tolist()):
+    for rank, symbol, lo, hi in zip(range(1, len(ALPHABET) + 1), ALPHABET, bounds[:-1].tolist(), bounds[1:].tolist()):
+        if rank not in ranks:
+            continue
         base = int(at[lo]) if lo < len(at) else len(data)
         end = int(ends[hi - 1]) if hi > lo else base
         tables[symbol] = Table({}, words[lo:hi], data[base:end],
                                array("I", (np.append(at[lo:hi], end) - base).tolist()),
                                array("I", (locations[lo:hi] - base).tolist()))
-    return tables, len(starts)
+    return tables, count
 
 
 def _write_uints(out: np.ndarray, at: np.ndarray, values: np.ndarray, length: np.ndarray, major: int) -> None:
