@@ -213,7 +213,8 @@ def test_the_cache_holds_only_what_the_last_build_used(project: Path, indexed: l
         _cached(project)
     assert len({p.name for p in parts.iterdir()}) == len(_parts(project / "site"))
     assert first - {p.name for p in parts.iterdir()}
-    others = [p.name for p in parts.parent.iterdir() if p.name not in ("parts", reuse._STORE, reuse._STORE_LIST)]
+    kept = ("parts", reuse._STORE, reuse._STORE_LIST, reuse._SHARDS)
+    others = [p.name for p in parts.parent.iterdir() if p.name not in kept]
     assert len(others) == 1 and others[0].startswith(reuse._SHELL)  # Pagefind's script and entry
 
 
@@ -253,6 +254,28 @@ def test_the_compressed_files_are_kept_as_links_to_the_sites_and_linked_into_the
     # the cache holds the files of the last build, and no others
     assert {p.stat().st_ino for p in store.iterdir()} == {p.stat().st_ino for p in second.values()
                                                          if p.suffix != ".pf_meta"}
+
+
+def test_after_a_body_edit_only_the_shards_holding_the_document_are_made_again(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shards beside Pagefind's index whose documents did not change are taken from the cache, their JSON not
+    made again (reuse.IndexCache.shard); those made are the bytes a full build makes."""
+    _cached(project)
+    made: list[str] = []
+    write = writer._Family.write
+
+    def counted(self: writer._Family, n: int, value: bytes) -> bytes:
+        made.append(self.shards.folder)
+        return write(self, n, value)
+    monkeypatch.setattr(writer._Family, "write", counted)
+    search = project / "site" / "search"
+    shards = {family: len(list(next(search.glob(family + "-*")).iterdir())) for family in ("heads", "rests", "chars")}
+    _body(project)  # six characters more: at most their shards of chars change
+    _cached(project)
+    assert 1 <= made.count("heads") <= 2 < shards["heads"] and made.count("rests") <= 2 < shards["rests"]
+    assert made.count("chars") <= 6 < shards["chars"]
+    monkeypatch.setattr(writer._Family, "write", write)
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
 
 
 @pytest.mark.parametrize("damage", ["site file rewritten in place", "kept file removed", "kept file gone mid-build"])

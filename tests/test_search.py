@@ -442,9 +442,9 @@ def test_documents_are_split_into_parts_whose_cuts_an_edit_does_not_move() -> No
 
 
 def test_texts_are_packed_into_shards_of_about_the_budget() -> None:
-    items = [b"x" * n for n in (5, 5, 5, 30, 5, 5)]
-    assert list(writer._runs(items, 12)) == [items[0:2], items[2:3], items[3:4], items[4:6]]
-    assert list(writer._runs([], 12)) == []
+    sizes = [5, 5, 5, 30, 5, 5]
+    assert list(writer._cut(sizes, 12)) == [range(0, 2), range(2, 3), range(3, 4), range(4, 6)]
+    assert list(writer._cut([], 12)) == []
 
 
 # --- citizens: ended and cited documents, traditional characters, the page's help -------------

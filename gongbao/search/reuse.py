@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -52,6 +52,8 @@ _SHELL_MADE = "shell"  # in a build's pending folder: those files, of the Pagefi
 #: a build after one body edit on the corpus wrote 3,600 of them.
 _STORE = "gz"
 _STORE_LIST = "gz.pickle"  # digest -> (size, modification time, inode) of each file of _STORE (cache.Written's stat)
+#: What the last build made of the shards beside Pagefind's index (see IndexCache.shard).
+_SHARDS = "shards.pickle"
 _PENDING = "pending-"
 
 
@@ -77,6 +79,10 @@ class _Run:
     """those of _STORE that are as written, when it first asked"""
     store: Path | None = None
     """where it links the files it wrote, waiting for the build to be published"""
+    documents: list[bytes] | None = None
+    """each record's _document_key, in order"""
+    shards: dict[bytes, bytes | int] = field(default_factory=dict)
+    """what it made of its shards beside Pagefind's index, for the next (see `shard`)"""
     pagefind: Path | None = None
     """a Pagefind output of this version kept, whose script and entry the merge can take (see `shell`)"""
 
@@ -100,6 +106,7 @@ class IndexCache:
         self.lock = threading.Lock()
         self._gz_lock = threading.Lock()  # an index writes its shards and its chunks on two threads
         self._store: dict[bytes, tuple[int, int, int]] | None = None  # _STORE_LIST, read once
+        self._shards: dict[bytes, bytes | int] | None = None  # _SHARDS, read once
         self._run = _Run(Path())
         self._done: list[_Run] = []
 
@@ -124,7 +131,7 @@ class IndexCache:
             finally:
                 computed.close()
             return
-        docs = [_document_key(r) for r in records]
+        docs = run.documents = [_document_key(r) for r in records]
         keys = [self._part_key(k, docs[p.start:p.stop]) for k, p in enumerate(parts)]
         stored = {k: kept for k, key in enumerate(keys) if (kept := self._stored(key)) is not None}
         run.pagefind = self._shell_kept() or next(
@@ -257,6 +264,33 @@ class IndexCache:
         except OSError:  # a cache that cannot be written only means more work next time
             pass
 
+    def record_keys(self, records: Sequence[SearchRecord], fields: Callable[[SearchRecord], bytes]) -> list[bytes] | None:
+        """A digest of each record of the current build: of its token inputs and `fields` (what else its shards say
+        of it); None without a cache folder (nothing is kept)."""
+        documents = self._run.documents
+        if self.folder is None or documents is None or len(documents) != len(records):
+            return None
+        return [digest(d + fields(r)) for d, r in zip(documents, records)]
+
+    def shard(self, key: bytes) -> bytes | int | None:
+        """What the last build made (`made_shard`) of the shard, or item, of this key, if it is still to be had: a
+        shard's compressed file's digest (gz_known), an item's size."""
+        if self.folder is None:
+            return None
+        with self._gz_lock:
+            if self._shards is None:
+                kept = read_kept(self.folder / _SHARDS, self.version)
+                self._shards = kept if isinstance(kept, dict) else {}
+        value = self._shards.get(key)
+        if isinstance(value, bytes) and value not in self.gz_known():
+            return None
+        return value
+
+    def made_shard(self, key: bytes, value: bytes | int) -> None:
+        """What this build made of the shard, or item, of this key (see `shard`), for the next."""
+        if self.folder is not None:
+            self._run.shards[key] = value
+
     def _gz_path(self, key: bytes) -> Path:
         assert self.folder is not None
         run = self._run
@@ -317,6 +351,10 @@ class IndexCache:
         if kept != before:
             write_kept(self.folder / _STORE_LIST, self.version, kept)
         self._store = kept
+        shards = {key: value for run in done for key, value in run.shards.items()}
+        if shards and shards != self._shards:
+            write_kept(self.folder / _SHARDS, self.version, shards)
+            self._shards = shards
 
     def discard(self) -> None:
         """The build that made the index failed: the cache stays as it was."""
@@ -341,6 +379,7 @@ class IndexCache:
             shutil.rmtree(self.folder / _STORE, ignore_errors=True)
             (self.folder / _STORE_LIST).unlink(missing_ok=True)
             self._store = {}
+            self._run.gz_known = None
 
     def _entry(self, key: str) -> Path:
         assert self.folder is not None
