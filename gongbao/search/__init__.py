@@ -63,10 +63,12 @@ carries it to search.js),
 are taken from, or on each part's page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
 version check; `chunks` reads each part's chunks into word tables, kept for the next merges; `cbor` decodes
 its files; `parallel`: the pool of other processes one index's jobs share, its tokens, tables.py's
-parts one at a time, its shards' gzip and the merge), `tables` (a part's word tables made from its page's words, byte for byte what Pagefind makes of
+parts one at a time (each in two halves of its symbols, on two processes), its shards' gzip and the merge),
+`tables` (a part's word tables made from its page's words, byte for byte what Pagefind makes of
 them: every part is indexed this way, and the tests compare it with Pagefind's own), `reuse` (what a
 build keeps in the cache folder for the next: each part's tokens and tables, Pagefind's files apart,
-the compressed files), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
+the compressed files as hard links to the site's, and what each shard beside Pagefind's index was made
+of, so that a shard whose documents did not change is linked, not made again), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
 script in headed sections (tokens, files, engine, index, ranking, verification, results, page).
 """
 

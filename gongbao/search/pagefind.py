@@ -234,7 +234,8 @@ class Parts:
         if self._here is None:
             self._here = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tables")
         if threading.current_thread() is not threading.main_thread() and self.workers is not None:
-            # one part at a time, as on the thread: a part's tables take 300 MiB (corpus), two at once twice that
+            # one part at a time, as on the thread: a part's tables take 300 MiB (corpus), two at once twice that;
+            # a part's two halves (tables.PartJob) are made at once, each holding half its tables
             make = functools.partial(_on, self.workers, make)
         # A part's page waits in memory (not on disk as Pagefind's do): at most AT_ONCE of them wait at a time.
         waiting = [f for f in self._made.values() if not f.done()]
