@@ -104,6 +104,9 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         # workers: after one body edit on the corpus, the merge waited for them (0.7-0.9 s), and they for nothing.
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="index-files") as files:
             written = files.submit(_write_files, out, records, doc_chars, doc_title_chars, cache, step, workers)
+            del doc_chars, doc_title_chars  # (emptied by _write_chars)
+            if len(parts) >= merge._ALONE_PARTS:  # a large site: the chars' lists (4 bytes for each character of
+                written.result()                  # each document) are let go before the merge, which holds the most
             outputs = indexing.finish()
             step()
             try:
