@@ -350,16 +350,21 @@ def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, 
         extents[key] = []
         item = _Items(records, value)
         family_key = key.encode()
-        if keys is None:
-            sizes = [len(item(n)) for n in range(len(records))]
-        else:
-            sizes = []
-            for n, record_key in enumerate(keys):
-                kept = cache.shard(family_key + record_key)
-                sizes.append(kept if isinstance(kept, int) else len(item(n)))
-                cache.made_shard(family_key + record_key, sizes[-1])
+
+        def sizes(item: _Items = item, family_key: bytes = family_key) -> Iterator[int]:
+            """Each record's JSON size in order, kept (with a cache folder) or made: a record's JSON is made as
+            its size is asked for and held until its shard is written, one shard at a time (every record's at
+            once was a gigabyte at 100,000 documents)."""
+            for n in range(len(records)):
+                if keys is None:
+                    yield len(item(n))
+                    continue
+                kept = cache.shard(family_key + keys[n])
+                size = kept if isinstance(kept, int) else len(item(n))
+                cache.made_shard(family_key + keys[n], size)
+                yield size
         with _Family(out, shards, cache, step, workers) as family:
-            for n, run in enumerate(_cut(sizes, budget)):
+            for n, run in enumerate(_cut(sizes(), budget)):
                 shard_key = digest(family_key + b"".join(keys[m] for m in run)) if keys is not None else b""
                 kept = cache.shard(shard_key) if keys is not None else None
                 if isinstance(kept, bytes):
@@ -391,16 +396,18 @@ class _Items:
         return self.made.pop(n, None) or _json(self.value(self.records[n], *_split_text(self.records[n].text)))
 
 
-def _cut(sizes: Sequence[int], budget: int) -> Iterator[range]:
-    """Consecutive runs of items of these sizes of at most `budget` bytes (an item larger than that alone)."""
-    start = size = 0
+def _cut(sizes: Iterable[int], budget: int) -> Iterator[range]:
+    """Consecutive runs of items of these sizes of at most `budget` bytes (an item larger than that alone), each
+    given as soon as the size after it is read."""
+    start = size = count = 0
     for n, item in enumerate(sizes):
         if n > start and size + item > budget:
             yield range(start, n)
             start, size = n, 0
         size += item
-    if start < len(sizes):
-        yield range(start, len(sizes))
+        count = n + 1
+    if start < count:
+        yield range(start, count)
 
 
 def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None],
