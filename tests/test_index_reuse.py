@@ -278,6 +278,23 @@ def test_after_a_body_edit_only_the_shards_holding_the_document_are_made_again(
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
 
 
+def test_without_hard_links_the_compressed_files_are_copied(project: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache folder on another file system than the site (links refused): the files are written, and kept as
+    copies, with the bytes of a full build."""
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise OSError(18, "Invalid cross-device link")
+    monkeypatch.setattr(reuse.os, "link", refused)
+    _cached(project)
+    store = project / CACHE_DIR / "search-index" / reuse._STORE
+    files = _index_files(project / "site")
+    assert len(list(store.iterdir())) >= len(files) - 1  # (but Pagefind's meta index)
+    assert all(p.stat().st_nlink == 1 for p in files.values())
+    _body(project)
+    _cached(project)
+    assert _snapshot(project / "site") == _full(project, tmp_path / "full")
+
+
 @pytest.mark.parametrize("damage", ["site file rewritten in place", "kept file removed", "kept file gone mid-build"])
 def test_a_kept_compressed_file_that_changed_is_not_used(project: Path, tmp_path: Path, damage: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
