@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,7 +13,7 @@ import jinja2
 
 from . import slugs
 from .digests import digest, fingerprint
-from .kept import read_kept, write_kept
+from .kept import Written, file_stat, read_kept, write_kept
 from .load import content_files, load_content, load_document, load_gazette
 from .markdown import BodyCache, BodyKey, CachedBody
 from .model import Content, Document, Gazette
@@ -87,31 +86,6 @@ class Unchanged:
 #: How long before it was read a file must have been last modified for its stat to stand for its bytes
 #: (Git's "racy" files; 2 s covers the coarsest file times in use, FAT's).
 _SETTLED_NS = 2_000_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """A file a build put in the site."""
-
-    fingerprint: bytes
-    """Of everything its bytes were made from: the same fingerprint, the same bytes."""
-    stat: tuple[int, int, int]
-    """Size, modification time and inode: the file is still the one written as long as they are unchanged."""
-
-    @staticmethod
-    def of(fingerprint: bytes, path: Path | str) -> Written:
-        return Written(fingerprint, _stat(path))
-
-    def intact(self, path: Path | str) -> bool:
-        try:
-            return _stat(path) == self.stat
-        except OSError:
-            return False
-
-
-def _stat(path: Path | str) -> tuple[int, int, int]:
-    s = os.stat(path)
-    return s.st_size, s.st_mtime_ns, s.st_ino
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -239,8 +213,6 @@ def _shard(key: BodyKey) -> int:
     return key[0][0] % _BODY_SHARDS
 
 
-
-
 def load_content_cached(content_dir: Path, site_title: str, problems: Problems, state: State) -> Content:
     """load_content, parsing again only the files whose bytes changed since the state's build."""
     if not content_dir.is_dir():
@@ -293,7 +265,7 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
 
 def _stat_or_none(path: Path) -> tuple[int, int, int] | None:
     try:
-        return _stat(path)
+        return file_stat(path)
     except OSError:
         return None
 

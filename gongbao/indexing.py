@@ -58,21 +58,19 @@ class IndexAhead:
         whose content changed starts them before it renders, so that their imports (a third of a CPU second each)
         are done on the idle core by the time its index needs them. On the corpus, the index of a build after one
         body edit waited for them 0.2-0.5 s."""
-        self._made().start()
+        self._made().workers.start()
 
     def body(self, doc: Document, text: str) -> None:
         """render_site's body_rendered."""
-        self._made()
-        assert self.tokens is not None
-        self.tokens.add(doc.title, doc.doc_number, text)
+        self._made().add(doc.title, doc.doc_number, text)
 
-    def _made(self) -> Workers:
-        if self.workers is None:
+    def _made(self) -> TokensAhead:
+        if self.tokens is None:
             from .search.reuse import TokensAhead  # (it needs numpy: see search's _LAZY)
 
             self.workers = Workers()
             self.tokens = TokensAhead(self.workers)
-        return self.workers
+        return self.tokens
 
     def close(self, cancel: bool = False) -> None:
         if self.workers is not None:

@@ -1,15 +1,42 @@
-"""One value a build keeps in a file for the next: written whole or not at all, read back only by the same gongbao.
-A module of its own, with nothing but the standard library: the index's worker processes read and write their
-tables with it, and need not import the rest of the cache (the content's loader, Jinja, markdown-it)."""
+"""What a build keeps for the next: a value in a file, written whole or not at all and read back only by the same
+gongbao; and a file it wrote, known by its stat. A module of its own, with nothing but the standard library: the
+index's worker processes read and write their tables with it, and need not import the rest of the cache (the
+content's loader, Jinja, markdown-it)."""
 
 from __future__ import annotations
 
 import os
 import pickle
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 _MAGIC = b"gongbao-cache 1\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A file a build put in the site."""
+
+    fingerprint: bytes
+    """Of everything its bytes were made from: the same fingerprint, the same bytes."""
+    stat: tuple[int, int, int]
+    """Size, modification time and inode: the file is still the one written as long as they are unchanged."""
+
+    @staticmethod
+    def of(fingerprint: bytes, path: Path | str) -> Written:
+        return Written(fingerprint, file_stat(path))
+
+    def intact(self, path: Path | str) -> bool:
+        try:
+            return file_stat(path) == self.stat
+        except OSError:
+            return False
+
+
+def file_stat(path: Path | str) -> tuple[int, int, int]:
+    s = os.stat(path)
+    return s.st_size, s.st_mtime_ns, s.st_ino
 
 
 def read_kept(path: Path, version: str, written: int | None = None) -> object | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..kept import read_kept, write_kept
+from ..kept import Written, read_kept, write_kept
 from ..digests import digest
 from .layout import compress
 from .chunks import WordTables
@@ -51,7 +51,7 @@ _SHELL_MADE = "shell"  # in a build's pending folder: those files, of the Pagefi
 #: took 35 times as long as linking one when the cores were busy (2,000 files of 12 KB: 0.70 s against 0.02 s), and
 #: a build after one body edit on the corpus wrote 3,600 of them.
 _STORE = "gz"
-_STORE_LIST = "gz.pickle"  # digest -> (size, modification time, inode) of each file of _STORE (cache.Written's stat)
+_STORE_LIST = "gz.pickle"  # digest -> the file of _STORE as written (kept.Written, of the digest)
 #: What the last build made of the shards beside Pagefind's index (see IndexCache.shard).
 _SHARDS = "shards.pickle"
 _PENDING = "pending-"
@@ -71,8 +71,8 @@ class _Run:
     """each part's folder of words (see `tables`)"""
     pending: Path | None = None
     """their entries, complete, waiting for the build to be published"""
-    gz: dict[bytes, tuple[int, int, int]] = field(default_factory=dict)
-    """the compressed files it wrote, by their uncompressed bytes' digest: the stat of their links in `store`"""
+    gz: dict[bytes, Written] = field(default_factory=dict)
+    """the compressed files it wrote, by their uncompressed bytes' digest: their links in `store`"""
     gz_used: set[bytes] = field(default_factory=set)
     """the compressed files of _STORE it used"""
     gz_known: frozenset[bytes] | None = None
@@ -105,7 +105,7 @@ class IndexCache:
         self._shell = folder / (_SHELL + hashlib.sha1(self.version.encode()).hexdigest()[:16]) if folder else None
         self.lock = threading.Lock()
         self._gz_lock = threading.Lock()  # an index writes its shards and its chunks on two threads
-        self._store: dict[bytes, tuple[int, int, int]] | None = None  # _STORE_LIST, read once
+        self._store: dict[bytes, Written] | None = None  # _STORE_LIST, read once
         self._shards: dict[bytes, bytes | int] | None = None  # _SHARDS, read once
         self._run = _Run(Path())
         self._done: list[_Run] = []
@@ -203,20 +203,32 @@ class IndexCache:
         """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if the last build did not; with its key
         for `gz_write`."""
         key = digest(data) if self.folder is not None else b""
-        return key, self.gz_take(key, None if key in self.gz_known() else compress(data))
+        return key, self.gz_take(key, None if self._known(key) else compress(data))
 
     def gz_known(self) -> frozenset[bytes]:
         """merge.Compressed: the digests of the files compressed by the last build (those still as it wrote them),
         or by this one."""
         if self.folder is None:
             return frozenset()
-        run = self._run
         with self._gz_lock:
-            if run.gz_known is None:
-                store = self.folder / _STORE
-                run.gz_known = frozenset(key for key, stat in self._store_list().items()
-                                         if _same(store / key.hex(), stat))
-            return run.gz_known | run.gz.keys()
+            return self._stored_intact() | self._run.gz.keys()
+
+    def _known(self, key: bytes) -> bool:
+        """Whether `key` is in gz_known() (without making that set, for each of thousands of shards)."""
+        if self.folder is None:
+            return False
+        with self._gz_lock:
+            return key in self._run.gz or key in self._stored_intact()
+
+    def _stored_intact(self) -> frozenset[bytes]:
+        """The files of _STORE still as the last build wrote them, when the current build first asks (under
+        _gz_lock)."""
+        run = self._run
+        if run.gz_known is None:
+            assert self.folder is not None
+            store = self.folder / _STORE
+            run.gz_known = frozenset(key for key, w in self._store_list().items() if w.intact(store / key.hex()))
+        return run.gz_known
 
     def gz_take(self, key: bytes, data: bytes | None) -> bytes:
         """merge.Compressed: the compressed file of digest `key`, `data` or, if None, the one kept (see gz_known)."""
@@ -234,7 +246,7 @@ class IndexCache:
         if self.folder is None or not key:
             path.write_bytes(data)
             return
-        if key in run.gz or key in (run.gz_known or ()):
+        if self._known(key):
             if key not in run.gz:
                 with self._gz_lock:
                     run.gz_used.add(key)
@@ -260,7 +272,7 @@ class IndexCache:
                 os.link(path, kept)
             except OSError:
                 kept.write_bytes(data)
-            run.gz[key] = _stat(kept)
+            run.gz[key] = Written.of(key, kept)
         except OSError:  # a cache that cannot be written only means more work next time
             pass
 
@@ -282,9 +294,7 @@ class IndexCache:
                 kept = read_kept(self.folder / _SHARDS, self.version)
                 self._shards = kept if isinstance(kept, dict) else {}
         value = self._shards.get(key)
-        if isinstance(value, bytes) and value not in self.gz_known():
-            return None
-        return value
+        return None if isinstance(value, bytes) and not self._known(value) else value
 
     def made_shard(self, key: bytes, value: bytes | int) -> None:
         """What this build made of the shard, or item, of this key (see `shard`), for the next."""
@@ -296,7 +306,7 @@ class IndexCache:
         run = self._run
         return run.store / key.hex() if key in run.gz and run.store is not None else self.folder / _STORE / key.hex()
 
-    def _store_list(self) -> dict[bytes, tuple[int, int, int]]:
+    def _store_list(self) -> dict[bytes, Written]:
         """_STORE_LIST (read once)."""
         if self._store is None:
             assert self.folder is not None
@@ -337,12 +347,12 @@ class IndexCache:
         with contextlib.suppress(OSError):
             store.mkdir(exist_ok=True)
         for run in done:
-            for key, stat in run.gz.items():
+            for key, written in run.gz.items():
                 if key in kept or run.store is None:
                     continue
                 with contextlib.suppress(OSError):
                     os.replace(run.store / key.hex(), store / key.hex())
-                    kept[key] = stat
+                    kept[key] = written
         names = {key.hex() for key in kept}
         with contextlib.suppress(OSError):
             for name in os.listdir(store):
@@ -379,7 +389,6 @@ class IndexCache:
             shutil.rmtree(self.folder / _STORE, ignore_errors=True)
             (self.folder / _STORE_LIST).unlink(missing_ok=True)
             self._store = {}
-            self._run.gz_known = None
 
     def _entry(self, key: str) -> Path:
         assert self.folder is not None
@@ -443,19 +452,6 @@ class IndexCache:
 
 class KeptMissing(SearchIndexError):
     """A file the cache kept was gone when the build came to use it."""
-
-
-def _stat(path: Path) -> tuple[int, int, int]:
-    s = os.stat(path)
-    return s.st_size, s.st_mtime_ns, s.st_ino
-
-
-def _same(path: Path, stat: tuple[int, int, int]) -> bool:
-    """Whether the file at `path` is still the one of this stat (not removed or changed since)."""
-    try:
-        return _stat(path) == stat
-    except OSError:
-        return False
 
 
 def _copy_shell(output: Path, folder: Path) -> None:

@@ -309,11 +309,18 @@ class _Family:
         self._written(2 * self.workers.count)
         return key
 
-    def write_kept(self, n: int, key: bytes) -> None:
-        """Shard `n`, the one of this digest the cache keeps (reuse.IndexCache.shard)."""
-        self.step()
-        self.pending.append((n, key, None))
-        self._written(2 * self.workers.count)
+    def write_keyed(self, n: int, shard_key: bytes, value: Callable[[], bytes]) -> None:
+        """Shard `n`, made of what `shard_key` digests (b"": not kept): the compressed file the cache keeps for that
+        key (reuse.IndexCache.shard), or else `value()`, its JSON, written and kept for the next build."""
+        kept = self.cache.shard(shard_key) if shard_key else None
+        if isinstance(kept, bytes):
+            self.step()
+            self.pending.append((n, kept, None))
+            self._written(2 * self.workers.count)
+        else:
+            kept = self.write(n, value())
+        if shard_key:
+            self.cache.made_shard(shard_key, kept)
 
     def _written(self, waiting: int) -> None:
         """Write the shards done, in order, until at most `waiting` wait."""
@@ -348,42 +355,27 @@ def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, 
     digests, extents = {}, {}
     for key, (shards, budget, value) in texts.items():
         extents[key] = []
-        item = _Items(records, value)
         family_key = key.encode()
-
-        def sizes(item: _Items = item, family_key: bytes = family_key) -> Iterator[int]:
-            """Each record's JSON size in order, kept (with a cache folder) or made: a record's JSON is made as
-            its size is asked for and held until its shard is written, one shard at a time (every record's at
-            once was a gigabyte at 100,000 documents)."""
-            for n in range(len(records)):
-                if keys is None:
-                    yield len(item(n))
-                    continue
-                kept = cache.shard(family_key + keys[n])
-                size = kept if isinstance(kept, int) else len(item(n))
-                cache.made_shard(family_key + keys[n], size)
-                yield size
+        items = _Items(records, value, cache, [family_key + k for k in keys] if keys is not None else None)
         with _Family(out, shards, cache, step, workers) as family:
-            for n, run in enumerate(_cut(sizes(), budget)):
+            for n, run in enumerate(_cut(items.sizes(), budget)):
                 shard_key = digest(family_key + b"".join(keys[m] for m in run)) if keys is not None else b""
-                kept = cache.shard(shard_key) if keys is not None else None
-                if isinstance(kept, bytes):
-                    family.write_kept(n, kept)
-                else:
-                    kept = family.write(n, b"[" + b",".join(item.take(m) for m in run) + b"]")
-                if keys is not None:
-                    cache.made_shard(shard_key, kept)
+                family.write_keyed(n, shard_key, lambda: b"[" + b",".join(items.take(m) for m in run) + b"]")
                 extents[key].append(len(run))
         digests[key] = family.digest
     return digests, extents
 
 
 class _Items:
-    """Each record's JSON in a family of text shards, made when first asked for and held until taken."""
+    """Each record's JSON in a family of text shards, made when first asked for and held until taken. `keys`: each
+    record's key for the size the cache keeps of its JSON (reuse.IndexCache.shard), None without a cache folder."""
 
-    def __init__(self, records: Sequence[SearchRecord], value: Callable[[SearchRecord, str, str], object]):
+    def __init__(self, records: Sequence[SearchRecord], value: Callable[[SearchRecord, str, str], object],
+                 cache: IndexCache, keys: list[bytes] | None):
         self.records = records
         self.value = value
+        self.cache = cache
+        self.keys = keys
         self.made: dict[int, bytes] = {}
 
     def __call__(self, n: int) -> bytes:
@@ -393,7 +385,20 @@ class _Items:
         return self.made[n]
 
     def take(self, n: int) -> bytes:
-        return self.made.pop(n, None) or _json(self.value(self.records[n], *_split_text(self.records[n].text)))
+        made = self(n)
+        del self.made[n]
+        return made
+
+    def sizes(self) -> Iterator[int]:
+        """Each record's JSON size in order, kept or made: a record's JSON is made as its size is asked for and held
+        until its shard is written, one shard at a time (every record's at once was a gigabyte at 100,000
+        documents)."""
+        for n in range(len(self.records)):
+            kept = self.cache.shard(self.keys[n]) if self.keys is not None else None
+            size = kept if isinstance(kept, int) else len(self(n))
+            if self.keys is not None:
+                self.cache.made_shard(self.keys[n], size)
+            yield size
 
 
 def _cut(sizes: Iterable[int], budget: int) -> Iterator[range]:
@@ -437,15 +442,8 @@ def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[n
                 continue
             # its compressed file kept by the cache, if its lists did not change (see _write_texts)
             key = b"chars" + in_docs.key(held) + in_titles.key(held) if cache.folder is not None else b""
-            kept = cache.shard(key) if key else None
-            if isinstance(kept, bytes):
-                family.write_kept(shard, kept)
-                made = kept
-            else:
-                made = family.write(shard, _json({chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
-                                                  for c in held.tolist()}))
-            if key:
-                cache.made_shard(key, made)
+            family.write_keyed(shard, key, lambda: _json({chr(c): [in_docs.deltas(c), in_titles.deltas(c)]
+                                                          for c in held.tolist()}))
     return family.digest
 
 
