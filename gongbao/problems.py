@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,11 +120,28 @@ class Problems:
     """Paths under this folder are shown relative to it."""
     shown: dict[Path | str, str] = field(default_factory=dict, repr=False)
     """`show` per path: resolving costs system calls, and one file may have thousands of problems."""
+    folders: dict[Path, str | None] = field(default_factory=dict, repr=False)
+    """`_folder` per folder."""
 
     def show(self, path: Path | str) -> str:
         if path not in self.shown:
-            self.shown[path] = self._relative(Path(path))
+            p = Path(path)
+            folder = self._folder(p.parent) if p.name not in ("", ".", "..") else None
+            if folder is None:
+                self.shown[path] = self._relative(p)
+            else:  # a build shows thousands of files of a few folders: each folder is worked out once
+                self.shown[path] = p.name if folder == "." else f"{folder}/{p.name}"
         return self.shown[path]
+
+    def _folder(self, folder: Path) -> str | None:
+        """The folder relative to the root as written (what _relative gives first for a path under it), or None."""
+        if folder not in self.folders:
+            shown = None
+            if self.root is not None and ".." not in folder.parts:
+                with contextlib.suppress(ValueError):
+                    shown = folder.absolute().relative_to(self.root.absolute()).as_posix()
+            self.folders[folder] = shown
+        return self.folders[folder]
 
     def _relative(self, p: Path) -> str:
         if self.root is not None:
