@@ -23,7 +23,7 @@ from .indexing import IndexAhead, IndexStage, add_index, run_index, search_recor
 from .output import check_output
 from .pages import Page
 from .problems import ContentError, Problems
-from .relations import Library, build_library, forget_bodies
+from .relations import Library, build_library
 from .render import Assets, Reuse, render_site
 from .search import SearchRecord
 from .views import DocumentPage, DocumentView, Edition, Relation
@@ -292,7 +292,6 @@ class Builder:
         (BESIDE_CHARS), the index is under way then; it reads only its records."""
         state.unchanged = {}
         self._texts.clear()
-        forget_bodies()
         for key, doc in library.documents.items():
             library.documents[key] = dataclasses.replace(doc, body="")
         if self.cache_dir is None:

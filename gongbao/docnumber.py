@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 #: Brackets a typist may put around the year; the printed form is 〔〕.
 OPEN_BRACKETS = "〔[【（(［{〖"
@@ -95,3 +95,29 @@ class KnownNumbers:
 def _is_agency_char(c: str) -> bool:
     """A character a 机关代字 may have (the class `_AGENCY` matches)."""
     return "\u3400" <= c <= "\u9fff" or "A" <= c <= "Z" or "a" <= c <= "z"
+
+
+_SENTENCE_ENDS = "。；！？\n"
+_REPEAL = "废止"
+
+
+def said_repealed(body: str) -> Iterator[re.Match[str]]:
+    """Each 文号 said to be 废止: the last one cited before a 废止 in the same sentence, in one pass.
+
+    根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令. Each stretch
+    of text between two 废止 is searched once for sentence ends, and citations are found once, left
+    to right: linear in the body's length.
+    """
+    if _REPEAL not in body:  # most bodies: skip looking for citations at all
+        return
+    citations = IN_TEXT.finditer(body)
+    citation = next(citations, None)
+    sentence_start, searched, last, said = 0, 0, None, None
+    for verb in re.finditer(_REPEAL, body):
+        sentence_start = max(sentence_start, *(body.rfind(end, searched, verb.start()) + 1 for end in _SENTENCE_ENDS))
+        searched = verb.start()
+        while citation is not None and citation.end() <= verb.start():
+            last, citation = citation, next(citations, None)
+        if last is not None and last is not said and last.start() >= sentence_start:
+            said = last
+            yield last

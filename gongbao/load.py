@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,9 @@ import yaml
 
 from .model import CONTAINERS, Attachment, Content, Document, Gazette, RelationDecl, Section, TocItem
 from .frontmatter import REFUSED_CHARACTERS, RawFile, read_front_matter
-from .problems import Problems, clip
-from . import docnumber, lint
+from .problems import Problem, Problems, clip
+from . import docnumber, lint, slugs
+from .digests import fingerprint
 from .slugs import SLUG_RE, slug_for_doc_number
 
 DOCUMENTS_DIR = "documents"
@@ -407,6 +408,7 @@ def load_document(path: Path, problems: Problems) -> Document | None:
         body=raw.body,
         body_line=raw.body_line,
         lines={key: line for key, (_, _, line) in raw.fields.items()},
+        said_repealed=tuple((m.start(), m.group()) for m in docnumber.said_repealed(raw.body)),
     )
 
 
@@ -466,3 +468,60 @@ def load_content(content_dir: Path, site_title: str, problems: Problems) -> Cont
 def content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
     """The gazette files and the document files of content/, in the order they are loaded."""
     return sorted((content_dir / GAZETTES_DIR).glob("*.md")), sorted((content_dir / DOCUMENTS_DIR).rglob("*.md"))
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What loading one content file gave: the record (None if it had errors) and its problems."""
+
+    digest: bytes
+    """Of the file's bytes and of anything else the record depends on (an issue's default title)."""
+    record: Document | Gazette | None
+    """Kept without its body when the body is the end of the file (see `body_chars`)."""
+    body_chars: int | None
+    """The body's length when it is the file's last characters: it is read from the file then, so the
+    cache holds no second copy of the content."""
+    problems: tuple[Problem, ...]
+    shown: bytes = b""
+    """Of the record without a document's body: all that pages other than the document's own show of
+    the file (see `Views`)."""
+
+    def restore(self, text: str) -> Document | Gazette | None:
+        """The record, given the file's text (the same text it was loaded from)."""
+        if self.record is None or self.body_chars is None:
+            return self.record
+        return replace(self.record, body=text[len(text) - self.body_chars:])
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """One content file to load: its bytes as read, and their digest (`Loaded.digest`); `gazette_title`: an issue's
+    default title, None for a document."""
+
+    path: Path
+    key: bytes
+    data: bytes
+    gazette_title: str | None
+
+
+def load_file(job: FileJob, root: Path | None) -> tuple[Loaded, Document | Gazette | None]:
+    """What loading a content file gives, and its record with its body; its problems' paths shown relative to
+    `root` (Problems.root)."""
+    own = Problems(root=root)
+    path, text = job.path, job.data.decode("utf-8-sig", errors="replace")
+    record = load_document(path, own) if job.gazette_title is None else load_gazette(path, job.gazette_title, own)
+    # An issue's body is on its page, the home page and the list of issues: it is part of what they show.
+    # (what the body says is 废止 is part of it, and shown on no other page)
+    shown = fingerprint(replace(record, body="", said_repealed=()) if isinstance(record, Document) else record)
+    if record is None or not text.endswith(record.body):
+        return Loaded(job.key, record, None, tuple(own.items), shown), record
+    return Loaded(job.key, replace(record, body=""), len(record.body), tuple(own.items), shown), record
+
+
+def load_files(jobs: list[FileJob], root: Path | None
+               ) -> tuple[list[tuple[Loaded, Document | Gazette | None]], dict[str, str]]:
+    """load_file for each job, in another process (see cache.load_content_cached), and the pinyin initials it
+    worked out meanwhile, which the build keeps (slugs.KNOWN_INITIALS): the last entries of that dict."""
+    before = len(slugs.KNOWN_INITIALS)
+    loaded = [load_file(job, root) for job in jobs]
+    return loaded, dict(list(slugs.KNOWN_INITIALS.items())[before:])

@@ -106,6 +106,9 @@ class Document:
     """Line of the file on which the body starts (for messages about the body)."""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
     """Front-matter key → its line in the file, so that a problem with a value points at it."""
+    said_repealed: tuple[tuple[int, str], ...] = ()
+    """Each 文号 the body says is 废止 (docnumber.said_repealed), with where it starts in the body: found as the file
+    is parsed (on another process in a large build), and kept with the record by the build cache."""
 
     @property
     def takes_effect(self) -> dt.date:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import docnumber, urls
-from .digests import ByIdentity
 from .model import INVERSE, RELATION_LABELS, STATUS_LABELS, Content, Document, Gazette, RelationDecl, RelationKind
 from .problems import Problems, clip
 from .slugs import slug_for_doc_number
@@ -309,56 +306,21 @@ def status_changes(lib: Library, key: str) -> tuple[tuple[dt.date, Status], ...]
     return tuple(out)
 
 
-_SENTENCE_ENDS = "。；！？\n"
-_REPEAL = "废止"
-
-
 def _warn_undeclared_repeals(lib: Library, problems: Problems) -> None:
     """A body that says a 文号 is 废止 without a declared relation: probably a forgotten relation.
 
     Reported once per 文号 and document, at the first such sentence.
     """
-    _REPEALS_SAID.next_build()
     for doc in lib.documents.values():
         quiet = {e.older for e in lib.outgoing.get(doc.key, [])}  # declared, or already warned about
         line, counted_to = doc.body_line, 0
-        for cited in _REPEALS_SAID.of(doc.body, lambda body: tuple(_repeal_targets(body))):
-            number = docnumber.normalize(cited.group())
+        for start, cited in doc.said_repealed:
+            number = docnumber.normalize(cited)
             if number == doc.doc_number or number in quiet or docnumber.parse(number) is None:
                 continue
             quiet.add(number)
-            line += doc.body.count("\n", counted_to, cited.start())
-            counted_to = cited.start()
+            line += doc.body.count("\n", counted_to, start)
+            counted_to = start
             problems.warn(doc.path, line, "W101", f"正文称 {number} 废止，但前言没有声明 repeals 或 replaces 关联")
 
 
-#: What each body says is 废止: `serve` keeps the bodies of the files not saved since, and looking
-#: through them all is a third of its relations stage.
-_REPEALS_SAID: ByIdentity[tuple[re.Match[str], ...]] = ByIdentity()
-
-
-def forget_bodies() -> None:
-    """Let go of the bodies kept for the next build's W101 check, in a process that builds no more."""
-    _REPEALS_SAID.clear()
-
-
-def _repeal_targets(body: str) -> Iterator[re.Match[str]]:
-    """Each 文号 said to be 废止: the last one cited before a 废止 in the same sentence, in one pass.
-
-    根据《…》（渝府令〔2019〕329号）…决定对《…》（X）予以废止 repeals X, not the 渝府令. Each stretch
-    of text between two 废止 is searched once for sentence ends, and citations are found once, left
-    to right: linear in the body's length.
-    """
-    if _REPEAL not in body:  # most bodies: skip looking for citations at all
-        return
-    citations = docnumber.IN_TEXT.finditer(body)
-    citation = next(citations, None)
-    sentence_start, searched, last, said = 0, 0, None, None
-    for verb in re.finditer(_REPEAL, body):
-        sentence_start = max(sentence_start, *(body.rfind(end, searched, verb.start()) + 1 for end in _SENTENCE_ENDS))
-        searched = verb.start()
-        while citation is not None and citation.end() <= verb.start():
-            last, citation = citation, next(citations, None)
-        if last is not None and last is not said and last.start() >= sentence_start:
-            said = last
-            yield last

@@ -18,7 +18,7 @@ from gongbao.load import CONTAINERS, DOCUMENT_FIELDS, GAZETTE_FIELDS
 from gongbao.markdown import BodyRenderer, Citations
 from gongbao.problems import ContentError, Problems
 from gongbao import docnumber, lint
-from gongbao.relations import _repeal_targets
+from gongbao.docnumber import said_repealed
 from test_hostile_content import assert_well_formed, deadline
 
 # Fixed seed and bounded counts: the same examples on every run, a few seconds in CI.
@@ -149,4 +149,4 @@ def test_one_pass_repeal_scan_reads_like_sentence_by_sentence(body: str) -> None
         cited = list(docnumber.IN_TEXT.finditer(body, start, verb.start()))
         if cited and (not plain or plain[-1] != (cited[-1].start(), cited[-1].group())):
             plain.append((cited[-1].start(), cited[-1].group()))
-    assert [(m.start(), m.group()) for m in _repeal_targets(body)] == plain
+    assert [(m.start(), m.group()) for m in said_repealed(body)] == plain

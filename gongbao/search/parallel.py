@@ -36,10 +36,11 @@ class Workers:
     """Up to four other processes (no more than the cores), started afresh (see process_map) when a job first
     needs them and shared by the jobs of one search index (the documents' tokens, tables.py's parts, the merge):
     each process starts once, not once for each kind of job (a start costs a third of a CPU second, for the
-    imports). `close()` ends them; with `cancel`, jobs not begun are dropped."""
+    imports). `close()` ends them; with `cancel`, jobs not begun are dropped. `count`: how many (by default, as
+    many as the cores, up to four)."""
 
-    def __init__(self) -> None:
-        self.count = min(os.cpu_count() or 1, 4)
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count or min(os.cpu_count() or 1, 4)
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lock = threading.Lock()  # jobs come from the build's threads
         self._started = False
