@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,10 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.version_option(package_name="gongbao")
 def main() -> None:
     """gongbao：把 content/ 中的公报与公文（Markdown + YAML 前言）生成为静态网站。"""
+    # numpy's OpenBLAS would start a thread per core beyond the first in each process that imports it (the build's
+    # and its workers), idle or spinning beside the build's work (1-2 % of a build's CPU time in a profile of the
+    # corpus): gongbao does no linear algebra. Set before numpy is imported, and inherited by the workers.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | None = None,
