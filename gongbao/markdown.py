@@ -93,7 +93,15 @@ class CitationFinder:
 
     def links(self, text: str, self_key: str | None) -> list[tuple[int, int, str]]:
         """(start, end, key) of each link in `text`, in order; never a link to the page itself."""
+        if not self.may_cite(text):
+            return []
         return [link for cited in self._find(text) for link in self._links_for(text, cited, self_key)]
+
+    @staticmethod
+    def may_cite(text: str) -> bool:
+        """False when `text` cites nothing: a title is cited in 《》 and a 文号 ends with 号 (on the corpus, 9,160 of
+        336,095 lines of plain bodies may cite; looking through the others took 0.4 s of a build)."""
+        return "《" in text or "号" in text
 
     def _find(self, text: str) -> Iterator[Cited]:
         # The next title and the next 文号 each stay the next one of their kind until the text they
@@ -182,9 +190,13 @@ class BodyRenderer:
         """What render_markdown makes of a body that is only these paragraphs of plain text (see plain.py):
         markdown-it's <p> for each, a line break between its lines, text escaped as its renderer does, and
         the citations linked in each line as the core rule links them."""
-        html = []
+        html, texts = [], []
         for lines in paragraphs:
             html.append("<p>")
+            texts.append(text := "\n".join(lines))
+            if not self.finder.may_cite(text):  # (escaped at once: escapeHtml keeps "\n")
+                html += [escapeHtml(text), "</p>\n"]
+                continue
             for n, line in enumerate(lines):
                 if n:
                     html.append("\n")
@@ -195,7 +207,7 @@ class BodyRenderer:
                     pos = end
                 html.append(escapeHtml(line[pos:]))
             html.append("</p>\n")
-        return RenderedBody("".join(html), [], "\n".join(line for lines in paragraphs for line in lines))
+        return RenderedBody("".join(html), [], "\n".join(texts))
 
     def render_markdown(self, body: str, href: Callable[[str], str], self_key: str | None) -> RenderedBody:
         """A body's HTML, outline and plain text, from one parse by markdown-it."""
