@@ -212,7 +212,7 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
     # Each file's name and what loading it gave, in order, with its stat when it is known unchanged by it: the files
     # to parse again are parsed once all are read, on more than one core when they are many (see _Parsing).
     loads: list[tuple[str, Loaded | None, Document | Gazette | None, Unchanged | None]] = []
-    jobs: list[tuple[int, tuple[int, int, int] | None, FileJob]] = []
+    jobs: list[tuple[int, tuple[int, int, int] | None, bool]] = []  # (where, stat, whether it has a key)
     with _Parsing(problems.root) as parsing:
         for path, gazette_title in [(p, site_title) for p in gazette_files] + [(p, None) for p in document_files]:
             name = path.relative_to(content_dir).as_posix()  # the same however the project folder was named
@@ -233,13 +233,14 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
                              else b"\0".join((data, gazette_title.encode(), beside.encode())))
             loaded = state.files.get(name)
             if loaded is None or loaded.digest != key:
-                jobs.append((len(loads), seen, parsing.add(FileJob(path, key, data, gazette_title))))
+                parsing.add(FileJob(path, key, data, gazette_title))
+                jobs.append((len(loads), seen, bool(key)))
                 loads.append((name, None, None, None))  # (until parsed)
                 continue
             record = loaded.restore(data.decode("utf-8-sig", errors="replace"))
             loads.append((name, loaded, record, Unchanged.of(seen, read_at, loaded, record) if key else None))
-        for (n, seen, job), (loaded, record) in zip(jobs, parsing.results(), strict=True):
-            loads[n] = (loads[n][0], loaded, record, Unchanged.of(seen, read_at, loaded, record) if job.key else None)
+        for (n, seen, keyed), (loaded, record) in zip(jobs, parsing.results(), strict=True):
+            loads[n] = (loads[n][0], loaded, record, Unchanged.of(seen, read_at, loaded, record) if keyed else None)
     files: dict[str, Loaded] = {}
     unchanged: dict[str, Unchanged] = {}
     records: list[Document | Gazette] = []
@@ -266,17 +267,22 @@ _Result = tuple[Loaded, Document | Gazette | None]
 
 
 class _Parsing:
-    """The content files to parse, given as they are read (`add`), parsed by `results`. When they are many
-    (LOAD_APART) and the machine has more than one core, the build's process parses from the first on while other
-    processes parse from the last on, until they meet: a full build of the corpus parsed its 3,366 files in
-    2.5-2.8 s on one core while the other waited. The processes are started as soon as the files are known to be
-    many, so that their start overlaps the reading of the rest, and end with the `with` block."""
+    """The content files to parse, given as they are read (`add`) and parsed a chunk at a time as they come: by the
+    build's process, or, once they are many (LOAD_APART) on a machine with more than one core, by another process
+    whenever it has fewer than two chunks to do. A full build of the corpus parsed its 3,366 files in 2.5-2.8 s on
+    one core while the other waited. Only the chunks being parsed hold their files' bytes (at 100,000 documents,
+    all of them would be 1.7 GB). The other processes end with the `with` block."""
 
     def __init__(self, root: Path | None):
         self.root = root
-        self.jobs: list[FileJob] = []
         self.cores = os.cpu_count() or 1
         self.others: Workers | None = None
+        self.given = 0
+        self.chunk: list[FileJob] = []
+        self.chunks = 0
+        self.done: dict[int, list[_Result]] = {}
+        self.sent: deque[tuple[int, list[FileJob], concurrent.futures.Future[tuple[list[_Result], dict[str, str]]]]] \
+            = deque()
 
     def __enter__(self) -> _Parsing:
         return self
@@ -285,47 +291,46 @@ class _Parsing:
         if self.others is not None:
             self.others.close(cancel=True)
 
-    def add(self, job: FileJob) -> FileJob:
-        self.jobs.append(job)
-        if len(self.jobs) == LOAD_APART and self.cores > 1:
+    def add(self, job: FileJob) -> None:
+        self.given += 1
+        if self.given == LOAD_APART and self.cores > 1:
             from .search.parallel import Workers  # (standard library only, but 30 ms of imports)
 
             self.others = Workers(min(self.cores - 1, 3))
             for _ in range(self.others.count):
                 self.others.submit(load_files, [], self.root)  # their imports, while the build reads on
-        return job
+        self.chunk.append(job)
+        if len(self.chunk) == _LOAD_CHUNK:
+            self._parse()
+
+    def _parse(self) -> None:
+        """Parse the chunk given, here or on another process."""
+        n, chunk = self.chunks, self.chunk
+        self.chunks, self.chunk = n + 1, []
+        while self.sent and self.sent[0][2].done():
+            self._take(*self.sent.popleft())
+        if self.others is not None and len(self.sent) < 2 * self.others.count:
+            self.sent.append((n, chunk, self.others.submit(load_files, chunk, self.root)))
+        else:
+            self.done[n] = [load_file(job, self.root) for job in chunk]
 
     def results(self) -> Iterator[_Result]:
         """load_file of each job, in order."""
-        if self.others is None:
-            yield from (load_file(job, self.root) for job in self.jobs)
-            return
-        chunks = [self.jobs[n:n + _LOAD_CHUNK] for n in range(0, len(self.jobs), _LOAD_CHUNK)]
-        done: dict[int, list[_Result]] = {}
-        sent: deque[tuple[int, concurrent.futures.Future[tuple[list[_Result], dict[str, str]]]]] = deque()
-        first, last = 0, len(chunks)  # chunks[first:last] are neither parsed nor sent
-        while first < last:
-            while sent and sent[0][1].done():
-                self._take(done, *sent.popleft())
-            while first < last and len(sent) < 2 * self.others.count:  # a few ahead: none of them waits for the next
-                last -= 1
-                sent.append((last, self.others.submit(load_files, chunks[last], self.root)))
-            if first < last:
-                done[first] = [load_file(job, self.root) for job in chunks[first]]
-                first += 1
-        for n, future in sent:
+        if self.chunk:
+            self._parse()
+        for n, chunk, future in self.sent:
             if future.cancel():  # not begun: parsed here rather than waited for
-                done[n] = [load_file(job, self.root) for job in chunks[n]]
-        for n, future in sent:
-            if n not in done:
-                self._take(done, n, future)
-        for n in range(len(chunks)):
-            yield from done.pop(n)
+                self.done[n] = [load_file(job, self.root) for job in chunk]
+        while self.sent:
+            n, chunk, future = self.sent.popleft()
+            if n not in self.done:
+                self._take(n, chunk, future)
+        for n in range(self.chunks):
+            yield from self.done.pop(n)
 
-    @staticmethod
-    def _take(done: dict[int, list[_Result]], n: int,
+    def _take(self, n: int, _chunk: list[FileJob],
               future: concurrent.futures.Future[tuple[list[_Result], dict[str, str]]]) -> None:
-        done[n], initials = future.result()
+        self.done[n], initials = future.result()
         slugs.KNOWN_INITIALS.update(initials)
 
 
