@@ -317,6 +317,23 @@ def test_a_deferred_index_follows_the_pages(project: Path, tmp_path: Path) -> No
     assert _snapshot(project / "site") == full
 
 
+def test_a_deferred_index_saves_the_state_when_it_follows(project: Path) -> None:
+    """The state of a build whose index is deferred is saved with that index, not before: the next `gongbao build`
+    then finds nothing to do."""
+    cache = project / CACHE_DIR
+    builder = Builder(cache)
+    _build(project, builder, defer_index=True)
+    _body(project)
+    before = (cache / "build.pickle").read_bytes()
+    assert _build(project, builder, defer_index=True).index_pending
+    assert (cache / "build.pickle").read_bytes() == before  # not saved with the pages
+    assert builder.follow_index() is False
+    assert (cache / "build.pickle").read_bytes() != before
+    problems = Problems(root=project)
+    again = Builder(cache).build(load_settings(project, problems), AS_OF, problems)
+    assert (again.stats.files_parsed, again.stats.pages_rendered, again.stats.index) == (0, 0, "kept")
+
+
 @pytest.mark.usefixtures("fake_index")
 def test_check_reads_the_cache_and_writes_nothing(project: Path) -> None:
     cache = project / CACHE_DIR
