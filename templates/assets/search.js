@@ -347,23 +347,29 @@
         var inTitle = function (d) {
           return maps.every(function (mp) { return mp.get(d)[1] !== BODY; });
         };
-        var N = m.docs.length, k1 = 1.2, b = 0.75, scores = new Map(), tiers = new Map();
-        hits.forEach(function (d) {
-          var len = m.docs[d].bigrams || 1, s = 0;
-          maps.forEach(function (mp) {
-            var df = mp.size, tf = mp.get(d)[0];
-            var idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-            s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / m.avgBigrams));
-          });
-          scores.set(d, s);
-          tiers.set(d, isNumber(d) ? 0 : inTitle(d) ? 1 : 2);
+        /* Each hit's tier, whether only cited, and score in typed arrays, sorted by position: a word
+         * as common as 人 has nearly every document of a large site as hits (99,680 of 100,000), and
+         * sorting them through Map lookups took 270-470 ms. The order is the same (a total order). */
+        var N = m.docs.length, k1 = 1.2, b = 0.75, list = Array.from(hits), n = list.length;
+        var idfs = maps.map(function (mp) { return Math.log(1 + (N - mp.size + 0.5) / (mp.size + 0.5)); });
+        var tier = new Uint8Array(n), cited = new Uint8Array(n), score = new Float64Array(n), at = new Array(n);
+        for (var i = 0; i < n; i++) {
+          var d = list[i], len = m.docs[d].bigrams || 1, s = 0;
+          for (var j = 0; j < maps.length; j++) {
+            var tf = maps[j].get(d)[0];
+            s += idfs[j] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / m.avgBigrams));
+          }
+          score[i] = s;
+          tier[i] = isNumber(d) ? 0 : inTitle(d) ? 1 : 2;
+          /* In its tier a document only cited (doc_type -1: no text, only its cited title) comes after
+           * the documents of the collection: its short record would win on length alone. */
+          cited[i] = m.docs[d].doc_type < 0 ? 1 : 0;
+          at[i] = i;
+        }
+        at.sort(function (x, y) {
+          return (tier[x] - tier[y]) || (cited[x] - cited[y]) || (score[y] - score[x]) || (list[x] - list[y]);
         });
-        /* In its tier a document only cited (doc_type -1: no text, only its cited title) comes after
-         * the documents of the collection: its short record would win on length alone. */
-        var cited = function (d) { return m.docs[d].doc_type < 0 ? 1 : 0; };
-        var ids = Array.from(hits).sort(function (x, y) {
-          return (tiers.get(x) - tiers.get(y)) || (cited(x) - cited(y)) || (scores.get(y) - scores.get(x)) || (x - y);
-        });
+        var ids = at.map(function (i) { return list[i]; });
         return { words: words, ids: ids, meta: m };
       });
     });
