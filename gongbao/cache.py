@@ -211,7 +211,8 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
     read_at = time.time_ns()
     named = _names_under(content_dir)
     # Each file's name and what loading it gave, in order, with its stat when it is known unchanged by it: the files
-    # to parse again are parsed once all are read, on more than one core when they are many (see _Parsing).
+    # to parse again are parsed in chunks as they are read, on more than one core when they are many (see _Parsing),
+    # and their results put in their places at the end.
     loads: list[tuple[str, Loaded | None, Document | Gazette | None, Unchanged | None]] = []
     jobs: list[tuple[int, tuple[int, int, int] | None, bool]] = []  # (where, stat, whether it has a key)
     with _Parsing(problems.root) as parsing:
@@ -309,7 +310,8 @@ class _Parsing:
         n, chunk = self.chunks, self.chunk
         self.chunks, self.chunk = n + 1, []
         while self.sent and self.sent[0][2].done():
-            self._take(*self.sent.popleft())
+            n_sent, _, future = self.sent.popleft()
+            self._take(n_sent, future)
         if self.others is not None and len(self.sent) < 2 * self.others.count:
             self.sent.append((n, chunk, self.others.submit(load_files, chunk, self.root)))
         else:
@@ -323,14 +325,13 @@ class _Parsing:
             if future.cancel():  # not begun: parsed here rather than waited for
                 self.done[n] = [load_file(job, self.root) for job in chunk]
         while self.sent:
-            n, chunk, future = self.sent.popleft()
+            n, _, future = self.sent.popleft()
             if n not in self.done:
-                self._take(n, chunk, future)
+                self._take(n, future)
         for n in range(self.chunks):
             yield from self.done.pop(n)
 
-    def _take(self, n: int, _chunk: list[FileJob],
-              future: concurrent.futures.Future[tuple[list[_Result], dict[str, str]]]) -> None:
+    def _take(self, n: int, future: concurrent.futures.Future[tuple[list[_Result], dict[str, str]]]) -> None:
         self.done[n], initials = future.result()
         slugs.KNOWN_INITIALS.update(initials)
 
