@@ -279,7 +279,6 @@ class _Parsing:
         self.root = root
         self.cores = os.cpu_count() or 1
         self.others: Workers | None = None
-        self.given = 0
         self.chunk: list[FileJob] = []
         self.chunks = 0
         self.done: dict[int, list[_Result]] = {}
@@ -294,8 +293,7 @@ class _Parsing:
             self.others.close(cancel=True)
 
     def add(self, job: FileJob) -> None:
-        self.given += 1
-        if self.given == LOAD_APART and self.cores > 1:
+        if self.chunks * _LOAD_CHUNK + len(self.chunk) + 1 == LOAD_APART and self.cores > 1:
             from .search.parallel import Workers  # (standard library only, but 30 ms of imports)
 
             self.others = Workers(min(self.cores - 1, 3))

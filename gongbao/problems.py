@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +120,7 @@ class Problems:
     shown: dict[Path | str, str] = field(default_factory=dict, repr=False)
     """`show` per path: resolving costs system calls, and one file may have thousands of problems."""
     folders: dict[Path, str | None] = field(default_factory=dict, repr=False)
-    """`_folder` per folder."""
+    """`_as_written` per folder of a path shown."""
 
     def show(self, path: Path | str) -> str:
         if path not in self.shown:
@@ -134,24 +133,30 @@ class Problems:
         return self.shown[path]
 
     def _folder(self, folder: Path) -> str | None:
-        """The folder relative to the root as written (what _relative gives first for a path under it), or None."""
+        """_as_written of a folder, worked out once."""
         if folder not in self.folders:
-            shown = None
-            if self.root is not None and ".." not in folder.parts:
-                with contextlib.suppress(ValueError):
-                    shown = folder.absolute().relative_to(self.root.absolute()).as_posix()
-            self.folders[folder] = shown
+            self.folders[folder] = self._as_written(folder)
         return self.folders[folder]
 
+    def _as_written(self, p: Path) -> str | None:
+        """`p` relative to the root as written, without resolving (a system call per folder of the path); None when
+        it is not under the root so."""
+        if self.root is None or ".." in p.parts:
+            return None
+        try:
+            return p.absolute().relative_to(self.root.absolute()).as_posix()
+        except ValueError:
+            return None
+
     def _relative(self, p: Path) -> str:
+        shown = self._as_written(p)
+        if shown is not None:
+            return shown
         if self.root is not None:
-            # without resolving (a system call per folder of the path) when the path is under the root as written
-            as_written = [] if ".." in p.parts else [(p.absolute(), self.root.absolute())]
-            for path, root in [*as_written, (p.resolve(), self.root.resolve())]:
-                try:
-                    return path.relative_to(root).as_posix()
-                except ValueError:
-                    pass
+            try:
+                return p.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
         return p.as_posix()
 
     def error(self, path: Path | str, line: int, code: str, message: str) -> None:

@@ -203,7 +203,7 @@ class IndexCache:
         """`data` gzipped as layout.GZIP_LEVEL says, compressed again only if the last build did not; with its key
         for `gz_write`."""
         key = digest(data) if self.folder is not None else b""
-        return key, self.gz_take(key, None if self._known(key) else compress(data))
+        return key, self.gz_take(key, None if self.known(key) else compress(data))
 
     def gz_known(self) -> frozenset[bytes]:
         """merge.Compressed: the digests of the files compressed by the last build (those still as it wrote them),
@@ -213,7 +213,7 @@ class IndexCache:
         with self._gz_lock:
             return self._stored_intact() | self._run.gz.keys()
 
-    def _known(self, key: bytes) -> bool:
+    def known(self, key: bytes) -> bool:
         """Whether `key` is in gz_known() (without making that set, for each of thousands of shards)."""
         if self.folder is None:
             return False
@@ -246,7 +246,7 @@ class IndexCache:
         if self.folder is None or not key:
             path.write_bytes(data)
             return
-        if self._known(key):
+        if self.known(key):
             if key not in run.gz:
                 with self._gz_lock:
                     run.gz_used.add(key)
@@ -294,7 +294,7 @@ class IndexCache:
                 kept = read_kept(self.folder / _SHARDS, self.version)
                 self._shards = kept if isinstance(kept, dict) else {}
         value = self._shards.get(key)
-        return None if isinstance(value, bytes) and not self._known(value) else value
+        return None if isinstance(value, bytes) and not self.known(value) else value
 
     def made_shard(self, key: bytes, value: bytes | int) -> None:
         """What this build made of the shard, or item, of this key (see `shard`), for the next."""

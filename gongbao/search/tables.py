@@ -104,7 +104,7 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     else:
         middle = int(np.searchsorted(np.cumsum(np.bincount(kept, minlength=len(ALPHABET) + 1)), count // 2)) + 1
         ranks = range(1, middle) if half == 0 else range(middle, len(ALPHABET) + 1)
-        position = np.flatnonzero((kept >= ranks.start) & (kept < ranks.stop)) if ranks else np.zeros(0, np.int64)
+        position = np.flatnonzero((kept >= ranks.start) & (kept < ranks.stop))
         starts, lengths = starts[position], lengths[position]
         if not len(starts):  # a half of no words: its symbols' tables are empty
             return {symbol: Table({}, [], b"", array("I", [0]), array("I"))

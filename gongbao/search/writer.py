@@ -277,7 +277,6 @@ class _Family:
         self.folder.mkdir()
         self.content = hashlib.sha256()
         self.digest = ""
-        self.known = cache.gz_known()
         # (shard, digest, compressed: made, being made, or None if kept)
         self.pending: deque[tuple[int, bytes, bytes | concurrent.futures.Future[bytes] | None]] = deque()
 
@@ -299,14 +298,13 @@ class _Family:
         self.step()
         key = digest(value) if self.cache.folder is not None else b""  # (without a cache folder, none is kept)
         made: bytes | concurrent.futures.Future[bytes] | None
-        if key in self.known:
+        if self.cache.known(key):
             made = None
         elif self.workers.count < 2:
             made = compress(value)
         else:
             made = self.workers.submit(compress, value)
-        self.pending.append((n, key, made))
-        self._written(2 * self.workers.count)
+        self._queue(n, key, made)
         return key
 
     def write_keyed(self, n: int, shard_key: bytes, value: Callable[[], bytes]) -> None:
@@ -315,12 +313,16 @@ class _Family:
         kept = self.cache.shard(shard_key) if shard_key else None
         if isinstance(kept, bytes):
             self.step()
-            self.pending.append((n, kept, None))
-            self._written(2 * self.workers.count)
+            self._queue(n, kept, None)
         else:
             kept = self.write(n, value())
         if shard_key:
             self.cache.made_shard(shard_key, kept)
+
+    def _queue(self, n: int, key: bytes, made: bytes | concurrent.futures.Future[bytes] | None) -> None:
+        """Shard `n` of digest `key`: compressed (`made`), being compressed, or kept by the cache (None)."""
+        self.pending.append((n, key, made))
+        self._written(2 * self.workers.count)
 
     def _written(self, waiting: int) -> None:
         """Write the shards done, in order, until at most `waiting` wait."""
@@ -467,8 +469,8 @@ class _Postings:
 
     def key(self, chars: np.ndarray) -> bytes:
         """A digest of the lists of these code points."""
+        counts = self.starts[chars + 1] - self.starts[chars]
         lists = [self.docs[self.starts[c]:self.starts[c + 1]] for c in chars.tolist()]
-        counts = np.array([len(x) for x in lists], np.int64)
         return digest(chars.astype(np.int64).tobytes() + counts.tobytes() + np.concatenate(lists).tobytes())
 
     def deltas(self, c: int) -> list[int]:
