@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from gongbao.kept import read_kept
 from gongbao.search import chunks, merge, tokens
@@ -128,3 +129,14 @@ def test_the_merge_numbers_pages_past_those_one_byte_holds(tmp_path: Path) -> No
         assert [p[0] for p in words["b0b"][1]] == [0, 25] and [p[0] for p in words["ccc"][1]] == [25]
         assert [p[0] for p in words["b24b"][1]] == [24]
     assert tree(tmp_path / "merged0") == tree(tmp_path / "merged1") == tree(tmp_path / "merged2")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(tokens.ALPHABET, min_size=1, max_size=chunks.LONGEST), min_size=1, max_size=50))
+def test_words_as_keys_keep_their_order_and_spelling(words: list[str]) -> None:
+    """The merge sorts and compares words as integers (chunks.padded_keys): in the order of the words, one key
+    for each word, and each key spells its word again."""
+    keys = chunks.word_keys(words).tolist()
+    assert sorted(range(len(words)), key=lambda n: (words[n], n)) == sorted(range(len(words)), key=lambda n: (keys[n], n))
+    assert [chunks.key_word(k) for k in keys] == words
+    assert len(set(keys)) == len(set(words))

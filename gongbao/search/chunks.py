@@ -11,9 +11,12 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..kept import read_kept, write_kept
 from . import cbor
 from .record import SearchIndexError
+from .tokens import ALPHABET
 
 SIGNATURE = b"pagefind_dcd"
 
@@ -94,6 +97,46 @@ def words_of_chunk(raw: bytes, name: str, pattern: re.Pattern[bytes] = _WORD
     return body, words
 
 
+#: The longest word of a page: a bigram of two characters of five symbols (tokens.spell).
+LONGEST = 10
+#: Each byte's rank in ALPHABET, from 1 (0: not a symbol, the padding of a key).
+RANK = np.zeros(256, np.int64)
+RANK[np.frombuffer(ALPHABET.encode(), np.uint8)] = np.arange(1, len(ALPHABET) + 1)
+
+
+def padded_keys(padded: np.ndarray) -> np.ndarray:
+    """Words given as rows of LONGEST bytes, zero-padded, as integers in the same order as the words (Pagefind's
+    order): each symbol its rank in base 37, padded with 0. The merge sorts and compares these, not strings."""
+    keys = np.zeros(len(padded), np.int64)
+    for j in range(LONGEST):
+        keys = keys * 37 + RANK[padded[:, j]]
+    return keys
+
+
+def word_keys(words: list[str]) -> np.ndarray:
+    """padded_keys of words."""
+    if not words:
+        return np.zeros(0, np.int64)
+    joined = b"".join(w.encode("ascii").ljust(LONGEST, b"\0") for w in words)
+    return padded_keys(np.frombuffer(joined, np.uint8).reshape(-1, LONGEST))
+
+
+def key_word(key: int) -> str:
+    """The word of a key (padded_keys)."""
+    symbols = []
+    for _ in range(LONGEST):
+        key, rank = divmod(key, 37)
+        if rank:
+            symbols.append(ALPHABET[rank - 1])
+    return "".join(reversed(symbols))
+
+
+def _int_array(code: str, values: np.ndarray) -> array[int]:
+    out = array(code)
+    out.frombytes(values.astype({"q": np.int64, "I": np.uint32}[code]).tobytes())
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """The words of one part that start with one symbol, and their entries as Pagefind wrote them: what
@@ -101,8 +144,11 @@ class Table:
 
     read: dict[str, int]
     """the part's chunks read, and how many words each holds"""
-    words: list[str]
-    """in order"""
+    keys: array[int]
+    """the words, in order, as integers (padded_keys): sorted and compared in the merge with numpy, and read
+    from the cache in a fraction of the time a list of strings takes"""
+    lengths: bytes
+    """each word's length in symbols"""
     entries: bytes
     """each word's entry, one after another"""
     starts: array[int]
@@ -110,6 +156,17 @@ class Table:
     locations: array[int]
     """where each word's locations start in `entries`, after its page number, 0 (one byte); they are
     followed by the empty arrays of its page and its own"""
+
+    @property
+    def words(self) -> list[str]:
+        return [key_word(k) for k in self.keys]
+
+    @staticmethod
+    def of(read: dict[str, int], keys: np.ndarray, lengths: np.ndarray, entries: bytes, starts: np.ndarray,
+           locations: np.ndarray) -> Table:
+        """A table of numpy columns."""
+        return Table(read, _int_array("q", keys), lengths.astype(np.uint8).tobytes(), entries,
+                     _int_array("I", starts), _int_array("I", locations))
 
 
 def read_table(folder: Path, chunks: list[list[str]], symbol: str) -> Table:
@@ -137,7 +194,7 @@ def read_table(folder: Path, chunks: list[list[str]], symbol: str) -> Table:
             pieces.append(body[run[0][1]:run[-1][3]])
             at += run[-1][3] - run[0][1]
     starts.append(at)
-    return Table(read, words, b"".join(pieces), starts, locations)
+    return Table(read, _int_array("q", word_keys(words)), bytes(map(len, words)), b"".join(pieces), starts, locations)
 
 
 def kept_table(part: int, folder: Path, chunks: list[list[str]], symbol: str, tables: WordTables | None) -> Table:

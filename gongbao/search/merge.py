@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import functools
 import gzip
@@ -19,7 +18,7 @@ import numpy as np
 
 from ..digests import digest
 from . import cbor
-from .chunks import SIGNATURE, Table, WordTables, kept_table, read_pagefind_file, shape_error
+from .chunks import LONGEST, SIGNATURE, Table, WordTables, key_word, kept_table, read_pagefind_file, shape_error
 from .pagefind import ENTRY, SCRIPT, page_id
 from .layout import compress_chunk
 from .parallel import Workers, process_map
@@ -43,11 +42,13 @@ from .tokens import ALPHABET
 # not decompress and search again the chunks of a part that did not change. A job holds one table
 # of each part at once (a 36th of the index on average, a sixth for the commonest symbol on the
 # corpus: 8 MB) and merges the words of one run of the same first two symbols at a time, with
-# numpy: a few operations for all the words of the run rather than a few for each. The
-# merge's CPU time on the corpus (five parts, one process, load 6 on 2 cores): 4.8-6.6 s before (a
-# heap merge word by word, every chunk read in every build), 4.1-5.6 s reading every part's chunks,
-# 2.7-3.6 s reading one part's (a cached build after one body edit), 2.1-2.8 s reading none; gzip
-# took 1.0-1.4 s of it, ISA-L's 0.14 s (layout.compress_chunk).
+# numpy: a few operations for all the words of the run rather than a few for each; words are sorted
+# and compared as integers (chunks.padded_keys), not strings. The merge's CPU time on the corpus
+# (five parts, one process, load 6 on 2 cores): 4.8-6.6 s before (a heap merge word by word, every
+# chunk read in every build), 4.1-5.6 s reading every part's chunks, 2.7-3.6 s reading one part's (a
+# cached build after one body edit), 2.1-2.8 s reading none; gzip took 1.0-1.4 s of it, ISA-L's 0.14 s
+# (layout.compress_chunk). With words as integers, the merge jobs of a cached build after one body edit
+# went from 1.3 to about 0.9 CPU s (py-spy, two builds).
 #
 # The format is checked as it is read (the meta index must re-encode to the bytes Pagefind
 # wrote, the words must tile each chunk, the word with the fewest bytes in each chunk must decode
@@ -244,7 +245,10 @@ def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTa
     first = last = ""
     # The words are merged a run of the same first two symbols at a time: what the merge makes of the
     # tables is a small part of them.
-    ends = [[bisect.bisect_left(t.words, symbol + s) for s in ALPHABET] + [len(t.words)] for t in tables]
+    # where each run starts in each table: its first word is at least `symbol` and the run's symbol, padded
+    rank = ALPHABET.index(symbol) + 1
+    bounds = (rank * 37 + np.arange(1, len(ALPHABET) + 1)) * 37 ** (LONGEST - 2)
+    ends = [np.searchsorted(np.frombuffer(t.keys, np.int64), bounds).tolist() + [len(t.keys)] for t in tables]
     starts = [0] * len(tables)
     for run in range(len(ALPHABET) + 1):
         los, starts = starts, [e[run] for e in ends]
@@ -252,20 +256,20 @@ def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTa
             continue
         merged = _Merged(tables, los, starts)
         done = 0
-        while done < len(merged.words):  # a chunk ends with the word that brings it to chunk_bytes
+        while done < merged.count:  # a chunk ends with the word that brings it to chunk_bytes
             before = merged.sizes[done - 1] if done else 0
             cut = int(np.searchsorted(merged.sizes, before + chunk_bytes - size))
-            first = first if count else merged.words[done]
-            if cut == len(merged.words):  # not in this run
+            first = first if count else merged.word(done)
+            if cut == merged.count:  # not in this run
                 held.append(merged.bytes(done, cut))
-                count, size, last = count + cut - done, size + int(merged.sizes[-1] - before), merged.words[-1]
+                count, size, last = count + cut - done, size + int(merged.sizes[-1] - before), merged.word(cut - 1)
                 break
             held.append(merged.bytes(done, cut + 1))
-            out.append((first, merged.words[cut], *_gz_chunk(count + cut + 1 - done, held, known)))
+            out.append((first, merged.word(cut), *_gz_chunk(count + cut + 1 - done, held, known)))
             held, count, size, done = [], 0, 0, cut + 1
     if count:
         out.append((first, last, *_gz_chunk(count, held, known)))
-    return out, [len(t.words) for t in tables], read
+    return out, [len(t.keys) for t in tables], read
 
 
 class _Merged:
@@ -277,10 +281,10 @@ class _Merged:
 
     def __init__(self, tables: Sequence[Table], los: list[int], his: list[int]):
         """The words lo to hi (excluded) of each table."""
-        words = [w for t, lo, hi in zip(tables, los, his) for w in t.words[lo:hi]]
+        keys = np.concatenate([np.frombuffer(t.keys, np.int64)[lo:hi] for t, lo, hi in zip(tables, los, his)])
         # a stable sort of every part's words: the parts holding a word come in order
-        order = np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)
-        ordered = [words[n] for n in order.tolist()]
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
         part = np.repeat(np.arange(len(tables)), [hi - lo for lo, hi in zip(los, his)])[order]
         entries = [t.entries[t.starts[lo]:t.starts[hi]] for t, lo, hi in zip(tables, los, his)]
         bases = np.cumsum([0] + [len(e) for e in entries])
@@ -291,14 +295,14 @@ class _Merged:
                                    + base - t.starts[lo] for t, lo, hi, base in zip(tables, los, his, bases)])[order]
         start, end = column(lambda t: t.starts, 0), column(lambda t: t.starts, 1)
         locations = column(lambda t: t.locations, 0)
-        first = np.concatenate([[True], np.fromiter(map(str.__ne__, ordered[1:], ordered), bool, len(ordered) - 1)])
+        first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
         last = np.append(first[1:], True)
         alone, shared = first & last, ~(first & last)
         number = np.cumsum(first) - 1  # of the merged word
         # a page number is the difference to the one before, the first the part's
         step = np.where(first, part, part - np.concatenate([[0], part[:-1]]))
         if np.any(~first & (step <= 0)):
-            raise shape_error(f"the parts holding {ordered[int(np.argmax(~first & (step <= 0)))]}")
+            raise shape_error(f"the parts holding {key_word(int(ordered[int(np.argmax(~first & (step <= 0)))]))}")
         pages = np.bincount(number)[number]
         heads = [b"\x83" + _head(0, n) for n in range(len(tables))] + [_head(4, n) for n in range(len(tables) + 1)]
         head_at = np.cumsum([0] + [len(h) for h in heads]) + bases[-1]  # and the word's empty array's, last
@@ -311,7 +315,8 @@ class _Merged:
         self.at[slot[alone] + 1], self.length[slot[alone] + 1] = head_at[part[alone]] + 1, head_length[part[alone]] - 1
         self.at[slot[alone] + 2], self.length[slot[alone] + 2] = locations[alone], (end - locations)[alone]
         opens, closes, page = shared & first, shared & last, slot + 2 * first
-        size = np.fromiter(map(len, ordered), np.int64, len(ordered))
+        size = np.concatenate([np.frombuffer(t.lengths, np.uint8)[lo:hi] for t, lo, hi in zip(tables, los, his)]
+                              )[order].astype(np.int64)
         self.at[slot[opens]], self.length[slot[opens]] = start[opens], 1 + cbor.head_length(size[opens]) + size[opens]
         self.at[slot[opens] + 1] = head_at[len(tables) + pages[opens]]
         self.length[slot[opens] + 1] = head_length[len(tables) + pages[opens]]
@@ -319,8 +324,10 @@ class _Merged:
         self.at[page[shared] + 1], self.length[page[shared] + 1] = locations[shared], (end - 1 - locations)[shared]
         self.at[page[closes] + 2], self.length[page[closes] + 2] = head_at[-1], 1
         starts = np.flatnonzero(first)
-        self.words = [ordered[n] for n in starts.tolist()]
-        """the merged words, in order"""
+        self.keys = ordered[starts]
+        """the merged words' keys, in order"""
+        self.count = len(starts)
+        """the merged words"""
         self.slots = np.append(slot[starts], len(self.at))
         """where the pieces of each merged word start, and where the last one's end"""
         # the sizes chunks are cut by, as they always were: a few bytes off the merged bytes
@@ -328,6 +335,10 @@ class _Merged:
                            end - locations + head_length[step] - 1 + (size + 4) * first)
         self.sizes = np.cumsum(np.add.reduceat(counted, starts))
         """the size of the merged words up to each"""
+
+    def word(self, n: int) -> str:
+        """The merged word `n`."""
+        return key_word(int(self.keys[n]))
 
     def bytes(self, lo: int, hi: int) -> bytes:
         """The bytes of merged words lo to hi (excluded)."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..kept import write_kept
 from . import cbor
-from .chunks import Table
+from .chunks import LONGEST as _LONGEST, RANK as _RANK, Table, padded_keys
 from .record import SearchIndexError
 from .tokens import ALPHABET
 
@@ -47,7 +47,7 @@ def index_part(part: int, page: str, folder: Path, version: str, half: int | Non
     for symbol, table in tables.items():
         if write_kept(folder / f"{symbol}.pickle", version, table) is None:
             raise SearchIndexError(f"cannot write the search index's tables into {folder}")
-    return Modelled(page_id(part, page, count), count, sum(len(t.words) for t in tables.values()))
+    return Modelled(page_id(part, page, count), count, sum(len(t.keys) for t in tables.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +76,7 @@ def page_id(part: int, page: str, count: int) -> str:
                 '"filters":{},"meta":{},"anchors":[]}')
     return "und_" + "".join(f"{b:x}" for b in hashlib.sha1(fragment.encode("ascii")).digest())[:7]
 
-#: The longest word of a page: a bigram of two characters of five symbols (tokens.spell).
-_LONGEST = 10
 _SPACE = 0x20
-_RANK = np.zeros(256, np.int64)
-_RANK[np.frombuffer(ALPHABET.encode(), np.uint8)] = np.arange(1, len(ALPHABET) + 1)
 #: -25 in CBOR (major type 1, argument 24): the default weight's marker before a word's first position.
 _WEIGHT = (0x38, 0x18)
 
@@ -107,16 +103,15 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
         position = np.flatnonzero((kept >= ranks.start) & (kept < ranks.stop))
         starts, lengths = starts[position], lengths[position]
         if not len(starts):  # a half of no words: its symbols' tables are empty
-            return {symbol: Table({}, [], b"", array("I", [0]), array("I"))
+            return {symbol: Table({}, array("q"), b"", b"", array("I", [0]), array("I"))
                     for symbol in ALPHABET[ranks.start - 1:ranks.stop - 1]}, count
     # each word in a fixed width, zero-padded, and as an integer in the same order (Pagefind's order of the
     # words): each symbol its rank (1 to 36) in base 37, padded with 0
     padded = np.zeros((len(starts), _LONGEST), np.uint8)
-    keys = np.zeros(len(starts), np.int64)
     for j in range(_LONGEST):
         has = lengths > j
         padded[has, j] = text[starts[has] + j]
-        keys = keys * 37 + _RANK[padded[:, j]]
+    keys = padded_keys(padded)
     order = np.argsort(keys, kind="stable")  # stable: a word's positions ascending
     at_page = order if position is None else position[order]  # the words' positions on the page
     ordered = keys[order]
@@ -149,8 +144,8 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     _write_uints(out, weight_at[word_of] + 2 + before - before[heads][word_of], deltas, size, 0)
     ends = at + entry_size
     out[ends - 2], out[ends - 1] = 0x80, 0x80
-    words = [w.decode("ascii") for w in word_bytes.view(f"S{_LONGEST}").ravel().tolist()]
     data = out.tobytes()
+    word_keys = ordered[heads]
     tables: dict[str, Table] = {}
     # the words starting with each symbol: from its rank times 37**9 on
     bounds = np.searchsorted(ordered[heads], np.arange(1, len(ALPHABET) + 2) * 37 ** (_LONGEST - 1))
@@ -159,9 +154,8 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
             continue
         base = int(at[lo]) if lo < len(at) else len(data)
         end = int(ends[hi - 1]) if hi > lo else base
-        tables[symbol] = Table({}, words[lo:hi], data[base:end],
-                               array("I", (np.append(at[lo:hi], end) - base).tolist()),
-                               array("I", (locations[lo:hi] - base).tolist()))
+        tables[symbol] = Table.of({}, word_keys[lo:hi], word_length[lo:hi], data[base:end],
+                                  np.append(at[lo:hi], end) - base, locations[lo:hi] - base)
     return tables, count
 
 
