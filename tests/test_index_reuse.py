@@ -160,7 +160,7 @@ def test_a_deferred_index_reuses_the_kept_parts(project: Path, tmp_path: Path, i
     assert _snapshot(project / "site") == _full(project, tmp_path / "full")
 
 
-@pytest.mark.parametrize("damage", ["truncated", "deleted"])
+@pytest.mark.parametrize("damage", ["truncated", "tokens truncated", "deleted"])
 def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, indexed: list[int],
                                               modelled: list[int], damage: str) -> None:
     _cached(project)
@@ -169,6 +169,9 @@ def test_a_damaged_kept_part_is_indexed_again(project: Path, tmp_path: Path, ind
         if damage == "truncated":  # the word tables tables.py made: the merge cannot read them
             for path in (entry / reuse._WORDS).iterdir():
                 path.write_bytes(path.read_bytes()[:10])
+        elif damage == "tokens truncated":  # found, then unreadable: the part's tokens are computed again
+            path = entry / reuse._TOKENS
+            path.write_bytes(path.read_bytes()[:10])
         else:
             shutil.rmtree(entry)
     _body(project)

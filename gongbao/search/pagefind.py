@@ -196,7 +196,7 @@ class Parts:
 
     @contextmanager
     def page(self, part: int) -> Iterator[TextIO]:
-        """The page of part `part` (numbered 0, 1, … in order): write its tokens, each followed by a space."""
+        """The page of part `part` (numbered 0, 1, …, given in any order): write its tokens, each followed by a space."""
         source = self.folder / f"part{part}"
         source.mkdir()
         with page(source, part) as f:

@@ -117,10 +117,10 @@ class IndexCache:
 
     def tokens(self, records: Sequence[SearchRecord], parts: list[range], scratch: Path, workers: Workers | None = None,
                ahead: TokensAhead | None = None) -> Iterator[tuple[int, Path | Modelled | None, Iterator[Tokens]]]:
-        """For each part in order: its number, its index kept (Pagefind's output, or what tables.py made; None:
-        its page is to be indexed) and its documents' tokens, computed on `workers` but those `ahead` has. The
-        tokens of the parts to be indexed are written into `scratch` (the build need not hold them). Close it to
-        drop the jobs not begun before it is exhausted."""
+        """For each part: its number, its index kept (Pagefind's output, or what tables.py made; None: its page is
+        to be indexed) and its documents' tokens, computed on `workers` but those `ahead` has; the parts to be
+        indexed first, each in order. The tokens of the parts to be indexed are written into `scratch` (the build
+        need not hold them). Close it to drop the jobs not begun before it is exhausted."""
         run = self._run = _Run(scratch)
         if self.folder is None:
             run.words = [scratch / f"tokens{k}" / _WORDS for k in range(len(parts))]
@@ -133,28 +133,38 @@ class IndexCache:
             return
         docs = run.documents = [_document_key(r) for r in records]
         keys = [self._part_key(k, docs[p.start:p.stop]) for k, p in enumerate(parts)]
-        stored = {k: kept for k, key in enumerate(keys) if (kept := self._stored(key)) is not None}
+        present = [k for k, key in enumerate(keys) if self._present(key)]
         run.pagefind = self._shell_kept() or next(
-            (o for k in sorted(stored) if isinstance(o := stored[k][1], Path)), None)
-        known = self._former(docs, [p for k, p in enumerate(parts) if k not in stored], set(keys))
-        missing = [records[n] for k, p in enumerate(parts) if k not in stored for n in p if docs[n] not in known]
+            (o for k in present if (o := self._entry(keys[k]) / _PAGEFIND).joinpath(ENTRY).is_file()), None)
+        run.words = [scratch / f"tokens{k}" / _WORDS for k in range(len(parts))]
+        # The parts to be indexed come first: their tables are made on the workers while the kept parts are read.
+        changed = [k for k in range(len(parts)) if k not in set(present)]
+        known = self._former(docs, [parts[k] for k in changed], set(keys))
+        missing = [records[n] for k in changed for n in parts[k] if docs[n] not in known]
         computed = _computed(missing, workers, ahead)
         try:
-            for k, part in enumerate(parts):
-                if k in stored:
-                    run.kept.add(keys[k])
-                    run.words.append(self._entry(keys[k]) / _WORDS)
-                    yield k, stored[k][1], iter(stored[k][0])
+            for k in changed:
+                yield k, None, iter(self._fresh(k, keys[k], [known[docs[n]] if docs[n] in known else next(computed)
+                                                           for n in parts[k]], docs[parts[k].start:parts[k].stop]))
+            for k in present:
+                stored = self._stored(keys[k])
+                if stored is None:  # damaged since it was found: its tokens are computed now
+                    with contextlib.closing(_computed([records[n] for n in parts[k]], workers, None)) as again:
+                        yield k, None, iter(self._fresh(k, keys[k], list(again), docs[parts[k].start:parts[k].stop]))
                     continue
-                tokens = [known[docs[n]] if docs[n] in known else next(computed) for n in part]
-                folder = scratch / f"tokens{k}"
-                write_kept(folder / _TOKENS, self.version, [(doc, *t[1:]) for doc, t in zip(docs[part.start:], tokens)])
-                write_kept(folder / _LINES, self.version, [t[0] for t in tokens])
-                run.fresh[k] = keys[k]
-                run.words.append(folder / _WORDS)
-                yield k, None, iter(tokens)
+                run.kept.add(keys[k])
+                run.words[k] = self._entry(keys[k]) / _WORDS
+                yield k, stored[1], iter(stored[0])
         finally:
             computed.close()
+
+    def _fresh(self, k: int, key: str, tokens: list[Tokens], docs: list[bytes]) -> list[Tokens]:
+        """The tokens of part `k`, to be indexed, written into the scratch folder (the build need not hold them)."""
+        folder = self._run.scratch / f"tokens{k}"
+        write_kept(folder / _TOKENS, self.version, [(doc, *t[1:]) for doc, t in zip(docs, tokens)])
+        write_kept(folder / _LINES, self.version, [t[0] for t in tokens])
+        self._run.fresh[k] = key
+        return tokens
 
     @property
     def shell(self) -> Path | None:
@@ -403,6 +413,11 @@ class IndexCache:
         for doc in docs:
             h.update(doc)
         return h.hexdigest()
+
+    def _present(self, key: str) -> bool:
+        """Whether the entry of this key holds its files (without reading them: see _stored)."""
+        entry = self._entry(key)
+        return (entry / _TOKENS).is_file() and ((entry / _PAGEFIND / ENTRY).is_file() or (entry / _MODELLED).is_file())
 
     def _stored(self, key: str) -> tuple[list[Tokens], Path | Modelled] | None:
         entry = self._entry(key)

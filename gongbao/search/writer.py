@@ -199,15 +199,16 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     """One Pagefind page per part (but the parts whose index the cache kept), holding its documents' tokens one
     document after another, indexed by tables.py (`by_pagefind`: by Pagefind). Returns each document's meta row
     and the code points of its text and of its title."""
-    docs: list[list[object]] = []
+    # Each part's rows, in whatever order the cache gives the parts (those to be indexed first).
+    docs: list[list[list[object]]] = [[] for _ in parts]
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
     # cost grows with occurrences): the chars shards list the documents holding each one.
-    doc_chars: list[np.ndarray] = []
-    doc_title_chars: list[np.ndarray] = []
+    doc_chars: list[list[np.ndarray]] = [[] for _ in parts]
+    doc_title_chars: list[list[np.ndarray]] = [[] for _ in parts]
     # closed when every token is written, or on a raise: the worker processes end then, not when collected
     with contextlib.closing(cache.tokens(records, parts, indexing.folder, workers, ahead)) as each:
-        for k, kept, tokens in each:
-            if k == 0 and not by_pagefind and cache.shell is None:
+        for done, (k, kept, tokens) in enumerate(each):
+            if done == 0 and not by_pagefind and cache.shell is None:
                 indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
             if kept is not None:
                 indexing.kept(k, kept)
@@ -219,12 +220,13 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
                         f.write(line)
                     elif lines is not None:
                         lines.append(line)
-                    docs.append([*row, *facets.row(records[n])])
-                    doc_chars.append(_narrow(chars))
-                    doc_title_chars.append(_narrow(title_chars))
+                    docs[k].append([*row, *facets.row(records[n])])
+                    doc_chars[k].append(_narrow(chars))
+                    doc_title_chars[k].append(_narrow(title_chars))
             if lines is not None:
                 indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines))))
-    return docs, doc_chars, doc_title_chars
+    return [d for part in docs for d in part], [c for part in doc_chars for c in part], \
+        [c for part in doc_title_chars for c in part]
 
 
 def _narrow(chars: np.ndarray) -> np.ndarray:
