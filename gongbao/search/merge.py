@@ -61,8 +61,9 @@ _PAGEFIND_VERSIONS = ("1.5.",)
 #: Words are merged in jobs by their first symbol (on other processes when there are this many).
 _PARALLEL_JOBS = 4
 #: From this many parts on, one job at a time: a job holds that symbol's tables of every part (at 100,000
-#: documents, 100 parts, two jobs at once held 500 + 600 MiB and took the build to 4,096 MiB).
-_ALONE_PARTS = 50
+#: documents, 100 parts of at most 8 M characters, two jobs at once held 500 + 600 MiB and took the build to
+#: 4,096 MiB). Parts are of at most 4 M characters now: this is about the same size of site as 50 were.
+_ALONE_PARTS = 100
 
 
 @dataclass(frozen=True, slots=True)

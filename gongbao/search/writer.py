@@ -27,18 +27,16 @@ from .reuse import IndexCache, KeptMissing, TokensAhead
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed on its own: what indexing a part holds grows with the part, not the site (tables.py:
-#: 222 MiB for the largest corpus part, 1.7 M words; Pagefind, which indexed every part before and still
-#: does for by_pagefind: about 50 MiB + 48 MiB per million characters, 430 MiB for a part this size).
-#: Smaller parts cost more time, as measured with Pagefind: each process indexes
-#: every word of its part anew (on the corpus, three parts cost Pagefind about a third more time
-#: than one process for all), and the merge handles them again. Measured on the corpus (18.9 M
-#: characters, a busy 2-core machine, the index stage of a full build): 3 parts 30-33 s, 5 parts (the
-#: cuts of _parts) 34 s, 10 parts 42 s, 19 parts 54 s, the merge alone 4-5, 6, 8 and 8 s (before the
-#: merge kept the parts' words and merged them with numpy: 5 parts now 2.7-3.0 s, see merge.py); a cached
-#: build after one body edit indexes one part of about 4.5 M characters again (Pagefind 2.5-5.3 s; tables.py,
-#: which does it since, 0.5-0.9 s) and reads only that part's chunks in the merge (1.7-2.2 s at load 1.5-2.5, 3.4-5.0 s at load 4). The
-#: cuts depend on the content only, so the same content gives the same index on every machine.
-PART_CHARS = 8_000_000
+#: 222 MiB for a corpus part of 8 M characters, 1.7 M words; Pagefind, which indexed every part before and still
+#: does for by_pagefind: about 50 MiB + 48 MiB per million characters).
+#: Smaller parts cost more in the merge and in the index's bytes (a word of every part has an entry in each):
+#: on the corpus (18.9 M characters), parts of at most 8 M / 4 M / 2 M characters are 5 / 8 / 14 parts, and
+#: the chunks 20.65 / 20.98 / 21.39 MB (meta index 23.1 / 24.0 / 25.5 KB); a full build took about 1 CPU s more
+#: with 2 M than with 8 M. A cached build after one body edit makes the tables of the part holding it again:
+#: after 8 M, the merge waited 0.49-0.74 s for them, after 4 M 0.33-0.41 s, after 2 M 0.12-0.20 s (the
+#: rebuild 3.3-4.5 s, 3.1-4.2 s and 2.7-3.9 s, side by side). The cuts depend on the content only, so the same
+#: content gives the same index on every machine.
+PART_CHARS = 4_000_000
 
 #: A document's text is stored as its first paragraphs (in heads, at least this many characters)
 #: and the rest (in rests): a snippet and the exact check usually need only the first.
