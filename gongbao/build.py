@@ -178,7 +178,7 @@ class Builder:
                clock: _Clock) -> Checked:
         with clock("读取"):
             before = dict(state.files)
-            content = load_content_cached(settings.content_path, settings.title, problems, state)
+            content = load_content_cached(settings.content_path, settings.title, problems, state, self._texts)
         with clock("关系"):
             library = build_library(content, as_of, problems)
         if problems.errors or (strict and problems.warnings):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from . import slugs
-from .digests import digest
+from .digests import TextDigests, digest
 from .kept import Written, file_stat, read_kept, write_kept
 from .load import FileJob, Loaded, content_files, load_content, load_file, load_files
 from .markdown import BodyCache, BodyKey, CachedBody
@@ -198,8 +198,10 @@ def _shard(key: BodyKey) -> int:
     return key[0][0] % _BODY_SHARDS
 
 
-def load_content_cached(content_dir: Path, site_title: str, problems: Problems, state: State) -> Content:
-    """load_content, parsing again only the files whose bytes changed since the state's build."""
+def load_content_cached(content_dir: Path, site_title: str, problems: Problems, state: State,
+                        texts: TextDigests | None = None) -> Content:
+    """load_content, parsing again only the files whose bytes changed since the state's build; `texts` is given the
+    digests of the documents' bodies (Loaded.body_digest)."""
     if not content_dir.is_dir():
         return load_content(content_dir, site_title, problems)
     root = str(problems.root)
@@ -254,6 +256,8 @@ def load_content_cached(content_dir: Path, site_title: str, problems: Problems, 
         problems.items.extend(loaded.problems)
         if record is not None:
             records.append(record)
+            if texts is not None and loaded.body_digest and isinstance(record, Document):
+                texts.seed(record.body, loaded.body_digest)
     state.files, state.unchanged = files, unchanged
     return Content(tuple(r for r in records if isinstance(r, Document)),
                    tuple(r for r in records if isinstance(r, Gazette)))

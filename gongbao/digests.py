@@ -79,6 +79,10 @@ class ByIdentity(Generic[T]):
         self._now[id(text)] = entry
         return entry[1]
 
+    def seed(self, text: str, value: T) -> None:
+        """The value of `text`, worked out before (as `of` would work it out)."""
+        self._now[id(text)] = (text, value)
+
     def next_build(self) -> None:
         """Forget the strings the last build did not use (the ones before it are gone)."""
         self._before, self._now = self._now, {}
@@ -94,8 +98,13 @@ class TextDigests(ByIdentity[bytes]):
     #: Shorter strings are digested with the value that holds them.
     LONG = 2048
 
-    def of(self, text: str, work: Callable[[str], bytes] = lambda text: digest(text.encode())) -> bytes:
-        return super().of(text, work)
+    @staticmethod
+    def work(text: str) -> bytes:
+        """The digest of `text`."""
+        return digest(text.encode())
+
+    def of(self, text: str, work: Callable[[str], bytes] | None = None) -> bytes:
+        return super().of(text, work or TextDigests.work)
 
 
 FieldsOf = Callable[[object, TextDigests], object]

@@ -23,7 +23,8 @@ from gongbao import indexing
 from gongbao.build import Builder, BuildResult
 from gongbao.cache import CACHE_DIR, code_version, load_state
 from gongbao.config import DEFAULT_TEMPLATES, load_settings
-from gongbao.digests import Fingerprints
+from gongbao.load import load_content
+from gongbao.digests import Fingerprints, TextDigests
 from gongbao.output import STAMP, STAMP_TEXT
 from gongbao.problems import ContentError, Problems
 from gongbao.search import SearchRecord
@@ -184,6 +185,24 @@ def test_a_body_edit_renders_only_its_own_page_and_reads_only_its_file(project: 
     assert stats.index == "built"
     stats = _build(project, Builder(project / CACHE_DIR)).stats
     assert (stats.files_parsed, stats.bodies_rendered, stats.pages_rendered, stats.index) == (0, 0, 0, "kept")
+
+
+@pytest.mark.usefixtures("fake_index")
+def test_a_new_builder_digests_only_the_bodies_of_the_files_it_parses(project: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest of each body is kept with what loading its file gave (Loaded.body_digest), so that a build in a new
+    process does not digest every body again; the bytes are still those of a full build
+    (test_each_edit_rebuilds_the_bytes_of_a_full_build)."""
+    _build(project, Builder(project / CACHE_DIR))
+    _body(project)
+    bodies = [doc.body for doc in load_content(project / "content", "", Problems(root=project)).documents]
+    edited = [body for body in bodies if "进一步健全突发" in body]
+    assert len(edited) == 1 and len(bodies) == 3
+    digested: list[str] = []
+    work = TextDigests.work
+    monkeypatch.setattr(TextDigests, "work", staticmethod(lambda text: digested.append(text) or work(text)))
+    _build(project, Builder(project / CACHE_DIR))
+    assert [text for text in digested if text in bodies] == edited
 
 
 @pytest.mark.usefixtures("fake_index")
