@@ -216,14 +216,14 @@ class Builder:
             ahead.start()
         state.bodies.pack = not beside or self.cache_dir is not None
 
-        def index_stage(body_texts: Mapping[str, str]) -> None:
+        def index_stage(body_texts: Mapping[str, str], text_digests: Mapping[str, bytes]) -> None:
             """The search index's stage, once the bodies are rendered, started at once (`beside`): on a thread of
             its own (and other processes) while the pages are rendered, which keeps the build's own process busy.
             On the corpus, pages and index took 7 s and 11 s one after the other, and a full build 19-21 s instead
             of 24-25 s (compare_hugo.py, the same machine at the same time). The index's memory then adds to the
             render's, about 2 MiB per million characters of text (40 MiB on the corpus): on a larger site, the
             index is made after the pages (`finish`)."""
-            records = search_records(library, body_texts)
+            records = search_records(library, body_texts, text_digests)
             # The records are made from the content's records and the documents' bodies on the as-of date:
             # digesting those, not the records (a third of a second), tells the same.
             wanted = digest(library_digest(fingerprint((state.version, as_of)), state.files)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .search.reuse import IndexCache, TokensAhead
 
 
-def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[SearchRecord, ...]:
+def search_records(library: Library, body_texts: Mapping[str, str],
+                   text_digests: Mapping[str, bytes] | None = None) -> tuple[SearchRecord, ...]:
     """What the search stage indexes, newest first: every document of the collection with its body's text,
     and every document known only from a relation (未收录全文), by its 文号 and its title as cited, so
     that a citizen finds an ended document and is led to what ended it."""
@@ -40,7 +41,7 @@ def search_records(library: Library, body_texts: Mapping[str, str]) -> tuple[Sea
             url=urls.document(doc.slug), title=doc.title, doc_number=doc.doc_number, issuers=doc.issuers,
             doc_type=doc.doc_type, date=doc.signed.isoformat(), year=doc.signed.year, status=status,
             status_changes=changes, gazette=library.gazettes[doc.gazette].label if doc.gazette else None,
-            text=body_texts[key]))
+            text=body_texts[key], text_digest=text_digests.get(key, b"") if text_digests else b""))
     return tuple(out)
 
 

@@ -203,12 +203,13 @@ class Assets:
 
 
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool,
-                reuse: Reuse, progress: Progress = lambda label, items: items,
-                assets: Assets | None = None, bodies_done: Callable[[Mapping[str, str]], None] = lambda texts: None,
+                reuse: Reuse, progress: Progress = lambda label, items: items, assets: Assets | None = None,
+                bodies_done: Callable[[Mapping[str, str], Mapping[str, bytes]], None] = lambda texts, digests: None,
                 body_rendered: Callable[[Document, str], None] | None = None) -> Rendered | None:
     """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised.
-    `assets`: as Assets.of(settings), when the caller has them already. `bodies_done(body_texts)`: called once
-    every body is rendered, before the pages are (the build starts the search index then, see build._publish);
+    `assets`: as Assets.of(settings), when the caller has them already. `bodies_done(body_texts, text_digests)`:
+    called once every body is rendered, before the pages are (the build starts the search index then, see
+    build._publish), with each body's text and its digest (CachedBody.text_digest) by document key;
     `body_rendered(doc, text)`: as each body is rendered anew (not kept from a build before), with its text."""
     try:
         renderer = SiteRenderer(lib, settings, explicit_index, reuse, assets)
@@ -218,8 +219,10 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
             body = renderer.views.body_of(doc)
             if body_rendered is not None and reuse.bodies.rendered != fresh:
                 body_rendered(doc, body.text)
-        body_texts = {key: renderer.views.body_of(doc).text for key, doc in lib.documents.items()}
-        bodies_done(body_texts)
+        bodies = {key: renderer.views.body_of(doc) for key, doc in lib.documents.items()}
+        body_texts = {key: body.text for key, body in bodies.items()}
+        bodies_done(body_texts, {key: body.text_digest for key, body in bodies.items()})
+        del bodies
         pages = list(renderer.views.pages())
         for page in progress("页面", pages):
             if reuse.kept(page):

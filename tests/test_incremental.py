@@ -41,7 +41,8 @@ def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = Non
     out = site / "search" / "fake"
     (out / "doc").mkdir(parents=True)
     for n, record in enumerate(records):
-        (out / "doc" / f"{n}.json").write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")
+        fields = {**asdict(record), "text_digest": record.text_digest.hex()}
+        (out / "doc" / f"{n}.json").write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
     (out / "count.txt").write_text(str(len(records)), encoding="utf-8")
 
 

@@ -5,6 +5,7 @@ gives Pagefind's own bytes is tests/test_search_tables.py's)."""
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import Callable
@@ -18,9 +19,11 @@ from gongbao import build as pipeline
 from gongbao.build import Builder
 from gongbao.cache import CACHE_DIR
 from gongbao.config import load_settings
+from gongbao.digests import digest
 from gongbao.output import OutputFault
 from gongbao.problems import Problems
 from gongbao.search import pagefind, reuse, writer
+from tests.search_samples import record
 from treestate import tree
 
 AS_OF = dt.date(2025, 1, 1)
@@ -318,3 +321,15 @@ def test_a_kept_compressed_file_that_changed_is_not_used(project: Path, tmp_path
     _cached(project)
     a, b = _snapshot(project / "site"), _full(project, tmp_path / "full")
     assert sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k)) == []
+
+
+def test_a_documents_key_is_the_same_with_its_texts_digest_given_or_not() -> None:
+    """A record from the render stage carries its text's digest (kept with its rendered body, so that a build does not
+    digest every text again); one read from a site's index does not: both give the document the same key, which is
+    also the key of the tokens worked out ahead of the index (TokensAhead)."""
+    given = record("docs/a/", "关于森林防火的通告", "第一段。\n第二段，火源管理。", "样府发〔2024〕9号")
+    given = dataclasses.replace(given, text_digest=digest(given.text.encode()))
+    plain = dataclasses.replace(given, text_digest=b"")
+    assert reuse._document_key(given) == reuse._document_key(plain) \
+        == reuse._text_key(given.title, given.doc_number, digest(given.text.encode()))
+    assert reuse._document_key(dataclasses.replace(plain, text=plain.text + "。")) != reuse._document_key(plain)

@@ -33,6 +33,8 @@ class SearchRecord:
     status_changes: tuple[tuple[str, str], ...] = ()
     """(day, status) for each status it takes after the build's as-of date, oldest first: the page
     shows the one of the day it is read (see templates/assets/status.js)"""
+    text_digest: bytes = b""
+    """digests.digest of `text` in UTF-8, when it is known (b"": worked out when needed)"""
     in_collection: bool = True
     """False for a document cited by a relation but not in the collection (未收录全文): it is found by
     its 文号 and its title as cited, and shown with its status"""

@@ -486,11 +486,12 @@ def _pagefind_version() -> str:
 
 def _document_key(record: SearchRecord) -> bytes:
     """Of what document_tokens reads of a record."""
-    return _text_key(record.title, record.doc_number, record.text)
+    return _text_key(record.title, record.doc_number, record.text_digest or digest(record.text.encode()))
 
 
-def _text_key(title: str, doc_number: str | None, text: str) -> bytes:
-    return digest(f"{title}\0{doc_number}\0{text}".encode())
+def _text_key(title: str, doc_number: str | None, text_digest: bytes) -> bytes:
+    """Of a document's title, 文号 and text, given by its digest (SearchRecord.text_digest)."""
+    return digest(f"{title}\0{doc_number}\0".encode() + text_digest)
 
 
 class TokensAhead:
@@ -512,7 +513,8 @@ class TokensAhead:
     def add(self, title: str, doc_number: str | None, text: str) -> None:
         """A document the index will ask for (its text: a body's plain text, as its search record takes it)."""
         # a copy of the text is pickled (see _copy_text)
-        self._chunks[-1].append((_text_key(title, doc_number, text), (title, doc_number, text.encode().decode())))
+        self._chunks[-1].append((_text_key(title, doc_number, digest(text.encode())),
+                                 (title, doc_number, text.encode().decode())))
         if len(self._chunks[-1]) == self.CHUNK:
             self._chunks.append([])
             # One core is left to the build, which renders the bodies meanwhile: a chunk waits until a job is done.
