@@ -8,12 +8,37 @@ from __future__ import annotations
 import os
 import pickle
 import zlib
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 
 _MAGIC = b"gongbao-cache 1\n"
 
+T = TypeVar("T")
 
+
+def quick_pickle(cls: type[T]) -> type[T]:
+    """A frozen dataclass with slots, pickled as the tuple of its fields' values. The state functions dataclasses
+    gives such a class look up its fields for every object: loading the corpus's cache (20,912 such objects) took
+    0.33 s, 0.14 s of it in them."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    get = operator.attrgetter(*names)
+    setter = object.__setattr__
+
+    def getstate(self: object) -> tuple[object, ...]:
+        return get(self) if len(names) > 1 else (get(self),)
+
+    def setstate(self: object, state: tuple[object, ...]) -> None:
+        for name, value in zip(names, state):
+            setter(self, name, value)
+
+    cls.__getstate__ = getstate  # type: ignore[attr-defined]
+    cls.__setstate__ = setstate  # type: ignore[attr-defined]
+    return cls
+
+
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Written:
     """A file a build put in the site."""

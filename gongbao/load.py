@@ -16,6 +16,7 @@ from .frontmatter import REFUSED_CHARACTERS, RawFile, read_front_matter
 from .problems import Problem, Problems, clip
 from . import docnumber, lint, slugs
 from .digests import TextDigests, fingerprint
+from .kept import quick_pickle
 from .slugs import SLUG_RE, slug_for_doc_number
 
 DOCUMENTS_DIR = "documents"
@@ -476,6 +477,7 @@ def _parts(path: Path) -> tuple[str, ...]:
     return path.parts
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """What loading one content file gave: the record (None if it had errors) and its problems."""

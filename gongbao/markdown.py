@@ -16,10 +16,12 @@ from mdit_py_plugins.container import container_plugin
 
 from . import docnumber
 from .digests import digest
+from .kept import quick_pickle
 from .model import CONTAINERS
 from .plain import plain_paragraphs
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Heading:
     """An entry of a body's outline."""
@@ -292,6 +294,7 @@ def unpacked(data: Packed) -> str:
     return data if isinstance(data, str) else zlib.decompress(data).decode()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CachedBody:
     """A rendered body, as this build's pages and search take it and as later builds find it."""

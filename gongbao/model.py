@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .kept import quick_pickle
+
 RelationKind = Literal["repeals", "replaces", "amends"]
 InverseKind = Literal["repealed_by", "replaced_by", "amended_by"]
 
@@ -63,6 +65,7 @@ class RelationDecl:
     """Line of the declaration in the newer document's file, for error messages."""
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Document:
     """One official document (公文) as published in a gazette."""
@@ -135,6 +138,7 @@ class Section:
     items: tuple[TocItem, ...] = ()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Gazette:
     """One issue (期) of the gazette."""

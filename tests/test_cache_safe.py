@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import BASE_DOCUMENT, run, write_project
+from gongbao.kept import Written, quick_pickle
+from gongbao.load import FileJob, load_file
+from gongbao.model import Document
 from gongbao.search import layout
 
 #: Fetched fresh, so they may keep their names: the pages, and Pagefind's entry (it names the rest).
@@ -49,3 +54,31 @@ def test_a_changed_stylesheet_is_published_under_a_new_folder(tmp_path: Path) ->
     (folder,) = {n.rsplit("/", 1)[0] for n in new}  # the files stay side by side, as in templates/assets/
     page = (tmp_path / "after" / "index.html").read_text(encoding="utf-8")
     assert f'href="{folder}/style.css"' in page and after[f"{folder}/seal.svg"] == b"<svg/>\n"
+
+
+@quick_pickle
+@dataclass(frozen=True, slots=True)
+class _One:
+    value: object
+
+
+@quick_pickle
+@dataclass(frozen=True, slots=True)
+class _Three:
+    a: object
+    b: object = None
+    c: tuple[object, ...] = ()
+
+
+def test_records_kept_in_the_cache_pickle_as_their_fields(tmp_path: Path) -> None:
+    """kept.quick_pickle: a frozen dataclass with slots comes back equal, whatever number of fields it has, inside
+    other values and inside itself; the cache's own records too."""
+    values = [_One(1), _One(_One("二")), _Three("a"), _Three(_One(None), [1, 2], (_Three(3, 4, (5,)),)),
+              Written(b"\x01" * 20, (1, 2, 3))]
+    for value in values:
+        again = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == value and type(again) is type(value)
+    (tmp_path / "a.md").write_text(BASE_DOCUMENT, encoding="utf-8")
+    loaded, record = load_file(FileJob(tmp_path / "a.md", b"k", BASE_DOCUMENT.encode(), None), None)
+    assert isinstance(record, Document) and record.body and loaded.body_digest
+    assert pickle.loads(pickle.dumps((loaded, record))) == (loaded, record)
