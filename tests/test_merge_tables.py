@@ -3,6 +3,7 @@ reads every part's Pagefind output, whether the words are kept, read back, or fo
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,10 @@ class _Kept:
 
     def gz_write(self, key: bytes, data: bytes, path: Path) -> None:
         path.write_bytes(data)
+
+    def gz_keep(self, key: bytes, path: Path) -> None:
+        self.compressed += 1
+        self.kept.setdefault(key, path.read_bytes())
 
 
 def test_a_chunk_whose_bytes_did_not_change_is_not_compressed_again(tmp_path: Path, outputs: list[Path],
@@ -140,3 +145,38 @@ def test_words_as_keys_keep_their_order_and_spelling(words: list[str]) -> None:
     assert sorted(range(len(words)), key=lambda n: (words[n], n)) == sorted(range(len(words)), key=lambda n: (keys[n], n))
     assert [chunks.key_word(k) for k in keys] == words
     assert len(set(keys)) == len(set(words))
+
+
+def test_chunks_whose_names_clash_are_named_in_order_whichever_process_wrote_them_first(
+        tmp_path: Path, outputs: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The jobs write their chunks themselves, on several processes at once, each under its short name if no other
+    took it first; the merge then names them in the order of the chunks, as one process writing them in order
+    would: with names of one hex digit, most chunks clash, and the index is the same however the jobs ran."""
+    monkeypatch.setattr(merge, "_CHUNK_NAME", 1)
+    merge.merge(outputs, tmp_path / "parallel", chunk_bytes=20)
+    monkeypatch.setattr(merge, "_PARALLEL_JOBS", 1000)  # every job in turn, on this process
+    merge.merge(outputs, tmp_path / "in-order", chunk_bytes=20)
+    names = [p.name for p in (tmp_path / "in-order" / "index").iterdir()]
+    assert len(names) > 30 and sum(len(n) > 30 for n in names) > 15  # long names: the clashes
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "in-order")
+    for folder in ("parallel", "in-order"):  # each chunk is in the file its name says
+        meta = chunks.read_pagefind_file(next((tmp_path / folder).glob("pagefind.*.pf_meta")))
+        assert sorted(f"{c[2]}.pf_index" for c in meta[2]) == sorted(p.name for p in (tmp_path / folder / "index").iterdir())
+        for _, _, name in meta[2]:
+            data = (tmp_path / folder / "index" / f"{name}.pf_index").read_bytes()
+            assert hashlib.sha256(data).hexdigest().startswith(name.split("_", 1)[1])
+
+
+def test_a_chunk_that_took_an_earlier_chunks_name_is_moved_to_its_long_name(tmp_path: Path) -> None:
+    """merge._place, as when a later job wrote first: the later chunk holds the short name, the earlier one is aside."""
+    (tmp_path / "und_a.pf_index").write_bytes(b"later")
+    (tmp_path / ".k1.pf_index").write_bytes(b"earlier")
+    (tmp_path / "und_b.pf_index").write_bytes(b"alone")
+    names: set[str] = set()
+    displaced: dict[str, Path] = {}
+    assert merge._place(tmp_path, ("und_a", "und_a111", ".k1"), names, displaced) == "und_a"
+    assert merge._place(tmp_path, ("und_b", "und_b222", "und_b"), names, displaced) == "und_b"
+    assert merge._place(tmp_path, ("und_a", "und_a333", "und_a"), names, displaced) == "und_a333"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == \
+        {"und_a.pf_index": b"earlier", "und_b.pf_index": b"alone", "und_a333.pf_index": b"later"}
+    assert displaced == {}

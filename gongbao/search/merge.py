@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import itertools
 import json
+import os
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ from .tokens import ALPHABET
 #: Bytes of words per chunk (about 12 KB gzipped).
 CHUNK_BYTES = 17_000
 _PAGEFIND_VERSIONS = ("1.5.",)
+#: Hex digits of a chunk's name (after its prefix): a chunk whose digest starts as another's takes all of them.
+_CHUNK_NAME = 8
 #: Words are merged in jobs by their first symbol (on other processes when there are this many).
 _PARALLEL_JOBS = 4
 #: From this many parts on, one job at a time: a job holds that symbol's tables of every part (at 100,000
@@ -91,6 +94,9 @@ class Compressed(Protocol):
     def gz_write(self, key: bytes, data: bytes, path: Path) -> None:
         """Put the compressed chunk of digest `key` (gz_take's `data`) at `path`, kept for the next builds."""
 
+    def gz_keep(self, key: bytes, path: Path) -> None:
+        """The compressed chunk of digest `key` was written at `path`: keep it for the next builds."""
+
 
 def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
           tables: WordTables | None = None, shell: Path | None = None, compressed: Compressed | None = None,
@@ -122,33 +128,36 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
                 and meta[:1] + meta[3:] == shell_meta[:1] + shell_meta[3:]):
             raise shape_error(f"the meta index of part {k}")
         metas.append(meta)
+    target.mkdir(parents=True)
+    index = target / "index"
+    index.mkdir()
+    prefix = language["hash"].split("_")[0]
     # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
     # each job reads the chunks that may hold words starting with its symbol.
     jobs = [(symbol, [(output / "index" if isinstance(output, Path) else shell / "index",
                        [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
                       for output, meta in zip(outputs, metas)], chunk_bytes, tables,
-             compressed.gz_known() if compressed else frozenset())
+             compressed.gz_known() if compressed else frozenset(), (index, prefix + "_", _CHUNK_NAME))
             for symbol in ALPHABET]
-    target.mkdir(parents=True)
-    (target / "index").mkdir()
-    prefix = language["hash"].split("_")[0]
     cut: list[tuple[str, str, str]] = []  # first word, last word, name: the data is written at once
     merged_words = [0] * len(outputs)
     chunk_words: dict[tuple[int, str], int] = {}
     names: set[str] = set()
+    displaced: dict[str, Path] = {}
     # a raise drops the jobs not begun
     with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS, workers=workers,
                                         alone=len(outputs) >= _ALONE_PARTS)) as results:
         for pieces, kept, read in results:
-            for first, last, key, gz in pieces:
-                data = compressed.gz_take(key, gz) if compressed else gz
-                assert data is not None  # without kept chunks, none is known
-                name = _content_name(prefix + "_", data, 8, names)
-                path = target / "index" / f"{name}.pf_index"
-                if compressed:
-                    compressed.gz_write(key, data, path)
-                else:
-                    path.write_bytes(data)
+            for first, last, key, placed in pieces:
+                if placed is None:  # known: the kept file is linked
+                    assert compressed is not None  # without kept chunks, none is known
+                    data = compressed.gz_take(key, None)
+                    name = _content_name(prefix + "_", data, _CHUNK_NAME, names)
+                    compressed.gz_write(key, data, index / f"{name}.pf_index")
+                else:  # written by the job
+                    name = _place(index, placed, names, displaced)
+                    if compressed:
+                        compressed.gz_keep(key, index / f"{name}.pf_index")
                 cut.append((first, last, name))
             merged_words = [a + b for a, b in zip(merged_words, kept)]
             chunk_words.update(read)
@@ -184,11 +193,11 @@ def write_entry(target: Path, merged: Merged, extra: dict[str, object]) -> None:
 
 
 def _content_name(prefix: str, data: bytes, length: int, taken: set[str] | None = None) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    name = prefix + digest[:length]
+    digest_hex = hashlib.sha256(data).hexdigest()
+    name = prefix + digest_hex[:length]
     if taken is not None:
         if name in taken:  # a clash of short hashes: this file takes the long one
-            name = prefix + digest
+            name = prefix + digest_hex
         taken.add(name)
     return name
 
@@ -232,15 +241,59 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
     return before[:common + 1], after[:common + 1]
 
 
-def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None, frozenset[bytes]]
-                 ) -> tuple[list[tuple[str, str, bytes, bytes | None]], list[int], dict[tuple[int, str], int]]:
+#: Where a job writes its chunks (_write_chunk): the folder, the names' prefix and their length (_CHUNK_NAME).
+_Naming = tuple[Path, str, int]
+
+
+#: Where a job put a chunk: (its short name, its long name, the name it is written under); see _write_chunk.
+_Placed = tuple[str, str, str]
+
+
+def _write_chunk(naming: _Naming, key: bytes, data: bytes) -> _Placed:
+    """Write a new chunk into `folder`, as the job that made it: under its short name (_content_name), unless a
+    chunk of another job took that name first (two chunks whose digests start alike): then under a name of its
+    own, and the merge gives each its name in order (`_place`). The build's own process took 0.3-0.5 s to write the
+    chunks after one body edit on the corpus, while the jobs' processes waited."""
+    folder, prefix, length = naming
+    digest_hex = hashlib.sha256(data).hexdigest()
+    short, long = prefix + digest_hex[:length], prefix + digest_hex
+    try:
+        with open(folder / f"{short}.pf_index", "xb") as f:
+            f.write(data)
+        return short, long, short
+    except FileExistsError:
+        aside = f".{key.hex()}"
+        (folder / f"{aside}.pf_index").write_bytes(data)
+        return short, long, aside
+
+
+def _place(folder: Path, placed: _Placed, names: set[str], displaced: dict[str, Path]) -> str:
+    """The name of a chunk a job wrote (_write_chunk), given in the order of the chunks as _content_name gives
+    them: the short one to the first chunk of that name, the long one to the others. A chunk written under the
+    short name of an earlier one is moved aside when that one takes it (`displaced`), then to its long name."""
+    short, long, written = placed
+    name = short if short not in names else long
+    names.add(name)
+    here = displaced.pop(short) if written == short and short in displaced else folder / f"{written}.pf_index"
+    if name == short and written != short:  # a later chunk's file holds the name
+        aside = displaced[short] = folder / f".{short}.displaced.pf_index"
+        os.replace(folder / f"{short}.pf_index", aside)
+    if here != folder / f"{name}.pf_index":
+        os.replace(here, folder / f"{name}.pf_index")
+    return name
+
+
+def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None, frozenset[bytes],
+                            _Naming]
+                 ) -> tuple[list[tuple[str, str, bytes, _Placed | None]], list[int], dict[tuple[int, str], int]]:
     """The words starting with one symbol, from every part, merged and cut into chunks of about
-    `chunk_bytes`: (first word, last word, digest, gzipped chunk or None if its digest is known) of each; the
-    words merged from each part; the words of each chunk read."""
-    symbol, parts, chunk_bytes, kept, known = job
+    `chunk_bytes`, each written as `naming` says unless its digest is known (_write_chunk): (first word, last word,
+    digest, where it was written or None) of each; the words merged from each part; the words of each chunk
+    read."""
+    symbol, parts, chunk_bytes, kept, known, naming = job
     tables = [kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
     read = {(k, name): n for k, t in enumerate(tables) for name, n in t.read.items()}
-    out: list[tuple[str, str, bytes, bytes | None]] = []
+    out: list[tuple[str, str, bytes, _Placed | None]] = []
     held: list[bytes] = []  # the chunk being filled: its words' bytes, how many, their size, its first and last
     count = size = 0
     first = last = ""
@@ -266,10 +319,10 @@ def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTa
                 count, size, last = count + cut - done, size + int(merged.sizes[-1] - before), merged.word(cut - 1)
                 break
             held.append(merged.bytes(done, cut + 1))
-            out.append((first, merged.word(cut), *_gz_chunk(count + cut + 1 - done, held, known)))
+            out.append((first, merged.word(cut), *_chunk(count + cut + 1 - done, held, known, naming)))
             held, count, size, done = [], 0, 0, cut + 1
     if count:
-        out.append((first, last, *_gz_chunk(count, held, known)))
+        out.append((first, last, *_chunk(count, held, known, naming)))
     return out, [len(t.keys) for t in tables], read
 
 
@@ -354,9 +407,10 @@ def _head(major: int, arg: int) -> bytes:
     return bytes(out)
 
 
-def _gz_chunk(count: int, words: Sequence[bytes], known: frozenset[bytes]) -> tuple[bytes, bytes | None]:
-    """A chunk of `count` words, given as the pieces of their bytes: its digest, and its compressed bytes unless
-    the digest is `known`."""
+def _chunk(count: int, words: Sequence[bytes], known: frozenset[bytes], naming: _Naming
+           ) -> tuple[bytes, _Placed | None]:
+    """A chunk of `count` words, given as the pieces of their bytes: its digest, and where it was written, compressed
+    (_write_chunk), unless the digest is `known`."""
     raw = b"".join([SIGNATURE, b"\x81", _head(4, count), *words])
     key = digest(raw)
-    return key, None if key in known else compress_chunk(raw)
+    return key, None if key in known else _write_chunk(naming, key, compress_chunk(raw))

@@ -265,9 +265,15 @@ class IndexCache:
                 return
         path.write_bytes(data)
         with self._gz_lock:
-            self._keep_written(key, data, path)
+            self._keep_written(key, path)
 
-    def _keep_written(self, key: bytes, data: bytes, path: Path) -> None:
+    def gz_keep(self, key: bytes, path: Path) -> None:
+        """merge.Compressed: the compressed file of digest `key`, written at `path`, is kept for the next builds."""
+        if self.folder is not None and key:
+            with self._gz_lock:
+                self._keep_written(key, path)
+
+    def _keep_written(self, key: bytes, path: Path) -> None:
         """Link the file just written at `path` into this build's pending store (under _gz_lock)."""
         run = self._run
         assert self.folder is not None
@@ -281,7 +287,7 @@ class IndexCache:
             try:
                 os.link(path, kept)
             except OSError:
-                kept.write_bytes(data)
+                shutil.copyfile(path, kept)
             run.gz[key] = Written.of(key, kept)
         except OSError:  # a cache that cannot be written only means more work next time
             pass
