@@ -18,6 +18,7 @@ from .output import OutputFault, check_output
 from .problems import ContentError, Problems
 from .publish import WITHOUT_BASE_URL
 from .report import Report
+from .search.parallel import settle_gc
 
 if TYPE_CHECKING:
     from .newfile import NewFile
@@ -61,6 +62,7 @@ def main() -> None:
     # and its workers), idle or spinning beside the build's work (1-2 % of a build's CPU time in a profile of the
     # corpus): gongbao does no linear algebra. Set before numpy is imported, and inherited by the workers.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    settle_gc()
 
 
 def _run_build(project: Path, as_of: str | None, strict: bool, output: Path | None = None,

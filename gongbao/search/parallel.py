@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes
+import gc
 import importlib.machinery
 import multiprocessing
 import os
@@ -22,6 +23,24 @@ R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+#: The cyclic garbage collector's first threshold in gongbao's processes (Python's is 700 allocations). A build
+#: allocates millions of objects that live to its end (loading the cache of the corpus alone makes 20,000 records)
+#: and hardly any cycles: with 700, a cached build after one body edit ran 390 collections, 0.18-0.25 s of its own
+#: process; with this, 8 collections, 0.06 s, and the same peak memory.
+GC_THRESHOLD = 20_000
+
+
+def settle_gc() -> None:
+    """Collect cyclic garbage less often, in the build's process and in its workers (see GC_THRESHOLD)."""
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, second, third)
+
+
+def _start_worker(parent: int) -> None:
+    settle_gc()
+    die_with_parent(parent)
 
 
 def die_with_parent(parent: int) -> None:
@@ -49,7 +68,7 @@ class Workers:
         with self._lock:
             if self._pool is None:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
-                    self.count, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                    self.count, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
                     initargs=(os.getpid(),))
             # the pool starts its processes as jobs come, on this thread
             with _main_not_imported() if len(getattr(self._pool, "_processes", None) or ()) < self.count else \
