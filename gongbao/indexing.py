@@ -61,9 +61,9 @@ class IndexAhead:
         body edit waited for them 0.2-0.5 s."""
         self._made().workers.start()
 
-    def body(self, doc: Document, text: str) -> None:
+    def body(self, doc: Document, text: str, text_digest: bytes) -> None:
         """render_site's body_rendered."""
-        self._made().add(doc.title, doc.doc_number, text)
+        self._made().add(doc.title, doc.doc_number, text, text_digest)
 
     def _made(self) -> TokensAhead:
         if self.tokens is None:

@@ -5,10 +5,10 @@ content's loader, Jinja, markdown-it)."""
 
 from __future__ import annotations
 
+import operator
 import os
 import pickle
 import zlib
-import operator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TypeVar
@@ -26,8 +26,12 @@ def quick_pickle(cls: type[T]) -> type[T]:
     get = operator.attrgetter(*names)
     setter = object.__setattr__
 
-    def getstate(self: object) -> tuple[object, ...]:
-        return get(self) if len(names) > 1 else (get(self),)
+    if len(names) > 1:
+        def getstate(self: object) -> tuple[object, ...]:
+            return get(self)  # type: ignore[no-any-return]
+    else:  # attrgetter of one name gives the value, not a tuple of it
+        def getstate(self: object) -> tuple[object, ...]:
+            return (get(self),)
 
     def setstate(self: object, state: tuple[object, ...]) -> None:
         for name, value in zip(names, state):

@@ -205,12 +205,13 @@ class Assets:
 def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Problems, explicit_index: bool,
                 reuse: Reuse, progress: Progress = lambda label, items: items, assets: Assets | None = None,
                 bodies_done: Callable[[Mapping[str, str], Mapping[str, bytes]], None] = lambda texts, digests: None,
-                body_rendered: Callable[[Document, str], None] | None = None) -> Rendered | None:
+                body_rendered: Callable[[Document, str, bytes], None] | None = None) -> Rendered | None:
     """Write every page into `out_dir` (but those `reuse` keeps); template errors are reported as problems, not raised.
     `assets`: as Assets.of(settings), when the caller has them already. `bodies_done(body_texts, text_digests)`:
     called once every body is rendered, before the pages are (the build starts the search index then, see
     build._publish), with each body's text and its digest (CachedBody.text_digest) by document key;
-    `body_rendered(doc, text)`: as each body is rendered anew (not kept from a build before), with its text."""
+    `body_rendered(doc, text, text_digest)`: as each body is rendered anew (not kept from a build before), with its
+    text and the text's digest (CachedBody.text_digest)."""
     try:
         renderer = SiteRenderer(lib, settings, explicit_index, reuse, assets)
         # Bodies first, each rendered once for its pages and its search text: on a first build they are the long part.
@@ -218,7 +219,7 @@ def render_site(lib: Library, settings: Settings, out_dir: Path, problems: Probl
             fresh = reuse.bodies.rendered
             body = renderer.views.body_of(doc)
             if body_rendered is not None and reuse.bodies.rendered != fresh:
-                body_rendered(doc, body.text)
+                body_rendered(doc, body.text, body.text_digest)
         bodies = {key: renderer.views.body_of(doc) for key, doc in lib.documents.items()}
         body_texts = {key: body.text for key, body in bodies.items()}
         bodies_done(body_texts, {key: body.text_digest for key, body in bodies.items()})

@@ -193,13 +193,18 @@ def write_entry(target: Path, merged: Merged, extra: dict[str, object]) -> None:
 
 
 def _content_name(prefix: str, data: bytes, length: int, taken: set[str] | None = None) -> str:
-    digest_hex = hashlib.sha256(data).hexdigest()
-    name = prefix + digest_hex[:length]
+    name, long = _content_names(prefix, data, length)
     if taken is not None:
         if name in taken:  # a clash of short hashes: this file takes the long one
-            name = prefix + digest_hex
+            name = long
         taken.add(name)
     return name
+
+
+def _content_names(prefix: str, data: bytes, length: int) -> tuple[str, str]:
+    """The short name and the long name of a file of the index, after its bytes' SHA-256."""
+    digest_hex = hashlib.sha256(data).hexdigest()
+    return prefix + digest_hex[:length], prefix + digest_hex
 
 
 def _entry(output: Path) -> tuple[dict[str, object], dict[str, str | None]]:
@@ -255,8 +260,7 @@ def _write_chunk(naming: _Naming, key: bytes, data: bytes) -> _Placed:
     own, and the merge gives each its name in order (`_place`). The build's own process took 0.3-0.5 s to write the
     chunks after one body edit on the corpus, while the jobs' processes waited."""
     folder, prefix, length = naming
-    digest_hex = hashlib.sha256(data).hexdigest()
-    short, long = prefix + digest_hex[:length], prefix + digest_hex
+    short, long = _content_names(prefix, data, length)
     try:
         with open(folder / f"{short}.pf_index", "xb") as f:
             f.write(data)
@@ -380,8 +384,6 @@ class _Merged:
         starts = np.flatnonzero(first)
         self.keys = ordered[starts]
         """the merged words' keys, in order"""
-        self.count = len(starts)
-        """the merged words"""
         self.slots = np.append(slot[starts], len(self.at))
         """where the pieces of each merged word start, and where the last one's end"""
         # the sizes chunks are cut by, as they always were: a few bytes off the merged bytes
@@ -389,6 +391,11 @@ class _Merged:
                            end - locations + head_length[step] - 1 + (size + 4) * first)
         self.sizes = np.cumsum(np.add.reduceat(counted, starts))
         """the size of the merged words up to each"""
+
+    @property
+    def count(self) -> int:
+        """The merged words."""
+        return len(self.keys)
 
     def word(self, n: int) -> str:
         """The merged word `n`."""

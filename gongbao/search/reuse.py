@@ -138,7 +138,7 @@ class IndexCache:
             (o for k in present if (o := self._entry(keys[k]) / _PAGEFIND).joinpath(ENTRY).is_file()), None)
         run.words = [scratch / f"tokens{k}" / _WORDS for k in range(len(parts))]
         # The parts to be indexed come first: their tables are made on the workers while the kept parts are read.
-        changed = [k for k in range(len(parts)) if k not in set(present)]
+        changed = sorted(set(range(len(parts))) - set(present))
         known = self._former(docs, [parts[k] for k in changed], set(keys))
         missing = [records[n] for k in changed for n in parts[k] if docs[n] not in known]
         computed = _computed(missing, workers, ahead)
@@ -516,11 +516,13 @@ class TokensAhead:
         self._running: list[concurrent.futures.Future[list[Tokens]]] = []  # sent, maybe not done
         self._sent: dict[bytes, tuple[concurrent.futures.Future[list[Tokens]], int]] = {}
 
-    def add(self, title: str, doc_number: str | None, text: str) -> None:
-        """A document the index will ask for (its text: a body's plain text, as its search record takes it)."""
+    def add(self, title: str, doc_number: str | None, text: str, text_digest: bytes = b"") -> None:
+        """A document the index will ask for (its text: a body's plain text, as its search record takes it, and the
+        text's digest if it is known)."""
+        encoded = text.encode()
         # a copy of the text is pickled (see _copy_text)
-        self._chunks[-1].append((_text_key(title, doc_number, digest(text.encode())),
-                                 (title, doc_number, text.encode().decode())))
+        self._chunks[-1].append((_text_key(title, doc_number, text_digest or digest(encoded)),
+                                 (title, doc_number, encoded.decode())))
         if len(self._chunks[-1]) == self.CHUNK:
             self._chunks.append([])
             # One core is left to the build, which renders the bodies meanwhile: a chunk waits until a job is done.

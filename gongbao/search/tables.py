@@ -21,7 +21,7 @@ import numpy as np
 
 from ..kept import write_kept
 from . import cbor
-from .chunks import LONGEST as _LONGEST, RANK as _RANK, Table, padded_keys
+from .chunks import LONGEST, RANK, Table, padded_keys
 from .record import SearchIndexError
 from .tokens import ALPHABET
 
@@ -90,10 +90,10 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     spaces = np.flatnonzero(text == _SPACE)
     starts = np.concatenate([[0], spaces + 1])
     lengths = np.append(spaces, len(text)) - starts
-    if len(text) == 0 or lengths.min() < 1 or lengths.max() > _LONGEST:
+    if len(text) == 0 or lengths.min() < 1 or lengths.max() > LONGEST:
         raise ValueError("a page's words are 1 to 10 symbols, one space apart")
     count = len(starts)
-    kept = _RANK[text[starts]]  # each word's first symbol's rank
+    kept = RANK[text[starts]]  # each word's first symbol's rank
     if half is None:
         position = None
         ranks = range(1, len(ALPHABET) + 1)
@@ -107,8 +107,8 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
                     for symbol in ALPHABET[ranks.start - 1:ranks.stop - 1]}, count
     # each word in a fixed width, zero-padded, and as an integer in the same order (Pagefind's order of the
     # words): each symbol its rank (1 to 36) in base 37, padded with 0
-    padded = np.zeros((len(starts), _LONGEST), np.uint8)
-    for j in range(_LONGEST):
+    padded = np.zeros((len(starts), LONGEST), np.uint8)
+    for j in range(LONGEST):
         has = lengths > j
         padded[has, j] = text[starts[has] + j]
     keys = padded_keys(padded)
@@ -131,7 +131,7 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     out[at] = 0x83
     out[at + 1] = 0x60 + word_length
     word_bytes = padded[order[heads]]
-    for j in range(_LONGEST):
+    for j in range(LONGEST):
         has = word_length > j
         out[at[has] + 2 + j] = word_bytes[has, j]
     page_at = at + 2 + word_length
@@ -145,16 +145,16 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     ends = at + entry_size
     out[ends - 2], out[ends - 1] = 0x80, 0x80
     data = out.tobytes()
-    word_keys = ordered[heads]
+    head_keys = ordered[heads]
     tables: dict[str, Table] = {}
     # the words starting with each symbol: from its rank times 37**9 on
-    bounds = np.searchsorted(ordered[heads], np.arange(1, len(ALPHABET) + 2) * 37 ** (_LONGEST - 1))
+    bounds = np.searchsorted(head_keys, np.arange(1, len(ALPHABET) + 2) * 37 ** (LONGEST - 1))
     for rank, symbol, lo, hi in zip(range(1, len(ALPHABET) + 1), ALPHABET, bounds[:-1].tolist(), bounds[1:].tolist()):
         if rank not in ranks:
             continue
         base = int(at[lo]) if lo < len(at) else len(data)
         end = int(ends[hi - 1]) if hi > lo else base
-        tables[symbol] = Table.of({}, word_keys[lo:hi], word_length[lo:hi], data[base:end],
+        tables[symbol] = Table.of({}, head_keys[lo:hi], word_length[lo:hi], data[base:end],
                                   np.append(at[lo:hi], end) - base, locations[lo:hi] - base)
     return tables, count
 
