@@ -167,6 +167,11 @@ def load_state(folder: Path | None, version: str, sources_only: bool = False) ->
     return state
 
 
+def state_saved(folder: Path) -> bool:
+    """Whether a build saved its state in `folder` (load_state may still find it stale)."""
+    return (folder / _BUILD_FILE).is_file()
+
+
 def save_state(folder: Path, state: State) -> None:
     """Write the state for the next build: what loading content gave and the initials of names (`check` reads
     only that), the bodies in shards, of which only those that changed are written again, and the rest."""

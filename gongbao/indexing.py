@@ -65,11 +65,17 @@ class IndexAhead:
         """render_site's body_rendered."""
         self._made().add(doc.title, doc.doc_number, text, text_digest)
 
+    def start_processes(self) -> None:
+        """Only start the processes (see start), not the tokens' work: numpy is not imported yet."""
+        if self.workers is None:
+            self.workers = Workers()
+        self.workers.start()
+
     def _made(self) -> TokensAhead:
         if self.tokens is None:
             from .search.reuse import TokensAhead  # (it needs numpy: see search's _LAZY)
 
-            self.workers = Workers()
+            self.workers = self.workers or Workers()
             self.tokens = TokensAhead(self.workers)
         return self.tokens
 
