@@ -1,6 +1,6 @@
 """Rebuild after an edit: a full build against the cached rebuilds, side by side, min–max over K runs.
 
-    python bench/rebuild.py --content DIR [--runs K] [--serve-only] [--edits-first]
+    python bench/rebuild.py --content DIR [--runs K] [--serve-only] [--edits-first] [--compile]
 
 DIR is a project folder (content/, optional gongbao.yaml and templates/), e.g. the corpus as
 bench/corpus_to_content.py makes it. It is copied to a temporary folder, so DIR is never written.
@@ -24,7 +24,9 @@ first, as an editor's day has them, long after any full build.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
+import importlib.util
 import json
 import os
 import re
@@ -111,6 +113,17 @@ def serve_path(project: Path, runs: int) -> dict[str, list[float]]:
     return times
 
 
+def bytecode() -> str:
+    """Whether each `gongbao build` process finds gongbao's modules compiled. An installed wheel has them (pip
+    compiles them), and so has a checkout that Python may write them into; with PYTHONDONTWRITEBYTECODE set (as on
+    the machine these figures come from) and none written, every process compiles gongbao's modules anew, which
+    took 0.1-0.2 s of a build after one body edit on the corpus (its workers compile them too). See --compile."""
+    sources = sorted((REPO / "gongbao").rglob("*.py"))
+    compiled = sum(Path(importlib.util.cache_from_source(str(p))).is_file() for p in sources)
+    state = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
+    return f"{compiled} of {len(sources)} modules compiled (PYTHONDONTWRITEBYTECODE {state})"
+
+
 def span(values: list[float]) -> str:
     return f"{min(values):.2f}–{max(values):.2f} s"
 
@@ -122,7 +135,12 @@ def main() -> None:
     parser.add_argument("--serve-only", action="store_true", help="skip the `gongbao build` processes")
     parser.add_argument("--edits-first", action="store_true",
                         help="time the cached builds before the full builds, not after (see the module's docstring)")
+    parser.add_argument("--compile", action="store_true",
+                        help="byte-compile gongbao first, as pip does when it installs the wheel")
     args = parser.parse_args()
+    if args.compile:
+        compileall.compile_dir(REPO / "gongbao", quiet=1)
+    print(f"gongbao's bytecode: {bytecode()}")
     with tempfile.TemporaryDirectory(prefix="gongbao-rebuild-") as tmp:
         project = Path(tmp) / "project"
         shutil.copytree(args.content, project, ignore=shutil.ignore_patterns("site", "dist", ".gongbao-cache"))
