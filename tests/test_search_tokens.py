@@ -78,3 +78,15 @@ def test_document_tokens_match_the_reference(text: str) -> None:
     assert (row, title_chars.tolist(), chars.tolist()) == (expected_row, expected_title, expected_chars)
 
 
+
+
+@pytest.mark.parametrize("text", ["", "a", "法" * 50, "ab\nba", "第一条 𠀀𪚥 ｆｕｌｌ ＡＢ 123 \U0010fffd 一", TRICKY[0] if TRICKY else "x"])
+def test_distinct_code_points_are_numpy_unique(text: str) -> None:
+    import numpy as np
+
+    codes = tokens._folded_codes(text)
+    found = tokens._distinct(codes)
+    assert found.tolist() == np.unique(codes).tolist()
+    if len(codes):  # the table it marks is left clear: the ends alone find the ends alone
+        ends = np.array([codes.min(), codes.max()], dtype=codes.dtype)
+        assert tokens._distinct(ends).tolist() == sorted(set(ends.tolist()))

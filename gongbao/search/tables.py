@@ -107,10 +107,10 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
                     for symbol in ALPHABET[ranks.start - 1:ranks.stop - 1]}, count
     # each word in a fixed width, zero-padded, and as an integer in the same order (Pagefind's order of the
     # words): each symbol its rank (1 to 36) in base 37, padded with 0
-    padded = np.zeros((len(starts), LONGEST), np.uint8)
-    for j in range(LONGEST):
-        has = lengths > j
-        padded[has, j] = text[starts[has] + j]
+    # (the LONGEST bytes from each word's start, as a view of the text, gathered at once; those past its end zeroed)
+    window = np.lib.stride_tricks.sliding_window_view(np.concatenate([text, np.zeros(LONGEST, np.uint8)]), LONGEST)
+    padded = window[starts]
+    padded[np.arange(LONGEST) >= lengths[:, None]] = 0
     keys = padded_keys(padded)
     order = np.argsort(keys, kind="stable")  # stable: a word's positions ascending
     at_page = order if position is None else position[order]  # the words' positions on the page
