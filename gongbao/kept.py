@@ -39,7 +39,20 @@ def quick_pickle(cls: type[T]) -> type[T]:
 
     cls.__getstate__ = getstate  # type: ignore[attr-defined]
     cls.__setstate__ = setstate  # type: ignore[attr-defined]
+    cls.__quick_fields__ = {name: n for n, name in enumerate(names)}  # type: ignore[attr-defined]
     return cls
+
+
+def quick_replace(obj: T, name: str, value: object) -> T:
+    """dataclasses.replace(obj, name=value) for a quick_pickle class whose __init__ checks nothing, in a fifth of
+    its time (which calls __init__ with every field by keyword): a cached build restores each document's record with
+    its body this way (3,366 on the corpus: 0.07 s with replace)."""
+    cls = type(obj)
+    state = list(obj.__getstate__())  # type: ignore[attr-defined]
+    state[cls.__quick_fields__[name]] = value  # type: ignore[attr-defined]
+    new = object.__new__(cls)
+    new.__setstate__(state)  # type: ignore[attr-defined]
+    return new
 
 
 @quick_pickle

@@ -16,7 +16,7 @@ from .frontmatter import REFUSED_CHARACTERS, RawFile, read_front_matter
 from .problems import Problem, Problems, clip
 from . import docnumber, lint, slugs
 from .digests import TextDigests, fingerprint
-from .kept import quick_pickle
+from .kept import quick_pickle, quick_replace
 from .slugs import SLUG_RE, slug_for_doc_number
 
 DOCUMENTS_DIR = "documents"
@@ -502,7 +502,7 @@ class Loaded:
         """The record, given the file's text (the same text it was loaded from)."""
         if self.record is None or self.body_chars is None:
             return self.record
-        return replace(self.record, body=text[len(text) - self.body_chars:])
+        return quick_replace(self.record, "body", text[len(text) - self.body_chars:])
 
 
 @dataclass(frozen=True, slots=True)
