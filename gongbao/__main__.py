@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 
 #: The shell's exit status for a program ended by Ctrl+C (128 + SIGINT).
 INTERRUPTED = 130
@@ -11,11 +13,27 @@ INTERRUPTED = 130
 def run() -> None:
     """Run the command line; used by the `gongbao` script, `python -m gongbao` and build.py."""
     try:
-        sys.exit(_run())
+        code = _run()
     except KeyboardInterrupt:
         # Ctrl+C may come while the heavy imports load, before click could catch it.
         print("\n已中断", file=sys.stderr)
         sys.exit(INTERRUPTED)
+    _leave(code)
+
+
+def _leave(code: int) -> None:
+    """End the process once the command is done. Python's own exit frees every object the command made, one by one
+    (0.1-0.15 s after a build of the corpus that changed one document: a tenth of the time an editor waits); nothing
+    needs it once the output is flushed and no other thread runs (every file gongbao writes is closed by then, its
+    processes ended). Otherwise, or when the output cannot be flushed, Python exits as usual."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe, a closed stream: let Python report it as it would
+        sys.exit(code)
+    if threading.active_count() == 1:
+        os._exit(code)
+    sys.exit(code)
 
 
 def _run() -> int:
