@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -147,6 +148,8 @@ class Staging:
         """What this build has put in the folder."""
         self._left: dict[str, Written] = {}
         """Files of the recycled site this build has not claimed yet."""
+        self._lent: set[str] = set()
+        """Files of the recycled site lent to a stage (`lend`)."""
         if spare is not None and spare_files and _moved(spare, self.path):
             try:
                 for name in files_under(self.path):
@@ -177,6 +180,7 @@ class Staging:
     def add(self, name: str, fingerprint: bytes) -> None:
         """A file the caller has just written (or moved) into the folder."""
         self._left.pop(name, None)
+        self._lent.discard(name)
         self.files[name] = Written.of(fingerprint, self.path / name)
 
     def drop(self, name: str) -> None:
@@ -184,9 +188,25 @@ class Staging:
         del self.files[name]
         os.unlink(self.path / name)
 
+    def lend(self, folder: str) -> list[str]:
+        """The names of the recycled site's files in `folder` (relative to the site, ending with "/") that this
+        build has not claimed, handed to a stage that may take their inodes for files of its own (a file it takes
+        is renamed away, and must be one no other name holds: see merge.Recycled). They are no longer this
+        folder's: `finish` removes those still in their place."""
+        lent = [name for name in self._left if name.startswith(folder) and "/" not in name[len(folder):]]
+        for name in lent:
+            del self._left[name]
+        self._lent.update(lent)
+        return [name[len(folder):] for name in lent]
+
     def finish(self) -> dict[str, Written]:
         """Remove the recycled files no longer wanted (deleted pages, a replaced index); the record of the rest."""
         folders = set()
+        for name in self._lent:
+            with contextlib.suppress(FileNotFoundError):  # taken
+                os.unlink(self._here + name)
+            folders.update(Path(name).parents)
+        self._lent = set()
         for name in self._left:
             os.unlink(self._here + name)
             folders.update(Path(name).parents)

@@ -45,7 +45,8 @@ HEAD_CHARS = 800
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
                 cache: IndexCache | None = None, by_pagefind: bool = False, stop: threading.Event | None = None,
-                workers: Workers | None = None, ahead: TokensAhead | None = None) -> None:
+                workers: Workers | None = None, ahead: TokensAhead | None = None,
+                recycled: merge.Recycled | None = None) -> None:
     """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
     its `commit` or `discard` after); raises SearchIndexError if Pagefind fails.
 
@@ -55,15 +56,15 @@ def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int
     Pagefind indexes every part itself, the reference tables.py is checked against (tests/test_search_tables.py,
     bench/index_identity.py): the two give the same bytes. `stop`: once set (from another thread), the build
     ends at its next step, raising Stopped. `workers`: the processes its jobs run on (by default, its own);
-    `ahead`: documents' tokens computed before."""
+    `ahead`: documents' tokens computed before; `recycled`: files the merge may take for its chunks."""
     cache = cache or IndexCache(None)
     with cache.lock, (contextlib.nullcontext(workers) if workers else Workers()) as on:
         on.start()  # (a no-op if they are)
         try:
-            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
+            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead, recycled)
         except (_KeptUnreadable, KeptMissing):  # every part is indexed anew
             cache.forget()
-            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead)
+            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead, recycled)
 
 
 class _KeptUnreadable(SearchIndexError):
@@ -85,7 +86,8 @@ class _Steps:
 
 
 def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache,
-                 by_pagefind: bool, step: _Steps, workers: Workers, ahead: TokensAhead | None) -> None:
+                 by_pagefind: bool, step: _Steps, workers: Workers, ahead: TokensAhead | None,
+                 recycled: merge.Recycled | None = None) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,7 +112,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
             try:
                 merged = merge.merge(outputs, out / layout.PAGEFIND_DIR, tables=cache.tables(),
                                      shell=cache.shell or indexing.shell_output, compressed=cache, step=step,
-                                     workers=workers)
+                                     workers=workers, recycled=recycled)
             except SearchIndexError as exc:
                 if cache.reused:
                     raise _KeptUnreadable from exc
