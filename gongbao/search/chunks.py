@@ -104,12 +104,18 @@ RANK = np.zeros(256, np.int64)
 RANK[np.frombuffer(ALPHABET.encode(), np.uint8)] = np.arange(1, len(ALPHABET) + 1)
 
 
+#: The ranks of two bytes in base 37 (RANK), by the two bytes as a big-endian 16-bit number.
+_RANK2 = RANK[np.arange(1 << 16) >> 8] * 37 + RANK[np.arange(1 << 16) & 0xFF]
+
+
 def padded_keys(padded: np.ndarray) -> np.ndarray:
     """Words given as rows of LONGEST bytes, zero-padded, as integers in the same order as the words (Pagefind's
-    order): each symbol its rank in base 37, padded with 0. The merge sorts and compares these, not strings."""
+    order): each symbol its rank in base 37, padded with 0. The merge sorts and compares these, not strings.
+    (Two symbols at a time, by _RANK2: half the passes over every word of a page.)"""
+    pairs = np.ascontiguousarray(padded, np.uint8).view(">u2")
     keys = np.zeros(len(padded), np.int64)
-    for j in range(LONGEST):
-        keys = keys * 37 + RANK[padded[:, j]]
+    for j in range(LONGEST // 2):
+        keys = keys * (37 * 37) + _RANK2[pairs[:, j]]
     return keys
 
 
