@@ -333,3 +333,20 @@ def test_a_documents_key_is_the_same_with_its_texts_digest_given_or_not() -> Non
     assert reuse._document_key(given) == reuse._document_key(plain) \
         == reuse._text_key(given.title, given.doc_number, digest(given.text.encode()))
     assert reuse._document_key(dataclasses.replace(plain, text=plain.text + "。")) != reuse._document_key(plain)
+
+
+def test_a_build_writes_its_new_chunks_into_the_chunk_files_of_the_index_before_last(project: Path) -> None:
+    """The site before last is the next build's staging folder: its chunks that the last build replaced are no
+    longer in the live site nor in the cache, and the merge writes new chunks into them (merge.Recycled) instead of
+    making new files. The bytes are those of a full build (test above); here, the inodes are the old ones."""
+    index = project / "site" / "search" / "pagefind" / "index"
+    _cached(project)
+    first = {p.stat().st_ino for p in index.iterdir()}
+    _body(project)
+    _cached(project)
+    second = {p.stat().st_ino for p in index.iterdir()}
+    _edit(project / DOCS / "12-wlfbf-2024-40.md", "（补充一句）", "（再补充一句）")
+    _cached(project)
+    third = {p.stat().st_ino for p in index.iterdir()}
+    assert third - second  # new chunks
+    assert (third - second) & (first - second)  # written into files of the first build's index

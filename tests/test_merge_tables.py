@@ -4,6 +4,7 @@ reads every part's Pagefind output, whether the words are kept, read back, or fo
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -180,3 +181,34 @@ def test_a_chunk_that_took_an_earlier_chunks_name_is_moved_to_its_long_name(tmp_
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == \
         {"und_a.pf_index": b"earlier", "und_b.pf_index": b"alone", "und_a333.pf_index": b"later"}
     assert displaced == {}
+
+
+@pytest.mark.parametrize("clashing", [False, True])
+def test_chunks_are_written_into_recycled_files_that_no_other_name_holds(
+        tmp_path: Path, outputs: list[Path], monkeypatch: pytest.MonkeyPatch, clashing: bool) -> None:
+    """merge.Recycled: a job takes an old file for each new chunk while any is left, but never one whose inode
+    another name holds (the live site's, the cache's) nor a symbolic link (its target is not ours): the index is the
+    bytes of one written into new files, the files taken are gone from the old folder, and what the shared file and
+    the link's target hold is unchanged. With names of one hex digit, chunks clash and are written aside."""
+    if clashing:
+        monkeypatch.setattr(merge, "_CHUNK_NAME", 1)
+    merge.merge(outputs, tmp_path / "new", chunk_bytes=20)
+    old = tmp_path / "old"
+    old.mkdir()
+    for n in range(12):
+        (old / f"und_{n:02d}.pf_index").write_bytes(b"old chunk %d" % n)
+    own = {(old / f"und_{n:02d}.pf_index").stat().st_ino for n in range(12)}
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "shared.pf_index").write_bytes(b"the live site's")
+    os.link(tmp_path / "live" / "shared.pf_index", old / "und_shared.pf_index")
+    (tmp_path / "outside.txt").write_bytes(b"not gongbao's")
+    (old / "und_link.pf_index").symlink_to(tmp_path / "outside.txt")
+    names = tuple(sorted(p.name for p in old.iterdir()))
+    merge.merge(outputs, tmp_path / "recycling", chunk_bytes=20, recycled=merge.Recycled(old, names))
+    assert tree(tmp_path / "recycling") == tree(tmp_path / "new")
+    written = {p.stat().st_ino for p in (tmp_path / "recycling" / "index").iterdir()}
+    assert len(list((tmp_path / "new" / "index").iterdir())) > 12
+    assert own <= written  # every old file was taken (there are more chunks than old files)
+    assert sorted(p.name for p in old.iterdir()) == []  # the shared one and the link were let go, not written
+    assert (tmp_path / "live" / "shared.pf_index").read_bytes() == b"the live site's"
+    assert (tmp_path / "outside.txt").read_bytes() == b"not gongbao's"

@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import json
 import os
+import stat
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -285,9 +286,10 @@ class _Taking:
                 os.rename(folder / name, target)
             except FileNotFoundError:  # another job took it
                 continue
-            if os.lstat(target).st_nlink == 1:
+            taken = os.lstat(target)
+            if stat.S_ISREG(taken.st_mode) and taken.st_nlink == 1:
                 return True
-            os.unlink(target)  # shared: only this name goes
+            os.unlink(target)  # shared, or not a file (a link's target is never written): only this name goes
         return False
 
 
@@ -306,7 +308,7 @@ def _write_chunk(naming: _Naming, taking: _Taking, key: bytes, data: bytes) -> _
     aside = f".{key.hex()}"
     taken = folder / f"{aside}.taken"
     if taking.take(taken):
-        with open(taken, "r+b") as f:
+        with open(os.open(taken, os.O_WRONLY | os.O_NOFOLLOW), "wb") as f:
             f.write(data)
             f.truncate()
         try:
