@@ -167,9 +167,13 @@ def load_state(folder: Path | None, version: str, sources_only: bool = False) ->
     return state
 
 
-def state_saved(folder: Path) -> bool:
-    """Whether a build saved its state in `folder` (load_state may still find it stale)."""
-    return (folder / _BUILD_FILE).is_file()
+def saved_state_bytes(folder: Path) -> int:
+    """The size of the state a build saved in `folder` (0: none; load_state may still find it stale): it grows with
+    the site (1.4 MB for the 3,366-document corpus, 0.2 MB for the bundled gazette)."""
+    try:
+        return (folder / _BUILD_FILE).stat().st_size
+    except OSError:
+        return 0
 
 
 def save_state(folder: Path, state: State) -> None:
