@@ -192,8 +192,11 @@ class Staging:
         """The names of the recycled site's files in `folder` (relative to the site, ending with "/") that this
         build has not claimed, handed to a stage that may take their inodes for files of its own (a file it takes
         is renamed away, and must be one no other name holds: see merge.Recycled). They are no longer this
-        folder's: `finish` removes those still in their place."""
-        lent = [name for name in self._left if name.startswith(folder) and "/" not in name[len(folder):]]
+        folder's: `finish` removes those still in their place. A file the live site holds under the same name, as its
+        record says (the same inode), is not lent: a build that kept the index shares every one."""
+        live = self.live
+        lent = [name for name, left in self._left.items() if name.startswith(folder) and "/" not in name[len(folder):]
+                and (name not in live or live[name].stat[2] != left.stat[2])]
         for name in lent:
             del self._left[name]
         self._lent.update(lent)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import gongbao.write
 from conftest import REPO
 from gongbao import build as pipeline
 from gongbao.build import Builder
@@ -350,3 +351,25 @@ def test_a_build_writes_its_new_chunks_into_the_chunk_files_of_the_index_before_
     third = {p.stat().st_ino for p in index.iterdir()}
     assert third - second  # new chunks
     assert (third - second) & (first - second)  # written into files of the first build's index
+
+
+def test_the_chunks_the_live_site_shares_are_not_lent(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a build that kept the index, the site before last holds the live index's own chunk files (the same
+    inodes): none is lent to the merge, which could only let each go. After a build that made a new index, the old
+    chunks are lent."""
+    lent: list[int] = []
+    lend = gongbao.write.Staging.lend
+
+    def counted(self: gongbao.write.Staging, folder: str) -> list[str]:
+        names = lend(self, folder)
+        lent.append(len(names))
+        return names
+
+    monkeypatch.setattr(gongbao.write.Staging, "lend", counted)
+    _cached(project)
+    _cached(project)  # nothing changed: the index is kept (linked)
+    _body(project)
+    _cached(project)  # its recycled site is the first build's, whose chunks the live site shares
+    _edit(project / DOCS / "12-wlfbf-2024-40.md", "（补充一句）", "（再补充一句）")
+    _cached(project)  # its recycled site is the second build's: the chunks the last build replaced
+    assert len(lent) == 3 and lent[1] == 0 and lent[2] > 0, lent  # (the first build has no site before it)
