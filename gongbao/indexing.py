@@ -14,16 +14,17 @@ from .cache import Written
 from .model import Document
 from .relations import Library, status_changes
 from .search import SearchIndexError, SearchRecord
-from .search.layout import PAGEFIND_DIR, SEARCH_DIR
+from .search.layout import CHUNKS, PAGEFIND_DIR, SEARCH_DIR
 from .search.parallel import Workers, trim_heap
+from .search.recycle import Recycled
 from .write import Staging, discard, files_under, move_into
 
 if TYPE_CHECKING:
     from .search.reuse import IndexCache, TokensAhead
 
 
-#: Where the chunks of Pagefind's index are, in the site (what merge.merge writes in its `index` folder).
-CHUNKS_DIR = f"{SEARCH_DIR}/{PAGEFIND_DIR}/index/"
+#: Where the chunks of Pagefind's index are, in the site.
+CHUNKS_DIR = f"{SEARCH_DIR}/{PAGEFIND_DIR}/{CHUNKS}/"
 
 
 def search_records(library: Library, body_texts: Mapping[str, str],
@@ -109,7 +110,7 @@ class IndexStage:
         self._workers = workers
         self._ahead = ahead
         self._error: BaseException | None = None
-        self._lent: tuple[Path, tuple[str, ...]] | None = None
+        self._recycled: Recycled | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         current = bool(live) and next(iter(live.values())).fingerprint == wanted
@@ -134,13 +135,14 @@ class IndexStage:
         # Inside the staging folder, so that a build killed meanwhile leaves one folder, which recover() removes.
         self.scratch = Path(tempfile.mkdtemp(prefix=".index-", dir=self.staging.path))
         # The chunks of the index before last, which the new index replaces: the merge may write its chunks into them.
-        self._lent = (self.staging.path / CHUNKS_DIR, tuple(self.staging.lend(CHUNKS_DIR)))
+        lent = self.staging.lend(CHUNKS_DIR)
+        self._recycled = Recycled(self.staging.path / CHUNKS_DIR, tuple(lent)) if lent else None
         return self._indexes()
 
     def _make(self, cache: IndexCache | None) -> None:
         assert self.scratch is not None
         try:
-            run_index(self.scratch, self.records, cache, self._stop, self._workers, self._ahead, self._lent)
+            run_index(self.scratch, self.records, cache, self._stop, self._workers, self._ahead, self._recycled)
         except BaseException as exc:  # raised by finish(), on the build's thread
             self._error = exc
 
@@ -190,21 +192,19 @@ def add_index(staging: Staging, scratch: Path, wanted: bytes) -> list[str]:
 
 def build_index(site: Path, records: tuple[SearchRecord, ...], cache: IndexCache | None,
                 stop: threading.Event | None = None, workers: Workers | None = None,
-                ahead: TokensAhead | None = None, lent: tuple[Path, tuple[str, ...]] | None = None) -> None:
-    """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY). `lent`: files
-    the index may take for its chunks (a folder and their names, see merge.Recycled)."""
-    from .search.merge import Recycled
+                ahead: TokensAhead | None = None, recycled: Recycled | None = None) -> None:
+    """search.build_index, imported only when an index is made (it needs numpy: see search's _LAZY). `recycled`:
+    files the index may take for its chunks."""
     from .search.writer import build_index as write_index
 
-    write_index(site, records, cache=cache, stop=stop, workers=workers, ahead=ahead,
-                recycled=Recycled(*lent) if lent and lent[1] else None)
+    write_index(site, records, cache=cache, stop=stop, workers=workers, ahead=ahead, recycled=recycled)
 
 
 def run_index(site: Path, records: tuple[SearchRecord, ...], indexes: IndexCache | None,
               stop: threading.Event | None = None, workers: Workers | None = None,
-              ahead: TokensAhead | None = None, lent: tuple[Path, tuple[str, ...]] | None = None) -> None:
+              ahead: TokensAhead | None = None, recycled: Recycled | None = None) -> None:
     try:
-        build_index(site, records, cache=indexes, stop=stop, workers=workers, ahead=ahead, lent=lent)
+        build_index(site, records, cache=indexes, stop=stop, workers=workers, ahead=ahead, recycled=recycled)
     except (SearchIndexError, OSError):  # OSError: the disk's, which publishing() names
         raise
     except Exception as exc:  # any other failure around the external indexer ends the build cleanly

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import os
@@ -191,7 +190,7 @@ class Staging:
     def lend(self, folder: str) -> list[str]:
         """The names of the recycled site's files in `folder` (relative to the site, ending with "/") that this
         build has not claimed, handed to a stage that may take their inodes for files of its own (a file it takes
-        is renamed away, and must be one no other name holds: see merge.Recycled). They are no longer this
+        is renamed away, and must be one no other name holds: see search.recycle.Recycled). They are no longer this
         folder's: `finish` removes those still in their place. A file the live site holds under the same name, as its
         record says (the same inode), is not lent: a build that kept the index shares every one."""
         live = self.live
@@ -205,14 +204,14 @@ class Staging:
     def finish(self) -> dict[str, Written]:
         """Remove the recycled files no longer wanted (deleted pages, a replaced index); the record of the rest."""
         folders = set()
-        for name in self._lent:
-            with contextlib.suppress(FileNotFoundError):  # taken
+        for name in [*self._lent, *self._left]:
+            try:
                 os.unlink(self._here + name)
+            except FileNotFoundError:
+                if name not in self._lent:  # a lent file may have been taken; any other must be there
+                    raise
             folders.update(Path(name).parents)
         self._lent = set()
-        for name in self._left:
-            os.unlink(self._here + name)
-            folders.update(Path(name).parents)
         for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
             if folder.parts:
                 try:

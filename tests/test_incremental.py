@@ -35,7 +35,7 @@ DOCS = "content/documents"
 
 
 def _fake_index(site: Path, records: Sequence[SearchRecord], cache: object = None, stop: object = None,
-                workers: object = None, ahead: object = None, lent: object = None) -> None:
+                workers: object = None, ahead: object = None, recycled: object = None) -> None:
     """A stand-in for the search stage, made of every field of every record (Pagefind takes seconds a build):
     the index is a black box to the builder, which only sees its files."""
     out = site / "search" / "fake"

@@ -338,7 +338,7 @@ def test_a_documents_key_is_the_same_with_its_texts_digest_given_or_not() -> Non
 
 def test_a_build_writes_its_new_chunks_into_the_chunk_files_of_the_index_before_last(project: Path) -> None:
     """The site before last is the next build's staging folder: its chunks that the last build replaced are no
-    longer in the live site nor in the cache, and the merge writes new chunks into them (merge.Recycled) instead of
+    longer in the live site nor in the cache, and the merge writes new chunks into them (search.recycle.Recycled) instead of
     making new files. The bytes are those of a full build (test above); here, the inodes are the old ones."""
     index = project / "site" / "search" / "pagefind" / "index"
     _cached(project)

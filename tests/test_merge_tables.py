@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from gongbao.kept import read_kept
 from gongbao.search import chunks, merge, tokens
 from gongbao.search.record import SearchIndexError
+from gongbao.search.recycle import Recycled
 from test_search import _decoded_words, _indexed
 from treestate import tree
 
@@ -186,7 +187,7 @@ def test_a_chunk_that_took_an_earlier_chunks_name_is_moved_to_its_long_name(tmp_
 @pytest.mark.parametrize("clashing", [False, True])
 def test_chunks_are_written_into_recycled_files_that_no_other_name_holds(
         tmp_path: Path, outputs: list[Path], monkeypatch: pytest.MonkeyPatch, clashing: bool) -> None:
-    """merge.Recycled: a job takes an old file for each new chunk while any is left, but never one whose inode
+    """recycle.Recycled: a job takes an old file for each new chunk while any is left, but never one whose inode
     another name holds (the live site's, the cache's) nor a symbolic link (its target is not ours): the index is the
     bytes of one written into new files, the files taken are gone from the old folder, and what the shared file and
     the link's target hold is unchanged. With names of one hex digit, chunks clash and are written aside."""
@@ -204,7 +205,7 @@ def test_chunks_are_written_into_recycled_files_that_no_other_name_holds(
     (tmp_path / "outside.txt").write_bytes(b"not gongbao's")
     (old / "und_link.pf_index").symlink_to(tmp_path / "outside.txt")
     names = tuple(sorted(p.name for p in old.iterdir()))
-    merge.merge(outputs, tmp_path / "recycling", chunk_bytes=20, recycled=merge.Recycled(old, names))
+    merge.merge(outputs, tmp_path / "recycling", chunk_bytes=20, recycled=Recycled(old, names))
     assert tree(tmp_path / "recycling") == tree(tmp_path / "new")
     written = {p.stat().st_ino for p in (tmp_path / "recycling" / "index").iterdir()}
     assert len(list((tmp_path / "new" / "index").iterdir())) > 12

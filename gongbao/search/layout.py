@@ -24,6 +24,8 @@ FORMAT_VERSION = 6
 SEARCH_DIR = "search"
 #: Under SEARCH_DIR: Pagefind's output, merged from the parts' (see merge.py).
 PAGEFIND_DIR = "pagefind"
+#: Under PAGEFIND_DIR (and in each Pagefind output): the folder of the index's chunks.
+CHUNKS = "index"
 #: Under SEARCH_DIR: the file the page reads first, fetched fresh (its name never changes).
 ENTRY = f"{PAGEFIND_DIR}/{pagefind.ENTRY}"
 #: ENTRY's key for gongbao's own files: {"meta": META's name, "script": pagefind.js's name}.

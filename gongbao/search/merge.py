@@ -9,7 +9,6 @@ import hashlib
 import itertools
 import json
 import os
-import stat
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,9 +21,10 @@ from ..digests import digest
 from . import cbor
 from .chunks import LONGEST, SIGNATURE, Table, WordTables, key_word, kept_table, read_pagefind_file, shape_error
 from .pagefind import ENTRY, SCRIPT, page_id
-from .layout import compress_chunk
+from .layout import CHUNKS, compress_chunk
 from .parallel import Workers, process_map
 from .record import SearchIndexError
+from .recycle import Recycled, Taking
 from .tables import Modelled
 from .tokens import ALPHABET
 
@@ -82,20 +82,6 @@ class Merged:
     """the file name of pagefind.js, named by its content"""
 
 
-@dataclass(frozen=True, slots=True)
-class Recycled:
-    """Files of an earlier index the merge may take for the chunks it writes (their names in `folder`, on the same
-    file system). A chunk written into a file taken this way costs no new inode: on ext4 without a journal (the
-    machine the figures come from), a build after one body edit freed about 1,850 chunk files of the index before
-    last and made as many new ones, and each new one took 0.7 ms on average (1.3 CPU s of the merge's jobs), the
-    file system passing over the inodes freed in the last seconds. A file is taken by renaming it (only one job can)
-    and used only if no other name holds its inode (the site before last shares files with the live site and with
-    the cache): one that is is let go. What is not taken is the lender's to remove (write.Staging.lend)."""
-
-    folder: Path
-    names: tuple[str, ...]
-
-
 class Compressed(Protocol):
     """Compressed chunks kept from earlier builds (reuse.IndexCache): a chunk whose bytes did not change is not
     compressed again (a chunk changes when a word of it moves: after a body edit, nearly every chunk)."""
@@ -145,16 +131,16 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
             raise shape_error(f"the meta index of part {k}")
         metas.append(meta)
     target.mkdir(parents=True)
-    index = target / "index"
+    index = target / CHUNKS
     index.mkdir()
     prefix = language["hash"].split("_")[0]
     # A chunk of Pagefind's [from, to] holds words from `from` on, up to words starting with `to`:
     # each job reads the chunks that may hold words starting with its symbol.
-    jobs = [(symbol, [(output / "index" if isinstance(output, Path) else shell / "index",
+    jobs = [(symbol, [(output / CHUNKS if isinstance(output, Path) else shell / CHUNKS,
                        [c for c in meta[2] if c[0] < chr(ord(symbol) + 1) and c[1] >= symbol])
                       for output, meta in zip(outputs, metas)], chunk_bytes, tables,
-             compressed.gz_known() if compressed else frozenset(),
-             (index, prefix + "_", _CHUNK_NAME, recycled, n * len(recycled.names) // len(ALPHABET) if recycled else 0))
+             compressed.gz_known() if compressed else frozenset(), (index, prefix + "_", _CHUNK_NAME),
+             Taking(recycled, n * len(recycled.names) // len(ALPHABET) if recycled else 0))
             for n, symbol in enumerate(ALPHABET)]
     cut: list[tuple[str, str, str]] = []  # first word, last word, name: the data is written at once
     merged_words = [0] * len(outputs)
@@ -263,47 +249,21 @@ def _boundaries(before: str, after: str) -> tuple[str, str]:
     return before[:common + 1], after[:common + 1]
 
 
-#: Where a job writes its chunks (_write_chunk): the folder, the names' prefix and their length (_CHUNK_NAME), the
-#: files it may take (and from which of them on it looks: each job from its own share, see _Taking).
-_Naming = tuple[Path, str, int, "Recycled | None", int]
-
-
-class _Taking:
-    """A job's way through the recycled files: from its own start on, each tried once."""
-
-    def __init__(self, recycled: Recycled | None, start: int):
-        self.recycled, self.start, self.tried = recycled, start, 0
-
-    def take(self, target: Path) -> bool:
-        """Rename a recycled file no other name holds to `target` (which must not exist); False when none is left."""
-        if self.recycled is None:
-            return False
-        folder, names = self.recycled.folder, self.recycled.names
-        while self.tried < len(names):
-            name = names[(self.start + self.tried) % len(names)]
-            self.tried += 1
-            try:
-                os.rename(folder / name, target)
-            except FileNotFoundError:  # another job took it
-                continue
-            taken = os.lstat(target)
-            if stat.S_ISREG(taken.st_mode) and taken.st_nlink == 1:
-                return True
-            os.unlink(target)  # shared, or not a file (a link's target is never written): only this name goes
-        return False
+#: Where a job writes its chunks (_write_chunk): the folder, the names' prefix and their length (_CHUNK_NAME).
+_Naming = tuple[Path, str, int]
 
 
 #: Where a job put a chunk: (its short name, its long name, the name it is written under); see _write_chunk.
 _Placed = tuple[str, str, str]
 
 
-def _write_chunk(naming: _Naming, taking: _Taking, key: bytes, data: bytes) -> _Placed:
+def _write_chunk(naming: _Naming, taking: Taking, key: bytes, data: bytes) -> _Placed:
     """Write a new chunk into `folder`, as the job that made it, into a recycled file if one is left (`taking`):
     under its short name (_content_name), unless a chunk of another job took that name first (two chunks whose
     digests start alike): then under a name of its own, and the merge gives each its name in order (`_place`). The
     build's own process took 0.3-0.5 s to write the chunks after one body edit on the corpus, while the jobs'
     processes waited."""
-    folder, prefix, length = naming[:3]
+    folder, prefix, length = naming
     short, long = _content_names(prefix, data, length)
     aside = f".{key.hex()}"
     taken = folder / f"{aside}.taken"
@@ -344,14 +304,13 @@ def _place(folder: Path, placed: _Placed, names: set[str], displaced: dict[str, 
 
 
 def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None, frozenset[bytes],
-                            _Naming]
+                            _Naming, Taking]
                  ) -> tuple[list[tuple[str, str, bytes, _Placed | None]], list[int], dict[tuple[int, str], int]]:
     """The words starting with one symbol, from every part, merged and cut into chunks of about
-    `chunk_bytes`, each written as `naming` says unless its digest is known (_write_chunk): (first word, last word,
-    digest, where it was written or None) of each; the words merged from each part; the words of each chunk
-    read."""
-    symbol, parts, chunk_bytes, kept, known, naming = job
-    taking = _Taking(naming[3], naming[4])
+    `chunk_bytes`, each written as `naming` says (into a file `taking` gives, while any is left) unless its digest is
+    known (_write_chunk): (first word, last word, digest, where it was written or None) of each; the words merged
+    from each part; the words of each chunk read."""
+    symbol, parts, chunk_bytes, kept, known, naming, taking = job
     tables = [kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
     read = {(k, name): n for k, t in enumerate(tables) for name, n in t.read.items()}
     out: list[tuple[str, str, bytes, _Placed | None]] = []
@@ -471,7 +430,7 @@ def _head(major: int, arg: int) -> bytes:
     return bytes(out)
 
 
-def _chunk(count: int, words: Sequence[bytes], known: frozenset[bytes], naming: _Naming, taking: _Taking
+def _chunk(count: int, words: Sequence[bytes], known: frozenset[bytes], naming: _Naming, taking: Taking
            ) -> tuple[bytes, _Placed | None]:
     """A chunk of `count` words, given as the pieces of their bytes: its digest, and where it was written, compressed
     (_write_chunk), unless the digest is `known`."""

@@ -22,6 +22,7 @@ from ..digests import digest
 from .layout import compress
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
 from .record import SearchIndexError, SearchRecord
+from .recycle import Recycled
 from .parallel import Workers
 from .reuse import IndexCache, KeptMissing, TokensAhead
 
@@ -46,7 +47,7 @@ HEAD_CHARS = 800
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
                 cache: IndexCache | None = None, by_pagefind: bool = False, stop: threading.Event | None = None,
                 workers: Workers | None = None, ahead: TokensAhead | None = None,
-                recycled: merge.Recycled | None = None) -> None:
+                recycled: Recycled | None = None) -> None:
     """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
     its `commit` or `discard` after); raises SearchIndexError if Pagefind fails.
 
@@ -87,7 +88,7 @@ class _Steps:
 
 def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache,
                  by_pagefind: bool, step: _Steps, workers: Workers, ahead: TokensAhead | None,
-                 recycled: merge.Recycled | None = None) -> None:
+                 recycled: Recycled | None = None) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
     out.mkdir(parents=True, exist_ok=True)
