@@ -61,9 +61,9 @@ def modelled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     parts: list[int] = []
     job = reuse.IndexCache.index_job
 
-    def counted(self: reuse.IndexCache, part: int, page: str) -> Any:
+    def counted(self: reuse.IndexCache, part: int, page: str, rows: bytes) -> Any:
         parts.append(part)
-        return job(self, part, page)
+        return job(self, part, page, rows)
     monkeypatch.setattr(reuse.IndexCache, "index_job", counted)
     return parts
 

@@ -1,13 +1,15 @@
 """tables.py makes a part's index as Pagefind 1.5 makes it: the same word tables, byte for byte, and the same page id
 and word count, on pages holding each shape of entry the format has; and a site's whole index, every part made by
-tables.py (what every build does), has the bytes of the index Pagefind makes indexing each part itself."""
+tables.py (what every build does), locates each bigram of each document at its document's slot and class."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import functools
+import gzip
 import itertools
+import json
 import os
 import random
 import threading
@@ -22,8 +24,8 @@ from gongbao import build as pipeline
 from gongbao.config import load_settings
 from gongbao.digests import digest
 from gongbao.problems import Problems
-from gongbao.search import build_index, merge, pagefind, parallel, reuse, tables, writer
-from gongbao.search.chunks import read_pagefind_file, read_table
+from gongbao.search import build_index, cbor, layout, merge, pagefind, parallel, reuse, tables, tokens, writer
+from gongbao.search.chunks import SIGNATURE, read_pagefind_file, read_table
 from gongbao.search.parallel import Workers
 from gongbao.search.tokens import ALPHABET
 from tests.search_samples import TRICKY, record
@@ -92,19 +94,62 @@ def test_a_page_of_other_words_is_refused() -> None:
             tables.part_tables(page)
 
 
-def test_a_sites_index_made_here_has_the_bytes_pagefind_gives_it_part_by_part(tmp_path: Path) -> None:
+def _located(site: Path) -> dict[str, set[tuple[int, int]]]:
+    """Each word of a site's index -> the (document, class) of each of its locations, read back from the chunks."""
+    out = site / layout.SEARCH_DIR
+    entry = json.loads((out / layout.ENTRY).read_text(encoding="utf-8"))
+    meta = json.loads(gzip.decompress((out / entry[layout.ENTRY_KEY]["meta"]).read_bytes()))
+    assert meta["layout"]["slots"] == layout.SLOTS == len(layout.CLASSES)
+    pf_meta = read_pagefind_file(out / layout.PAGEFIND_DIR / f"pagefind.{entry['languages']['und']['hash']}.pf_meta")
+    firsts = [meta["pages"][page] for page, _ in pf_meta[1]]
+    located: dict[str, set[tuple[int, int]]] = {}
+    for chunk in pf_meta[2]:
+        body = gzip.decompress((out / layout.PAGEFIND_DIR / layout.CHUNKS / f"{chunk[2]}.pf_index").read_bytes())
+        for word, pages, _ in cbor.decode(body[len(SIGNATURE):])[0]:
+            page = 0
+            for delta, locations, _ in pages:
+                page += delta
+                assert locations[0] == -25 and all(d >= 0 for d in locations[1:])
+                for position in itertools.accumulate(locations[1:]):
+                    document, klass = divmod(position, layout.SLOTS)
+                    assert (firsts[page] + document, klass) not in located.get(word, set())
+                    located.setdefault(word, set()).add((firsts[page] + document, klass))
+    return located
+
+
+def test_a_sites_index_locates_each_bigram_at_its_documents_slot_and_class(tmp_path: Path) -> None:
     problems = Problems()
     pipeline.build(load_settings(REPO, problems), dt.date(2025, 1, 1), problems, output=tmp_path / "site")
     records = writer.read_index(tmp_path / "site")  # the bundled gazette, and hard strings, astral characters
     records += [record(f"docs/t{n}/", f"标题{text}", f"{text}\n𠀀𠀁𪚥 {text} 123abc", f"测发〔2024〕{n}号")
                 for n, text in enumerate(TRICKY)]
-    made = {}
-    for by_pagefind in (False, True):
-        out = tmp_path / f"by_pagefind={by_pagefind}"
-        build_index(out, records, part_chars=6_000, by_pagefind=by_pagefind)  # about a dozen parts
-        made[by_pagefind] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    build_index(tmp_path / "index", records, part_chars=6_000)  # about a dozen parts
     assert len(writer._parts(records, 6_000)) > 8
-    assert made[False] == made[True]
+    expected: dict[str, set[tuple[int, int]]] = {}
+    for d, r in enumerate(records):
+        line, (bigrams, tf2, tf4, tf10, number, title), _, _ = tokens.document_tokens(r)
+        words = line.split()
+        assert len(words) == bigrams
+        for i, word in enumerate(words):
+            body = i - number - title
+            klass = (0 if i < number else 1 if body < 0 else 2 if body < tf10 else 3 if body < tf4 else 4
+                     if body < tf2 else 5)
+            expected.setdefault(word, set()).add((d, klass))
+    located = _located(tmp_path / "index")
+    # each part's page ends with the sentinel, in the slot after its last document's
+    assert located.pop(pagefind._SENTINEL) == {(part.stop, 0) for part in writer._parts(records, 6_000)}
+    assert located == expected
+    # every class occurs, in the 文号, in the title and in each tf bucket of the body
+    assert {k for found in expected.values() for _, k in found} == set(range(layout.SLOTS))
+
+
+def test_slot_positions_refuse_a_row_that_does_not_add_up() -> None:
+    # a 文号 bigram, a title bigram, then in the body one of tf >= 4, one of tf 2-3 and one of tf 1; then a
+    # document of three bigrams of tf 1; then the page's last word
+    assert tables.slot_positions(tables.packed_rows([[5, 2, 1, 0, 1, 1], [3, 0, 0, 0, 0, 0]])).tolist() == \
+        [0, 1, 3, 4, 5, 11, 11, 11, 12]
+    with pytest.raises(ValueError):
+        tables.slot_positions(tables.packed_rows([[2, 0, 0, 0, 2, 1]]))  # more 文号 and title bigrams than bigrams
 
 
 def test_tokens_computed_ahead_give_the_same_index_and_are_not_computed_again(

@@ -34,12 +34,13 @@ pure Python this took longer than Pagefind itself.
 
 The site is indexed in parts of bounded size (writer.PART_CHARS), one Pagefind page each. A part's page
 is one paragraph of tokens, each unique within its document, and Pagefind 1.5's index of such a page is
-simple enough to be written here, byte for byte (tables.py), in a tenth of the time Pagefind takes
-(its memory, too, is bounded by the part's size, not the site's): every build indexes its parts so,
-and runs Pagefind once, on a page of no tokens, for the files every index takes from it (its entry,
-meta index, script and WebAssembly; the cache keeps them). `build_index(by_pagefind=True)` has
-Pagefind index every part itself, two processes at a time (pagefind.Parts): the reference the tests
-and bench/index_identity.py compare with, byte for byte. The parts' indexes are then merged into
+simple enough to be written here (tables.py; the tests compare its bytes with Pagefind's), in a tenth of
+the time Pagefind takes (its memory, too, is bounded by the part's size, not the site's): every build
+indexes its parts so, and runs Pagefind once, on a page of no tokens, for the files every index takes
+from it (its entry, meta index, script and WebAssembly; the cache keeps them). A bigram's location is
+not its place on the page but its document's slot and its class (layout.SLOTS, layout.CLASSES): the page
+needs no more, the locations of a common word are small differences (one byte each), and an edit of one
+document moves no other document's locations. The parts' indexes are then merged into
 one (merge.py), a word's locations moved as bytes, and cut into chunks of about merge.CHUNK_BYTES:
 a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each. The page runs Pagefind without its web worker
 (one file fewer to fetch) and warms it up when the search page opens.
@@ -47,7 +48,7 @@ a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each. Th
 Files under `search/` (all gzip, deterministic), described once in `layout.py`, each named after
 its content but Pagefind's entry file (`pagefind/pagefind-entry.json`), which the page fetches
 fresh: it names Pagefind's files and, under its "gongbao" key, meta and Pagefind's script. Meta
-(`meta.<digest>.gb`: regions, parts, facets, dates, the text shards' extents, and the layout) names
+(`meta.<digest>.gb`: lengths, parts, facets, dates, the text shards' extents, and the layout) names
 the shard families, each a folder `<family>-<digest>/` of files `<n>.gb`: `names` (url, title, 文号
 for 64 documents each), `chars`, `heads` (consecutive documents' fields and the start of their
 texts, for snippets and the exact check, about 16 KB of JSON a shard) and `rests` (the rest of

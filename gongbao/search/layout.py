@@ -18,7 +18,7 @@ from . import pagefind
 # names Pagefind's files and, under the key ENTRY_KEY, meta; meta names the shards.
 
 #: Raised whenever a change below changes what the files hold.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 
 #: Under the site root.
 SEARCH_DIR = "search"
@@ -75,7 +75,7 @@ META_PREFIX = "meta."
 
 
 def meta_name(data: bytes) -> str:
-    """Under SEARCH_DIR: the regions, parts, facets and dates of every document, the extents of the
+    """Under SEARCH_DIR: the lengths, parts, facets and dates of every document, the extents of the
     text shards, the folding table of the normalisation (fold.py), and this description; named
     after its bytes."""
     return f"{META_PREFIX}{hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]}.gb"
@@ -124,20 +124,30 @@ REST_SHARD_BYTES = 64_000
 SHARDS = {"names": NAMES, "chars": CHARS, "heads": HEADS, "rests": RESTS}
 
 #: A document's body bigrams are written most frequent first; these thresholds split them into
-#: tf buckets, and the tf<t> columns of meta say where each bucket ends.
+#: tf buckets (text_tokens' row says where each bucket ends).
 TF_BUCKETS = (2, 4, 10)
 
-#: meta's per-document columns: bigrams (the size of the document's region in its part's
-#: Pagefind page), tf<t> (body offsets where tf drops below t), number and title (bigrams of the
-#: 文号 and of the rest of the title, written before the body), then date (ISO; just the year of the
+#: Where a bigram lies in a document, the class the page ranks it by: in the 文号, in the rest of the
+#: title, or in the body with a tf of at least 10, 4, 2, or 1 (TF_BUCKETS, highest first).
+CLASSES = ("number", "title", *(f"tf{t}" for t in reversed(TF_BUCKETS)), "tf1")
+#: A document's positions in its part's index: the location of a bigram in the index is
+#: SLOTS * (the document's place in its part) + its class, not its place among the document's words.
+#: The locations of a word are written as differences to the one before, in CBOR, where an integer
+#: below 24 is one byte: a word held by most documents costs about a byte for each (2-3 bytes when a
+#: document's slot was its count of bigrams, a few thousand), and an edit moves no location of the
+#: other documents, so a rebuild rewrites only the chunks of the words whose class in it changed.
+SLOTS = len(CLASSES)
+
+#: meta's per-document columns: bigrams (how many distinct bigrams the document has: its length
+#: for BM25), number (how many of them are the 文号's), then date (ISO; just the year of the
 #: 文号 for a document only cited) and facet numbers (-1: none; a doc_type of -1 marks a document only
 #: cited, which the page ranks after the collection's documents of its tier).
-META_COLUMNS = ("bigrams", *(f"tf{t}" for t in TF_BUCKETS), "number", "title",
-                "date", "issuers", "doc_type", "status", "gazette")
+META_COLUMNS = ("bigrams", "number", "date", "issuers", "doc_type", "status", "gazette")
 
 
 def for_browser(digests: dict[str, str]) -> dict[str, object]:
     """This description as meta carries it to search.js, with each family's digest: each family as
     [folder-digest/, radix]."""
     return {"version": FORMAT_VERSION, "names_per_shard": NAMES_PER_SHARD, "char_shards": CHAR_SHARDS,
+            "slots": SLOTS,
             "files": {key: [s.directory(digests[key]) + "/", s.radix] for key, s in SHARDS.items()}}

@@ -172,9 +172,9 @@ class IndexCache:
         meta index, script and WebAssembly from it, and the build need not run Pagefind at all."""
         return self._run.pagefind
 
-    def index_job(self, part: int, page: str) -> PartJob:
+    def index_job(self, part: int, page: str, rows: bytes) -> PartJob:
         """tables.index_part for part `part` of the current build, to be run (on other processes)."""
-        return PartJob(part, page, self._run.words[part], self.version)
+        return PartJob(part, page, self._run.words[part], self.version, rows)
 
     def made(self, outputs: Sequence[Path | Modelled], shell: Path | None = None) -> None:
         """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order) and, if the cache

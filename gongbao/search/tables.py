@@ -1,4 +1,4 @@
-"""A part's word tables made from its page's tokens, byte for byte as read from the index Pagefind 1.5 writes for it.
+"""A part's word tables made from its page's tokens, in the format of the index Pagefind 1.5 writes.
 
 A part's page (pagefind.page) is one paragraph of words, each followed by a space, and Pagefind's index of it
 holds, for each distinct word, the entry [word, [[0, locations, []]], []]: page 0, its only page, and the
@@ -6,8 +6,11 @@ word's positions on the page (counted in words from 0) as differences to the one
 marker of the default weight, 24, in effect from the first position on: every word of the page has it). The
 page's word count, in the meta index, counts every word. `part_tables` writes those entries itself, as
 chunks.read_table cuts them out of Pagefind's chunks, in a fraction of the time Pagefind takes to index the
-page: a cached build that changed one document of a part makes the part's tables this way (reuse.py).
-tests/test_search_tables.py compares the two on pages Pagefind indexes.
+page; tests/test_search_tables.py compares the two on pages Pagefind indexes.
+
+The index of a part holds other positions than Pagefind would give its page: a document's bigram is located at
+its document's slot and class (layout.SLOTS, `slot_positions`), not at its place among the page's words. The
+entries are written the same way, from those positions.
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ class Modelled:
     """the words of its tables"""
 
 
-def index_part(part: int, page: str, folder: Path, version: str, half: int | None = None) -> Modelled:
+def index_part(part: int, page: str, folder: Path, version: str, half: int | None = None,
+               rows: bytes | None = None) -> Modelled:
     """Make the tables of part `part`, whose page's words are `page` (pagefind.page_words), and keep them in
     `folder` (the part's folder of chunks.WordTables) for the merge. `half` (0 or 1): only the tables of that
-    half of the symbols (see part_tables), its `distinct` only theirs (see PartJob.joined)."""
-    tables, count = part_tables(page, half)
+    half of the symbols (see part_tables), its `distinct` only theirs (see PartJob.joined). `rows`: its
+    documents' rows (see slot_positions), which place its words; without them, at their places on the page."""
+    tables, count = part_tables(page, half, None if rows is None else slot_positions(rows))
     for symbol, table in tables.items():
         if write_kept(folder / f"{symbol}.pickle", version, table) is None:
             raise SearchIndexError(f"cannot write the search index's tables into {folder}")
@@ -58,9 +63,11 @@ class PartJob:
     page: str
     folder: Path
     version: str
+    rows: bytes | None = None
+    """its documents' rows (see slot_positions)"""
 
     def __call__(self, half: int | None = None) -> Modelled:
-        return index_part(self.part, self.page, self.folder, self.version, half)
+        return index_part(self.part, self.page, self.folder, self.version, half, self.rows)
 
     @staticmethod
     def joined(halves: list[Modelled]) -> Modelled:
@@ -76,16 +83,41 @@ def page_id(part: int, page: str, count: int) -> str:
                 '"filters":{},"meta":{},"anchors":[]}')
     return "und_" + "".join(f"{b:x}" for b in hashlib.sha1(fragment.encode("ascii")).digest())[:7]
 
+#: A row of text_tokens (see tokens.text_tokens): bigrams, tf2, tf4, tf10, number, title.
+ROW = 6
+
+
+def packed_rows(rows: list[list[int]]) -> bytes:
+    """The first ROW numbers of each of a part's documents' rows, as `slot_positions` reads them."""
+    return np.array([r[:ROW] for r in rows], dtype=np.int32).reshape(-1, ROW).tobytes()
+
+
+def slot_positions(rows: bytes) -> np.ndarray:
+    """The position of each word of a part's page (its documents' bigrams, then the page's last word) in its
+    index: SLOTS * the document's place in the part + the bigram's class (layout.CLASSES), the class read from
+    where the bigram lies in the document's tokens (text_tokens: 文号, title, then body most frequent first)."""
+    table = np.frombuffer(rows, dtype=np.int32).reshape(-1, ROW).astype(np.int64)
+    bigrams, tf2, tf4, tf10, number, title = table.T
+    body = bigrams - number - title
+    # how many of each document's bigrams are of each class, in the order of CLASSES
+    counts = np.stack([number, title, tf10, tf4 - tf10, tf2 - tf4, body - tf2], axis=1)
+    if counts.size and counts.min() < 0:
+        raise ValueError("a row's bigrams are not as text_tokens counts them")
+    return np.append(np.repeat(np.arange(counts.size), counts.ravel()), counts.size)
+
+
 _SPACE = 0x20
 #: -25 in CBOR (major type 1, argument 24): the default weight's marker before a word's first position.
 _WEIGHT = (0x38, 0x18)
 
 
-def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], int]:
+def part_tables(page: str, half: int | None = None, positions: np.ndarray | None = None
+                ) -> tuple[dict[str, Table], int]:
     """The tables of the words of `page` (its words, each followed by a space, then the last word), by the
     symbol they start with, and its word count. `half` (0 or 1): only those of the symbols before, or from, the
     symbol that halves the page's words (the same for both): two processes make a part's tables in half the time,
-    and each holds half of them."""
+    and each holds half of them. `positions`: each word's position, ascending for each word (by default its
+    place on the page, as Pagefind counts it)."""
     text = np.frombuffer(page.encode("ascii"), np.uint8)
     spaces = np.flatnonzero(text == _SPACE)
     starts = np.concatenate([[0], spaces + 1])
@@ -93,6 +125,8 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     if len(text) == 0 or lengths.min() < 1 or lengths.max() > LONGEST:
         raise ValueError("a page's words are 1 to 10 symbols, one space apart")
     count = len(starts)
+    if positions is not None and len(positions) != count:
+        raise ValueError(f"a page of {count} words given {len(positions)} positions")
     kept = RANK[text[starts]]  # each word's first symbol's rank
     if half is None:
         position = None
@@ -113,7 +147,9 @@ def part_tables(page: str, half: int | None = None) -> tuple[dict[str, Table], i
     padded[np.arange(LONGEST) >= lengths[:, None]] = 0
     keys = padded_keys(padded)
     order = np.argsort(keys, kind="stable")  # stable: a word's positions ascending
-    at_page = order if position is None else position[order]  # the words' positions on the page
+    at_page = order if position is None else position[order]  # the words' places on the page
+    if positions is not None:
+        at_page = positions[at_page]
     ordered = keys[order]
     first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
     heads = np.flatnonzero(first)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fold, layout, merge, pagefind
+from . import fold, layout, merge, pagefind, tables
 from ..digests import digest
 from .layout import compress
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
@@ -28,8 +28,8 @@ from .reuse import IndexCache, KeptMissing, TokensAhead
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed on its own: what indexing a part holds grows with the part, not the site (tables.py:
-#: 222 MiB for a corpus part of 8 M characters, 1.7 M words; Pagefind, which indexed every part before and still
-#: does for by_pagefind: about 50 MiB + 48 MiB per million characters).
+#: 222 MiB for a corpus part of 8 M characters, 1.7 M words; Pagefind, which indexed every part before: about
+#: 50 MiB + 48 MiB per million characters).
 #: Smaller parts cost more in the merge and in the index's bytes (a word of every part has an entry in each):
 #: on the corpus (18.9 M characters), parts of at most 8 M / 4 M / 2 M characters are 5 / 8 / 14 parts, and
 #: the chunks 20.65 / 20.98 / 21.39 MB (meta index 23.1 / 24.0 / 25.5 KB); a full build took about 1 CPU s more
@@ -45,27 +45,26 @@ HEAD_CHARS = 800
 
 
 def build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None = None,
-                cache: IndexCache | None = None, by_pagefind: bool = False, stop: threading.Event | None = None,
+                cache: IndexCache | None = None, stop: threading.Event | None = None,
                 workers: Workers | None = None, ahead: TokensAhead | None = None,
                 recycled: Recycled | None = None) -> None:
     """Write the index for `records` under site_dir/search/, reusing what `cache` kept of earlier builds (call
     its `commit` or `discard` after); raises SearchIndexError if Pagefind fails.
 
-    Each part's page is indexed by tables.py, which writes the words' entries Pagefind 1.5 writes for such a
-    page, in a tenth of Pagefind's time; Pagefind runs once, on a page of no tokens, for the files every index
-    takes from it (its entry, meta index, script and WebAssembly), unless the cache keeps them. `by_pagefind`:
-    Pagefind indexes every part itself, the reference tables.py is checked against (tests/test_search_tables.py,
-    bench/index_identity.py): the two give the same bytes. `stop`: once set (from another thread), the build
+    Each part's page is indexed by tables.py, which writes the words' entries in Pagefind 1.5's format, each
+    bigram located at its document's slot and class (layout.SLOTS); Pagefind runs once, on a page of no tokens,
+    for the files every index takes from it (its entry, meta index, script and WebAssembly), unless the cache
+    keeps them. `stop`: once set (from another thread), the build
     ends at its next step, raising Stopped. `workers`: the processes its jobs run on (by default, its own);
     `ahead`: documents' tokens computed before; `recycled`: files the merge may take for its chunks."""
     cache = cache or IndexCache(None)
     with cache.lock, (contextlib.nullcontext(workers) if workers else Workers()) as on:
         on.start()  # (a no-op if they are)
         try:
-            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead, recycled)
+            _build_index(site_dir, records, part_chars, cache, _Steps(stop), on, ahead, recycled)
         except (_KeptUnreadable, KeptMissing):  # every part is indexed anew
             cache.forget()
-            _build_index(site_dir, records, part_chars, cache, by_pagefind, _Steps(stop), on, ahead, recycled)
+            _build_index(site_dir, records, part_chars, cache, _Steps(stop), on, ahead, recycled)
 
 
 class _KeptUnreadable(SearchIndexError):
@@ -87,7 +86,7 @@ class _Steps:
 
 
 def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: int | None, cache: IndexCache,
-                 by_pagefind: bool, step: _Steps, workers: Workers, ahead: TokensAhead | None,
+                 step: _Steps, workers: Workers, ahead: TokensAhead | None,
                  recycled: Recycled | None = None) -> None:
     out = site_dir / layout.SEARCH_DIR
     _clear(out)
@@ -99,7 +98,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
           pagefind.Parts(Path(tmp), workers) as indexing):
         # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
         # each as soon as a process is free; poll() raises here a failure to start one).
-        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, by_pagefind, step,
+        docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, step,
                                                         workers, ahead)
         # The browser's files are written on a thread of their own while the parts are indexed and merged on the
         # workers: after one body edit on the corpus, the merge waited for them (0.7-0.9 s), and they for nothing.
@@ -195,11 +194,11 @@ def _numbered(values: Iterable[str]) -> dict[str, int]:
 
 
 def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], parts: list[range],
-                 facets: _Facets, cache: IndexCache, by_pagefind: bool, step: Callable[[], None], workers: Workers,
+                 facets: _Facets, cache: IndexCache, step: Callable[[], None], workers: Workers,
                  ahead: TokensAhead | None) -> tuple[list[list[object]], list[np.ndarray], list[np.ndarray]]:
-    """One Pagefind page per part (but the parts whose index the cache kept), holding its documents' tokens one
-    document after another, indexed by tables.py (`by_pagefind`: by Pagefind). Returns each document's meta row
-    and the code points of its text and of its title."""
+    """One page per part (but the parts whose index the cache kept), holding its documents' tokens one document
+    after another, indexed by tables.py. Returns each document's meta row and the code points of its text and of
+    its title."""
     # Each part's rows, in whatever order the cache gives the parts (those to be indexed first).
     docs: list[list[list[object]]] = [[] for _ in parts]
     # Single characters are not Pagefind tokens (a quarter of all occurrences, and Pagefind's
@@ -209,23 +208,23 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
     # closed when every token is written, or on a raise: the worker processes end then, not when collected
     with contextlib.closing(cache.tokens(records, parts, indexing.folder, workers, ahead)) as each:
         for done, (k, kept, tokens) in enumerate(each):
-            if done == 0 and not by_pagefind and cache.shell is None:
+            if done == 0 and cache.shell is None:
                 indexing.shell()  # (the cache tells from the first part on whether it keeps what Pagefind's run gives)
             if kept is not None:
                 indexing.kept(k, kept)
-            lines: list[str] | None = [] if kept is None and not by_pagefind else None
-            with contextlib.nullcontext() if kept or lines is not None else indexing.page(k) as f:
-                for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
-                    step()
-                    if f is not None:
-                        f.write(line)
-                    elif lines is not None:
-                        lines.append(line)
-                    docs[k].append([*row, *facets.row(records[n])])
-                    doc_chars[k].append(_narrow(chars))
-                    doc_title_chars[k].append(_narrow(title_chars))
-            if lines is not None:
-                indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines))))
+            lines: list[str] = []
+            rows: list[list[int]] = []
+            for n, (line, row, title_chars, chars) in zip(parts[k], tokens):
+                step()
+                if kept is None:
+                    lines.append(line)
+                    rows.append(row)
+                # meta's columns (META_COLUMNS): the bigrams, those of the 文号, the date and facets
+                docs[k].append([row[0], row[4], *facets.row(records[n])])
+                doc_chars[k].append(_narrow(chars))
+                doc_title_chars[k].append(_narrow(title_chars))
+            if kept is None:
+                indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines)), tables.packed_rows(rows)))
     return [d for part in docs for d in part], [c for part in doc_chars for c in part], \
         [c for part in doc_title_chars for c in part]
 

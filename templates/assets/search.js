@@ -196,31 +196,30 @@
   var termCache = {};
   /* Positions of one token. The index has one Pagefind page per part of the site (parts are
    * indexed side by side); m.pages gives each page's first document, so a position inside a
-   * page becomes a position in the run of all documents' tokens. */
+   * page (its document's place in the part times m.layout.slots, plus the token's class)
+   * becomes a position in the run of all documents' slots. */
   function positions(m, term) {
     if (!termCache[term]) {
       termCache[term] = pagefind().then(function (pf) { return pf.search(term); }).then(function (r) {
-        var out = [];
+        var out = [], slots = m.layout.slots;
         ((r && r.results) || []).forEach(function (res) {
           var first = m.pages[res.id];
           if (first === undefined) throw new Error("unknown index page " + res.id);
-          var base = m.starts[first];
+          var base = first * slots;
           res.words.forEach(function (w) { out.push(base + w); });
         });
-        return out.sort(function (a, b) { return a - b; });
+        return out;  /* (in any order: each document holds a token once) */
       });
     }
     return termCache[term];
   }
 
   /* ---------- index: meta, where each document's tokens lie, and its text ---------- */
-  /* A document (m.docs[d]) from meta's columns (layout.META_COLUMNS): bigrams (its region in
-   * the index page), tf2/tf4/tf10 (body bigrams with tf >= 2/4/10 come first, most frequent first),
-   * number and title (bigrams of the 文号 and the rest of the title, written before the body),
-   * date, issuers, doc_type, status, gazette (facet numbers). The page reads these by name: an
-   * index without one of them is refused rather than searched wrongly. */
-  var COLUMNS = ["bigrams", "tf2", "tf4", "tf10", "number", "title", "date", "issuers", "doc_type", "status",
-    "gazette"];
+  /* A document (m.docs[d]) from meta's columns (layout.META_COLUMNS): bigrams (how many distinct
+   * bigrams it has), number (how many are the 文号's), date, issuers, doc_type, status, gazette
+   * (facet numbers). The page reads these by name: an index without one of them is refused rather
+   * than searched wrongly. */
+  var COLUMNS = ["bigrams", "number", "date", "issuers", "doc_type", "status", "gazette"];
   var metaReady = null;
   function meta() {
     if (!metaReady) {
@@ -229,16 +228,16 @@
         if (missing.length) throw new Error("the index has no column " + missing.join(", "));
         if (typeof m.fold !== "string") throw new Error("the index has no folding table");
         setFold(m.fold);
-        var keys = Object.keys(c), n = c.bigrams.length, start = 0, sum = 0;
+        if (m.layout.slots !== CLASSES.length) throw new Error("the index has " + m.layout.slots + " slots, not " +
+          CLASSES.length);
+        var keys = Object.keys(c), n = c.bigrams.length, sum = 0;
         m.docs = new Array(n);
-        m.starts = new Int32Array(n + 1);
         for (var i = 0; i < n; i++) {
           var doc = {};
           for (var k = 0; k < keys.length; k++) doc[keys[k]] = c[keys[k]][i];
           m.docs[i] = doc;
-          m.starts[i] = start; start += doc.bigrams; sum += doc.bigrams;
+          sum += doc.bigrams;
         }
-        m.starts[n] = start;
         m.avgBigrams = n ? sum / n : 1;
         // Statuses taken after the build (status.js knows today): filters and results follow them.
         var today = window.gongbaoStatus && window.gongbaoStatus.today, changes = m.status_changes || {};
@@ -264,7 +263,6 @@
     }
     return lo;
   }
-  function docAt(m, pos) { return below(m.starts.subarray(0, m.docs.length), pos); }
   /* Document d's entry in a family of text shards ("heads" or "rests": consecutive documents,
    * m.shards giving how many each shard holds). */
   function textOf(m, family, d) {
@@ -273,19 +271,17 @@
   }
   /* SEGMENT of a match: in the 文号, in the title, or only in the body. */
   var NUMBER = 0, TITLE = 1, BODY = 2;
-  /* doc -> [tf estimate, segment] of a bigram, from where Pagefind found its token: a
-   * document's bigrams are written 文号 first, then title, then body most frequent first. */
+  /* A bigram's class (layout.CLASSES: its position in its document's slots) -> [tf estimate, segment]:
+   * in the 文号, in the title, in the body with tf >= 10, 4, 2, or 1. */
+  var CLASSES = [[2.5, NUMBER], [2.5, TITLE], [12, BODY], [6, BODY], [2.5, BODY], [1, BODY]];
+  /* doc -> [tf estimate, segment] of a bigram, from where Pagefind found its token. */
   function docsOfBigram(m, bigram) {
     return positions(m, spell(bigram)).then(function (ps) {
-      var map = new Map();
+      var map = new Map(), slots = m.layout.slots;
       ps.forEach(function (p) {
-        var d = docAt(m, p), doc = m.docs[d], off = p - m.starts[d];
-        if (off < doc.number) map.set(d, [2.5, NUMBER]);
-        else if (off < doc.number + doc.title) map.set(d, [2.5, TITLE]);
-        else {
-          off -= doc.number + doc.title;
-          map.set(d, [off < doc.tf10 ? 12 : off < doc.tf4 ? 6 : off < doc.tf2 ? 2.5 : 1, BODY]);
-        }
+        var d = Math.floor(p / slots), c = CLASSES[p - d * slots];
+        if (!c || d >= m.docs.length) throw new Error("a location beyond the index: " + p);
+        map.set(d, c);
       });
       return map;
     });
