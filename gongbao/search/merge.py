@@ -84,7 +84,8 @@ class Merged:
 
 class Compressed(Protocol):
     """Compressed chunks kept from earlier builds (reuse.IndexCache): a chunk whose bytes did not change is not
-    compressed again (a chunk changes when a word of it moves: after a body edit, nearly every chunk)."""
+    compressed again (a chunk changes when a word of it changes: after a body edit, the few words whose class
+    changed in the edited document, or that it gained or lost)."""
 
     def gz_known(self) -> frozenset[bytes]:
         """The digests (digests.digest of the uncompressed bytes) of the chunks kept."""
