@@ -14,11 +14,10 @@ see `reuse`). Why:
   no check: bigrams never span two paragraphs, so its candidates are its matches);
 - Pagefind's build cost grows with (word, page) pairs and with occurrences; a page holds many
   documents, so the pairs are few, and each document contributes each of its bigrams once;
-- Pagefind reports the position of every matching token in its page, and a position tells
-  which document it came from (the part's first document and region sizes in meta) and, from
-  the offset inside the document's region, whether the bigram is in its 文号 or title (those
-  bigrams are written first) and how often it occurs in the body (body bigrams are written
-  most frequent first).
+- Pagefind reports the location of every matching token in its page, and the index locates a
+  bigram at its document's slot (layout.SLOTS locations a document, from the part's first
+  document, which meta gives) and its class in the document: in its 文号, in its title, or in
+  its body with a tf of at least 10, 4, 2 or 1 (layout.CLASSES).
 
 Tokens are spelled in lower-case letters and digits (a CJK character is three symbols of a
 base-36 code of its code point, a bigram six): Pagefind 1.5 splits Han text in queries into
@@ -60,13 +59,14 @@ The modules, in the order the build uses them: `record` (what the stage is given
 (normalisation and the spelled bigrams; search.js holds the same rules, tested for agreement),
 `fold` (the traditional → simplified table of the normalisation, from OpenCC's data; meta
 carries it to search.js),
-`layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5: on the page its files
-are taken from, or on each part's page; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
+`layout` (the files), `writer` (build_index), `pagefind` (running Pagefind 1.5 on the page its files
+are taken from; the tests have it index other pages; its script made classic), `merge` (its index format: the parts merged, cut into chunks, the
 version check; `chunks` reads each part's chunks into word tables, kept for the next merges; `cbor` decodes
 its files; `parallel`: the pool of other processes one index's jobs share, its tokens, tables.py's
 parts one at a time (each in two halves of its symbols, on two processes), its shards' gzip and the merge),
-`tables` (a part's word tables made from its page's words, byte for byte what Pagefind makes of
-them: every part is indexed this way, and the tests compare it with Pagefind's own), `reuse` (what a
+`tables` (a part's word tables made from its page's words and their slot locations, in the bytes
+Pagefind writes for such entries: every part is indexed this way, and the tests compare its encoding
+with Pagefind's own), `reuse` (what a
 build keeps in the cache folder for the next: each part's tokens and tables, Pagefind's files apart,
 the compressed files as hard links to the site's, and what each shard beside Pagefind's index was made
 of, so that a shard whose documents did not change is linked, not made again), `offline` (make_offline). The browser side is templates/assets/search.js, one classic
