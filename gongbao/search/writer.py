@@ -96,8 +96,8 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
     # in the site being built, not in TMPDIR: on the disk the build writes anyway, and removed with it
     with (tempfile.TemporaryDirectory(prefix=".pagefind-", dir=site_dir) as tmp,
           pagefind.Parts(Path(tmp), workers) as indexing):
-        # Pagefind indexes the parts' pages while the files for the browser are written (Parts starts
-        # each as soon as a process is free; poll() raises here a failure to start one).
+        # The parts' pages are indexed by tables.py, one at a time on the workers, as their tokens come in (and
+        # Pagefind runs for the shell, unless the cache keeps it; poll() raises here a failure to start it).
         docs, doc_chars, doc_title_chars = _write_pages(indexing, records, parts, facets, cache, step,
                                                         workers, ahead)
         # The browser's files are written on a thread of their own while the parts are indexed and merged on the
