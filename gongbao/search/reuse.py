@@ -174,7 +174,7 @@ class IndexCache:
 
     def index_job(self, part: int, page: str, rows: bytes) -> PartJob:
         """tables.index_part for part `part` of the current build, to be run (on other processes)."""
-        return PartJob(part, page, self._run.words[part], self.version, rows)
+        return PartJob(part, page, rows, self._run.words[part], self.version)
 
     def made(self, outputs: Sequence[Path | Modelled], shell: Path | None = None) -> None:
         """The index is made from `outputs` (Pagefind's, or tables.py's, of every part, in order) and, if the cache

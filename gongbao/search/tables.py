@@ -26,7 +26,7 @@ from ..kept import write_kept
 from . import cbor
 from .chunks import LONGEST, RANK, Table, padded_keys
 from .record import SearchIndexError
-from .tokens import ALPHABET
+from .tokens import ALPHABET, ROW_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +42,12 @@ class Modelled:
     """the words of its tables"""
 
 
-def index_part(part: int, page: str, folder: Path, version: str, half: int | None = None,
-               rows: bytes | None = None) -> Modelled:
-    """Make the tables of part `part`, whose page's words are `page` (pagefind.page_words), and keep them in
-    `folder` (the part's folder of chunks.WordTables) for the merge. `half` (0 or 1): only the tables of that
-    half of the symbols (see part_tables), its `distinct` only theirs (see PartJob.joined). `rows`: its
-    documents' rows (see slot_positions), which place its words; without them, at their places on the page."""
-    tables, count = part_tables(page, half, None if rows is None else slot_positions(rows))
+def index_part(part: int, page: str, rows: bytes, folder: Path, version: str, half: int | None = None) -> Modelled:
+    """Make the tables of part `part`, whose page's words are `page` (pagefind.page_words) and its documents' rows
+    `rows` (packed_rows), and keep them in `folder` (the part's folder of chunks.WordTables) for the merge. `half`
+    (0 or 1): only the tables of that half of the symbols (see part_tables), its `distinct` only theirs (see
+    PartJob.joined)."""
+    tables, count = part_tables(page, half, slot_positions(rows))
     for symbol, table in tables.items():
         if write_kept(folder / f"{symbol}.pickle", version, table) is None:
             raise SearchIndexError(f"cannot write the search index's tables into {folder}")
@@ -61,13 +60,13 @@ class PartJob:
 
     part: int
     page: str
+    rows: bytes
+    """its documents' rows (packed_rows)"""
     folder: Path
     version: str
-    rows: bytes | None = None
-    """its documents' rows (see slot_positions)"""
 
     def __call__(self, half: int | None = None) -> Modelled:
-        return index_part(self.part, self.page, self.folder, self.version, half, self.rows)
+        return index_part(self.part, self.page, self.rows, self.folder, self.version, half)
 
     @staticmethod
     def joined(halves: list[Modelled]) -> Modelled:
@@ -83,22 +82,19 @@ def page_id(part: int, page: str, count: int) -> str:
                 '"filters":{},"meta":{},"anchors":[]}')
     return "und_" + "".join(f"{b:x}" for b in hashlib.sha1(fragment.encode("ascii")).digest())[:7]
 
-#: A row of text_tokens (see tokens.text_tokens): bigrams, tf2, tf4, tf10, number, title.
-ROW = 6
-
-
 def packed_rows(rows: list[list[int]]) -> bytes:
-    """The first ROW numbers of each of a part's documents' rows, as `slot_positions` reads them."""
-    return np.array([r[:ROW] for r in rows], dtype=np.int32).reshape(-1, ROW).tobytes()
+    """A part's documents' rows (text_tokens'), as `slot_positions` reads them."""
+    return np.array(rows, dtype=np.int32).reshape(-1, len(ROW_COLUMNS)).tobytes()
 
 
 def slot_positions(rows: bytes) -> np.ndarray:
     """The position of each word of a part's page (its documents' bigrams, then the page's last word) in its
     index: SLOTS * the document's place in the part + the bigram's class (layout.CLASSES), the class read from
     where the bigram lies in the document's tokens (text_tokens: 文号, title, then body most frequent first)."""
-    table = np.frombuffer(rows, dtype=np.int32).reshape(-1, ROW).astype(np.int64)
-    bigrams, tf2, tf4, tf10, number, title = table.T
-    body = bigrams - number - title
+    table = np.frombuffer(rows, dtype=np.int32).reshape(-1, len(ROW_COLUMNS)).astype(np.int64)
+    column = dict(zip(ROW_COLUMNS, table.T))
+    tf2, tf4, tf10, number, title = (column[c] for c in ("tf2", "tf4", "tf10", "number", "title"))
+    body = column["bigrams"] - number - title
     # how many of each document's bigrams are of each class, in the order of CLASSES
     counts = np.stack([number, title, tf10, tf4 - tf10, tf2 - tf4, body - tf2], axis=1)
     if counts.size and counts.min() < 0:

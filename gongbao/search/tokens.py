@@ -159,20 +159,24 @@ def _folded_codes(text: str) -> np.ndarray:
     return mapped[mapped != _DROPPED].astype(np.int64)
 
 
+#: text_tokens' row: how many distinct bigrams the document has, how many of its body's have a tf of at least 2, 4
+#: and 10 (body offsets where the tf drops below each), and how many are the 文号's and the rest of the title's.
+ROW_COLUMNS = ("bigrams", *(f"tf{t}" for t in TF_BUCKETS), "number", "title")
+
+
 def document_tokens(record: SearchRecord) -> tuple[str, list[int], np.ndarray, np.ndarray]:
     """text_tokens of the record's title, 文号 and text."""
     return text_tokens(record.title, record.doc_number, record.text)
 
 
 def text_tokens(title: str, doc_number: str | None, text: str) -> tuple[str, list[int], np.ndarray, np.ndarray]:
-    """One document's bigram tokens (space-separated, in index order), its meta row, and the
-    code points of its title and of the whole document (for the chars shards).
+    """One document's bigram tokens (space-separated, in index order), its row (ROW_COLUMNS), and
+    the code points of its title and of the whole document (for the chars shards).
 
     Bigrams come in three segments: those of the 文号, then the other bigrams of the title,
-    then the rest, most frequent first (ties in code point order). The browser reads a match's
-    segment (文号, title, body) and, in the body, its frequency bucket from its offset in the
-    document's region.
-    Row: [bigrams, tf≥2, tf≥4, tf≥10 (body offsets), 文号 bigrams, title bigrams].
+    then the rest, most frequent first (ties in code point order). The row says where each
+    segment and, in the body, each tf bucket ends: the index locates each bigram at its class
+    (tables.slot_positions), which the browser reads.
     """
     # "\n" keeps title, 文号 and paragraphs apart; pairs across it are dropped.
     codes = _folded_codes("\n".join((title, doc_number or "", text)))

@@ -25,6 +25,7 @@ from .record import SearchIndexError, SearchRecord
 from .recycle import Recycled
 from .parallel import Workers
 from .reuse import IndexCache, KeptMissing, TokensAhead
+from .tokens import ROW_COLUMNS
 
 #: The site is indexed in parts of at most about this many characters of text, each a Pagefind
 #: page indexed on its own: what indexing a part holds grows with the part, not the site (tables.py:
@@ -219,14 +220,18 @@ def _write_pages(indexing: pagefind.Parts, records: Sequence[SearchRecord], part
                 if kept is None:
                     lines.append(line)
                     rows.append(row)
-                # meta's columns (META_COLUMNS): the bigrams, those of the 文号, the date and facets
-                docs[k].append([row[0], row[4], *facets.row(records[n])])
+                docs[k].append([*(row[c] for c in _FROM_ROW), *facets.row(records[n])])
                 doc_chars[k].append(_narrow(chars))
                 doc_title_chars[k].append(_narrow(title_chars))
             if kept is None:
-                indexing.index_here(k, cache.index_job(k, pagefind.page_words("".join(lines)), tables.packed_rows(rows)))
+                page = pagefind.page_words("".join(lines))
+                indexing.index_here(k, cache.index_job(k, page, tables.packed_rows(rows)))
     return [d for part in docs for d in part], [c for part in doc_chars for c in part], \
         [c for part in doc_title_chars for c in part]
+
+
+#: meta's columns taken from text_tokens' row (the others are the date and the facets: _Facets.row), by place.
+_FROM_ROW = [ROW_COLUMNS.index(c) for c in META_COLUMNS[:2]]
 
 
 def _narrow(chars: np.ndarray) -> np.ndarray:

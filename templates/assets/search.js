@@ -6,7 +6,7 @@
  * One classic script, because Chromium runs no ES module from file://. Its sections, in order:
  *   tokens        normalisation and spelling, the rules of gongbao/search/tokens.py
  *   files         the index's entry and layout (named by the entry and meta) and loading its files
- *   engine        the Pagefind adapter: Pagefind on the page, online or offline; a token's positions
+ *   engine        the Pagefind adapter: Pagefind on the page, online or offline
  *   index         meta, which documents hold a bigram or a character, and where; their text
  *   ranking       candidates in rank order; filters and sort
  *   verification  candidates checked against their text, so that only exact matches remain
@@ -193,27 +193,7 @@
         .then(function () { window.Worker = RealWorker; return pf; });
     });
   }
-  var termCache = {};
-  /* Positions of one token. The index has one Pagefind page per part of the site (parts are
-   * indexed side by side); m.pages gives each page's first document, so a position inside a
-   * page (its document's place in the part times m.layout.slots, plus the token's class)
-   * becomes a position in the run of all documents' slots. */
-  function positions(m, term) {
-    if (!termCache[term]) {
-      termCache[term] = pagefind().then(function (pf) { return pf.search(term); }).then(function (r) {
-        var out = [], slots = m.layout.slots;
-        ((r && r.results) || []).forEach(function (res) {
-          var first = m.pages[res.id];
-          if (first === undefined) throw new Error("unknown index page " + res.id);
-          var base = first * slots;
-          res.words.forEach(function (w) { out.push(base + w); });
-        });
-        return out;  /* (in any order: each document holds a token once) */
-      });
-    }
-    return termCache[term];
-  }
-
+  var bigramCache = {};
   /* ---------- index: meta, where each document's tokens lie, and its text ---------- */
   /* A document (m.docs[d]) from meta's columns (layout.META_COLUMNS): bigrams (how many distinct
    * bigrams it has), number (how many are the 文号's), date, issuers, doc_type, status, gazette
@@ -274,17 +254,27 @@
   /* A bigram's class (layout.CLASSES: its position in its document's slots) -> [tf estimate, segment]:
    * in the 文号, in the title, in the body with tf >= 10, 4, 2, or 1. */
   var CLASSES = [[2.5, NUMBER], [2.5, TITLE], [12, BODY], [6, BODY], [2.5, BODY], [1, BODY]];
-  /* doc -> [tf estimate, segment] of a bigram, from where Pagefind found its token. */
+  /* doc -> [tf estimate, segment] of a bigram, from where Pagefind found its token. The index has one
+   * Pagefind page per part of the site (parts are indexed side by side); m.pages gives each page's
+   * first document, and a location inside a page is its document's place in the part times
+   * m.layout.slots, plus the token's class. */
   function docsOfBigram(m, bigram) {
-    return positions(m, spell(bigram)).then(function (ps) {
-      var map = new Map(), slots = m.layout.slots;
-      ps.forEach(function (p) {
-        var d = Math.floor(p / slots), c = CLASSES[p - d * slots];
-        if (!c || d >= m.docs.length) throw new Error("a location beyond the index: " + p);
-        map.set(d, c);
+    if (!bigramCache[bigram]) {
+      bigramCache[bigram] = pagefind().then(function (pf) { return pf.search(spell(bigram)); }).then(function (r) {
+        var map = new Map(), slots = m.layout.slots;
+        ((r && r.results) || []).forEach(function (res) {
+          var first = m.pages[res.id];
+          if (first === undefined) throw new Error("unknown index page " + res.id);
+          res.words.forEach(function (w) {
+            var k = Math.floor(w / slots), d = first + k, c = CLASSES[w - k * slots];
+            if (!c || d >= m.docs.length) throw new Error("a location beyond the index: " + w);
+            map.set(d, c);
+          });
+        });
+        return map;
       });
-      return map;
-    });
+    }
+    return bigramCache[bigram];
   }
   /* doc -> [1, segment] of a single character, from its shard of chars (see layout.CHARS). */
   function docsOfChar(m, c) {
