@@ -238,6 +238,54 @@ def test_an_index_in_several_parts_answers_like_one_part(browser, tmp_path: Path
             assert found(other, q) == one[q], q
 
 
+def test_words_with_chunks_of_their_own_are_read_by_the_page_as_pagefind_reads_them(  # type: ignore[no-untyped-def]
+        browser, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A word held by so many documents that its entry is more than a chunk is a chunk of its own, which search.js
+    reads itself (merge.CHUNK_BYTES): here the chunks are made small, so that the queries' words are read both ways,
+    and the page answers every query as it does where Pagefind reads every word."""
+    driver, _ = browser
+    monkeypatch.setattr(writer, "PART_CHARS", 8_000)  # several pages, so that page numbers are read too
+    monkeypatch.setattr(merge, "CHUNK_BYTES", 60)
+    problems = Problems()
+    small = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "small").output
+    assert not _meta(site)["own"]
+    own = _meta(small)["own"]
+    queries = [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
+               if q.strip() and not q.startswith("#") and query_words(q)] + ["人民政府", "政府 通知", "工作"]
+    terms = {tokens.spell(w[i:i + 2]) for q in queries for w in query_words(q) for i in range(len(w) - 1)}
+    assert len(terms & set(own)) >= 5 and len(terms - set(own)) >= 5, (len(terms & set(own)), len(terms))
+    read = {tuple(w for w, _ in c) for c in _chunk_words(small / layout.SEARCH_DIR / layout.PAGEFIND_DIR)}
+    assert {(w,) for w in own} <= read
+    one = {q: found(driver, q) for q in queries}
+    assert sum(1 for q in queries if one[q]) >= len(queries) // 3  # the comparison is not of empty lists
+    with served(small) as base, chromium(tmp_path / "profile") as other:
+        other.get(base + "search/index.html")
+        for q in queries:
+            assert found(other, q) == one[q], q
+
+
+def test_merge_gives_a_word_of_more_than_a_chunk_a_chunk_of_its_own(tmp_path: Path) -> None:
+    texts = [" ".join(tokens.spell(a + b) for a in "火令营商环境" for b in "人民政府文件"[k:]) + " " for k in range(5)]
+    texts[0] += " ".join(tokens.spell("火人") for _ in range(40)) + " "  # 40 locations: one word of many bytes
+    outputs = _indexed(tmp_path, texts)
+    size = 46  # a few words of the pages have entries of more
+    merged = merge.merge(outputs, tmp_path / "merged", chunk_bytes=size)
+    listed = chunks.read_pagefind_file(next((tmp_path / "merged").glob("*.pf_meta")))[2]
+    read = _chunk_words(tmp_path / "merged")  # in the order of `listed`
+    big = {w for c in read for w, data in c if len(data) > size}
+    assert tokens.spell("火人") in big and 0 < len(big) < sum(len(c) for c in read) / 2
+    # each alone in its chunk, which merged.own names
+    assert merged.own == {c[0][0]: f"{layout.CHUNKS}/{name}.pf_index"
+                          for (_, _, name), c in zip(listed, read) if c[0][0] in big}
+    assert all(len(c) == 1 for c in read if any(w in big for w, _ in c))
+    # the other words are cut into chunks as before, of about the size asked, a word of its own between them
+    assert all(len(c) == 1 or sum(len(w[1]) for w in c[:-1]) < size for c in read)
+    assert sum(1 for c in read if len(c) > 1) >= 3
+    # and a page reads the chunk whatever the chunk size of the build: it is listed in meta
+    merge.merge(outputs, tmp_path / "plain")
+    assert merge.merge(outputs, tmp_path / "plain-again").own == {}
+
+
 def found(driver, query: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """What gongbaoSearch returns, in order: url and the 文号 (or title)."""
     result = driver.execute_async_script(ALL_RESULTS, query, {})

@@ -18,7 +18,7 @@ from . import pagefind
 # names Pagefind's files and, under the key ENTRY_KEY, meta; meta names the shards.
 
 #: Raised whenever a change below changes what the files hold.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 
 #: Under the site root.
 SEARCH_DIR = "search"

@@ -59,6 +59,11 @@ from .tokens import ALPHABET
 
 #: Bytes of words per chunk (about 12 KB gzipped).
 CHUNK_BYTES = 17_000
+# A word whose entry alone is more than the chunk size is a chunk of its own, and the page reads that chunk
+# itself (Merged.own; search.js decodes its CBOR) rather than through Pagefind's search: such a word is held by
+# thousands of documents (more than about 17,000, at a byte a location), and Pagefind's runtime turns each location
+# into an object of its own (its WebAssembly then pagefind.js: at 100,000 documents, about 215 ms for 个人 and 信息, the
+# page's own decoding a few ms). Pagefind's index stays whole: the chunk is in its chunk list, as every other.
 _PAGEFIND_VERSIONS = ("1.5.",)
 #: Hex digits of a chunk's name (after its prefix): a chunk whose digest starts as another's takes all of them.
 _CHUNK_NAME = 8
@@ -80,6 +85,8 @@ class Merged:
     """Pagefind's entry, pointing at the merged meta index and the WebAssembly"""
     script: str
     """the file name of pagefind.js, named by its content"""
+    own: dict[str, str]
+    """each word whose entry is more than the chunk size -> its chunk of its own (see CHUNK_BYTES), under `target`"""
 
 
 class Compressed(Protocol):
@@ -100,7 +107,7 @@ class Compressed(Protocol):
         """The compressed chunk of digest `key` was written at `path`: keep it for the next builds."""
 
 
-def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = CHUNK_BYTES,
+def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int | None = None,
           tables: WordTables | None = None, shell: Path | None = None, compressed: Compressed | None = None,
           step: Callable[[], None] = lambda: None, workers: Workers | None = None,
           recycled: Recycled | None = None) -> Merged:
@@ -110,6 +117,7 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     (a Pagefind output of the same version), by default from the first output. `compressed`: chunks compressed
     by earlier builds. `step()` is called between jobs (it may raise, to stop the merge). `workers`: the
     processes the jobs run on (by default, the merge's own). `recycled`: files the jobs may take for their chunks."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     shell = shell or next((o for o in outputs if isinstance(o, Path)), None)
     if shell is None:
         raise SearchIndexError("no Pagefind output to take Pagefind's script from")
@@ -148,11 +156,12 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     chunk_words: dict[tuple[int, str], int] = {}
     names: set[str] = set()
     displaced: dict[str, Path] = {}
+    own: dict[str, str] = {}
     # a raise drops the jobs not begun
     with contextlib.closing(process_map(_merge_words, jobs, _PARALLEL_JOBS, workers=workers,
                                         alone=len(outputs) >= _ALONE_PARTS)) as results:
         for pieces, kept, read in results:
-            for first, last, key, placed in pieces:
+            for first, last, key, placed, alone in pieces:
                 if placed is None:  # known: the kept file is linked
                     assert compressed is not None  # without kept chunks, none is known
                     data = compressed.gz_take(key, None)
@@ -163,6 +172,8 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
                     if compressed:
                         compressed.gz_keep(key, index / f"{name}.pf_index")
                 cut.append((first, last, name))
+                if alone:
+                    own[first] = f"{CHUNKS}/{name}.pf_index"
             merged_words = [a + b for a, b in zip(merged_words, kept)]
             chunk_words.update(read)
             step()
@@ -187,7 +198,7 @@ def merge(outputs: Sequence[Path | Modelled], target: Path, chunk_bytes: int = C
     script_name = f"pagefind.{_content_name('', script, 10)}.js"
     (target / script_name).write_bytes(script)
     language["page_count"] = len(outputs)
-    return Merged([m[1][0][0] for m in metas], entry, script_name)
+    return Merged([m[1][0][0] for m in metas], entry, script_name, own)
 
 
 def write_entry(target: Path, merged: Merged, extra: dict[str, object]) -> None:
@@ -306,15 +317,15 @@ def _place(folder: Path, placed: _Placed, names: set[str], displaced: dict[str, 
 
 def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTables | None, frozenset[bytes],
                             _Naming, Taking]
-                 ) -> tuple[list[tuple[str, str, bytes, _Placed | None]], list[int], dict[tuple[int, str], int]]:
+                 ) -> tuple[list[tuple[str, str, bytes, _Placed | None, bool]], list[int], dict[tuple[int, str], int]]:
     """The words starting with one symbol, from every part, merged and cut into chunks of about
     `chunk_bytes`, each written as `naming` says (into a file `taking` gives, while any is left) unless its digest is
-    known (_write_chunk): (first word, last word, digest, where it was written or None) of each; the words merged
-    from each part; the words of each chunk read."""
+    known (_write_chunk): (first word, last word, digest, where it was written or None, whether it is a word's own)
+    of each; the words merged from each part; the words of each chunk read."""
     symbol, parts, chunk_bytes, kept, known, naming, taking = job
     tables = [kept_table(k, folder, chunks, symbol, kept) for k, (folder, chunks) in enumerate(parts)]
     read = {(k, name): n for k, t in enumerate(tables) for name, n in t.read.items()}
-    out: list[tuple[str, str, bytes, _Placed | None]] = []
+    out: list[tuple[str, str, bytes, _Placed | None, bool]] = []
     held: list[bytes] = []  # the chunk being filled: its words' bytes, how many, their size, its first and last
     count = size = 0
     first = last = ""
@@ -331,19 +342,30 @@ def _merge_words(job: tuple[str, list[tuple[Path, list[list[str]]]], int, WordTa
             continue
         merged = _Merged(tables, los, starts)
         done = 0
-        while done < merged.count:  # a chunk ends with the word that brings it to chunk_bytes
-            before = merged.sizes[done - 1] if done else 0
-            cut = int(np.searchsorted(merged.sizes, before + chunk_bytes - size))
-            first = first if count else merged.word(done)
-            if cut == merged.count:  # not in this run
-                held.append(merged.bytes(done, cut))
-                count, size, last = count + cut - done, size + int(merged.sizes[-1] - before), merged.word(cut - 1)
-                break
-            held.append(merged.bytes(done, cut + 1))
-            out.append((first, merged.word(cut), *_chunk(count + cut + 1 - done, held, known, naming, taking)))
-            held, count, size, done = [], 0, 0, cut + 1
+        # a word of more than chunk_bytes is a chunk of its own (see CHUNK_BYTES)
+        for stop in np.flatnonzero(np.diff(merged.sizes, prepend=0) > chunk_bytes).tolist() + [merged.count]:
+            while done < stop:  # a chunk ends with the word that brings it to chunk_bytes
+                before = merged.sizes[done - 1] if done else 0
+                cut = int(np.searchsorted(merged.sizes, before + chunk_bytes - size))
+                first = first if count else merged.word(done)
+                if cut >= stop:  # not before the next word of its own, or the end of this run
+                    held.append(merged.bytes(done, stop))
+                    count, size = count + stop - done, size + int(merged.sizes[stop - 1] - before)
+                    last, done = merged.word(stop - 1), stop
+                    break
+                held.append(merged.bytes(done, cut + 1))
+                out.append((first, merged.word(cut), *_chunk(count + cut + 1 - done, held, known, naming, taking),
+                            False))
+                held, count, size, done = [], 0, 0, cut + 1
+            if stop < merged.count:
+                if count:
+                    out.append((first, last, *_chunk(count, held, known, naming, taking), False))
+                    held, count, size = [], 0, 0
+                word = merged.word(stop)
+                out.append((word, word, *_chunk(1, [merged.bytes(stop, stop + 1)], known, naming, taking), True))
+                done = stop + 1
     if count:
-        out.append((first, last, *_chunk(count, held, known, naming, taking)))
+        out.append((first, last, *_chunk(count, held, known, naming, taking), False))
     return out, [len(t.keys) for t in tables], read
 
 

@@ -127,6 +127,8 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         "facets": facets.names(),
         # Pagefind's page id of each part -> the part's first document
         "pages": {page: part.start for page, part in zip(merged.pages, parts)},
+        # each word held by so many documents that it has a chunk of its own -> the chunk, which the page reads
+        "own": {word: f"{layout.PAGEFIND_DIR}/{chunk}" for word, chunk in merged.own.items()},
         # the number of documents in each shard of heads and of rests, in order
         "shards": extents,
         # one list per column (they compress better than rows): see META_COLUMNS

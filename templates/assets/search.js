@@ -219,6 +219,11 @@
           sum += doc.bigrams;
         }
         m.avgBigrams = n ? sum / n : 1;
+        if (!m.own) throw new Error("the index has no list of words with chunks of their own");
+        // each part's first document, in part order (which is document order): Pagefind's page numbers
+        m.partStarts = Object.keys(m.pages).map(function (id) { return m.pages[id]; }).sort(function (a, b) {
+          return a - b;
+        });
         // Statuses taken after the build (status.js knows today): filters and results follow them.
         var today = window.gongbaoStatus && window.gongbaoStatus.today, changes = m.status_changes || {};
         Object.keys(changes).forEach(function (d) {
@@ -260,21 +265,75 @@
    * m.layout.slots, plus the token's class. */
   function docsOfBigram(m, bigram) {
     if (!bigramCache[bigram]) {
-      bigramCache[bigram] = pagefind().then(function (pf) { return pf.search(spell(bigram)); }).then(function (r) {
-        var map = new Map(), slots = m.layout.slots;
+      var word = spell(bigram), own = Object.prototype.hasOwnProperty.call(m.own, word);
+      bigramCache[bigram] = own ? ownChunk(m, word) : pagefind().then(function (pf) {
+        return pf.search(word);
+      }).then(function (r) {
+        var map = new Map();
         ((r && r.results) || []).forEach(function (res) {
           var first = m.pages[res.id];
           if (first === undefined) throw new Error("unknown index page " + res.id);
-          res.words.forEach(function (w) {
-            var k = Math.floor(w / slots), d = first + k, c = CLASSES[w - k * slots];
-            if (!c || d >= m.docs.length) throw new Error("a location beyond the index: " + w);
-            map.set(d, c);
-          });
+          res.words.forEach(function (w) { locate(m, map, first, w); });
         });
         return map;
       });
     }
     return bigramCache[bigram];
+  }
+  function locate(m, map, first, w) {
+    var slots = m.layout.slots, k = Math.floor(w / slots), d = first + k, c = CLASSES[w - k * slots];
+    if (!c || d >= m.docs.length) throw new Error("a location beyond the index: " + w);
+    map.set(d, c);
+  }
+  /* A word held by so many documents that its entry is a chunk of its own (m.own, see gongbao/search/merge.py),
+   * read here rather than by Pagefind, which would make an object of each of its locations: the chunk is
+   * Pagefind's, "pagefind_dcd" then CBOR [[[word, [[page, locations, []], ...], []]]], each page number the
+   * difference to the one before, each location the difference to the one before, after a weight (negative). */
+  var SIGNATURE = "pagefind_dcd";
+  function ownChunk(m, word) {
+    return limited(function () { return rawBytes(m.own[word]).then(gunzip); }).then(function (b) {
+      if (new TextDecoder().decode(b.subarray(0, SIGNATURE.length)) !== SIGNATURE) {
+        throw new Error("not a chunk of the index: " + m.own[word]);
+      }
+      var entries = decodeCbor(b, SIGNATURE.length)[0], map = new Map(), page = -1;
+      if (entries.length !== 1 || entries[0][0] !== word) throw new Error("not the chunk of " + word);
+      entries[0][1].forEach(function (p, i) {
+        page = i ? page + p[0] : p[0];
+        var first = m.partStarts[page], w = 0;
+        if (first === undefined) throw new Error("unknown index page " + page);
+        for (var j = 0, ls = p[1]; j < ls.length; j++) {
+          if (ls[j] < 0) continue;  // a weight, which the page does not read
+          w += ls[j];
+          locate(m, map, first, w);
+        }
+      });
+      return map;
+    });
+  }
+  /* The CBOR value at `at` in `b`: the unsigned and negative integers, strings and arrays of Pagefind's chunks. */
+  function decodeCbor(b, at) {
+    var view = new DataView(b.buffer, b.byteOffset, b.byteLength), i = at;
+    function argument(info) {
+      var v;
+      if (info < 24) return info;
+      if (info === 24) return b[i++];
+      if (info === 25) { v = view.getUint16(i); i += 2; return v; }
+      if (info === 26) { v = view.getUint32(i); i += 4; return v; }
+      throw new Error("a CBOR value the index does not hold");
+    }
+    function item() {
+      var head = b[i++], major = head >> 5, n = argument(head & 31);
+      if (major === 0) return n;
+      if (major === 1) return -1 - n;
+      if (major === 3) { var s = new TextDecoder().decode(b.subarray(i, i + n)); i += n; return s; }
+      if (major === 4) {
+        var a = new Array(n);
+        for (var k = 0; k < n; k++) a[k] = item();
+        return a;
+      }
+      throw new Error("a CBOR value the index does not hold");
+    }
+    return item();
   }
   /* doc -> [1, segment] of a single character, from its shard of chars (see layout.CHARS). */
   function docsOfChar(m, c) {
