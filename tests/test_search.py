@@ -247,7 +247,8 @@ def test_words_with_chunks_of_their_own_are_read_by_the_page_as_pagefind_reads_t
     monkeypatch.setattr(writer, "PART_CHARS", 8_000)  # several pages, so that page numbers are read too
     monkeypatch.setattr(merge, "CHUNK_BYTES", 60)
     problems = Problems()
-    small = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "small").output
+    small = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "small",
+                           explicit_index=True).output
     assert not _meta(site)["own"]
     own = _meta(small)["own"]
     queries = [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
@@ -262,6 +263,11 @@ def test_words_with_chunks_of_their_own_are_read_by_the_page_as_pagefind_reads_t
         other.get(base + "search/index.html")
         for q in queries:
             assert found(other, q) == one[q], q
+    make_offline(small)  # and from file://, where the page reads the chunk from its script
+    with chromium(tmp_path / "disk") as disk:
+        disk.get((small / "search" / "index.html").as_uri())
+        for q in queries:
+            assert found(disk, q) == one[q], q
 
 
 def test_merge_gives_a_word_of_more_than_a_chunk_a_chunk_of_its_own(tmp_path: Path) -> None:
