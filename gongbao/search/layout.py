@@ -37,35 +37,39 @@ OFFLINE_DIR = "offline"
 #: Hex digits of a SHA-256 that name a file or a folder after its content.
 DIGEST_LENGTH = 10
 
-#: Every file is gzipped at this level: on the corpus, 5 is within 0.5-1.5 % of level 9's size, in
-#: 60-80 % of level 6's time.
+#: Meta is gzipped at this level: on the corpus, 5 is within 0.5-1.5 % of level 9's size, in 60-80 % of level 6's
+#: time.
 GZIP_LEVEL = 5
 
 
 def compress(data: bytes) -> bytes:
-    """`data` gzipped as every file of the index is but Pagefind's chunks (see compress_chunk)."""
+    """`data` gzipped as meta is (the chunks and shards: see compress_fast)."""
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
-# Pagefind's chunks (merge.py) are mostly locations, which compress little at any level: the corpus's 30.8 MB
-# of chunks took 1.41 CPU s to become 20.16 MB at zlib's level 5, and take 0.14 s to become 20.57 MB (+2 %) at
-# ISA-L's best level (3) (those figures are of the locations before SLOTS: the corpus's chunks are now 12.1 MB).
-# A full build gzips every chunk; a build after one body edit, the few whose words changed class in the edited
-# document (3 of 1,287 on the corpus), the others linked from the cache. The text shards compress well, and ISA-L would
-# make them 9-15 % larger: they stay with zlib. Where the `isal` package has no wheel (pyproject.toml installs
-# it on x86-64 and ARM64 only), chunks are gzipped by zlib: the bytes differ, what they hold does not.
+# Pagefind's chunks (merge.py) and the shard families (heads, rests, chars, names) are most of a full build's
+# gzip, and they are gzipped by ISA-L, about six times as fast as zlib at level 5. The chunks are mostly
+# locations, which compress little at any level: the corpus's 30.8 MB of chunks took 1.41 CPU s to become 20.16 MB
+# at zlib's level 5, and take 0.14 s to become 20.57 MB (+2 %) at ISA-L's best level (3) (figures of the locations
+# before SLOTS: the corpus's chunks are now 12.1 MB). The text shards compress well, and ISA-L makes them 11 %
+# larger (the corpus's 56.6 MB of JSON: 16.6 MB at zlib's 5 in 1.28 CPU s, 18.5 MB at ISA-L's 3 in 0.22 s): it is
+# taken for the time, which a full build spent after its last page writing them (issue 16's ratio to Hugo), not
+# for the bytes (a first query loads a head shard or two per result: a few KB more). A full build gzips every file;
+# a build after one body edit, the few that changed, the others linked from the cache. Where the `isal` package has
+# no wheel (pyproject.toml installs it on x86-64 and ARM64 only), they are gzipped by zlib: the bytes differ, what
+# they hold does not.
 try:
     from isal import __version__ as _isal_version, igzip as _isal
 except ImportError:  # pragma: no cover - every platform the tests run on has its wheel
     _isal = None
 
-#: Which compressor gzips the chunks, and its version: the cache keeps compressed chunks only for the same one.
-CHUNK_COMPRESSOR = f"isal {_isal_version}" if _isal is not None else "zlib"
+#: Which compressor gzips chunks and shards, and its version: the cache keeps compressed files only for the same one.
+FAST_COMPRESSOR = f"isal {_isal_version}" if _isal is not None else "zlib"
 ISAL_LEVEL = 3
 
 
-def compress_chunk(data: bytes) -> bytes:
-    """A chunk of Pagefind's index, gzipped (by ISA-L where it is installed)."""
+def compress_fast(data: bytes) -> bytes:
+    """A chunk of Pagefind's index or a shard, gzipped (by ISA-L where it is installed)."""
     if _isal is None:
         return compress(data)
     return _isal.compress(data, compresslevel=ISAL_LEVEL, mtime=0)

@@ -21,7 +21,7 @@ from ..digests import digest
 from . import cbor
 from .chunks import LONGEST, SIGNATURE, Table, WordTables, key_word, kept_table, read_pagefind_file, shape_error
 from .pagefind import ENTRY, SCRIPT, page_id
-from .layout import CHUNKS, compress_chunk
+from .layout import CHUNKS, compress_fast
 from .parallel import Workers, process_map
 from .record import SearchIndexError
 from .recycle import Recycled, Taking
@@ -49,7 +49,7 @@ from .tokens import ALPHABET
 # (five parts, one process, load 6 on 2 cores): 4.8-6.6 s before (a heap merge word by word, every
 # chunk read in every build), 4.1-5.6 s reading every part's chunks, 2.7-3.6 s reading one part's (a
 # cached build after one body edit), 2.1-2.8 s reading none; gzip took 1.0-1.4 s of it, ISA-L's 0.14 s
-# (layout.compress_chunk). With words as integers, the merge jobs of a cached build after one body edit
+# (layout.compress_fast). With words as integers, the merge jobs of a cached build after one body edit
 # went from 1.3 to about 0.9 CPU s (py-spy, two builds).
 #
 # The format is checked as it is read (the meta index must re-encode to the bytes Pagefind
@@ -459,4 +459,4 @@ def _chunk(count: int, words: Sequence[bytes], known: frozenset[bytes], naming: 
     (_write_chunk), unless the digest is `known`."""
     raw = b"".join([SIGNATURE, b"\x81", _head(4, count), *words])
     key = digest(raw)
-    return key, None if key in known else _write_chunk(naming, taking, key, compress_chunk(raw))
+    return key, None if key in known else _write_chunk(naming, taking, key, compress_fast(raw))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..kept import Written, read_kept, write_kept
 from ..digests import digest
-from .layout import CHUNK_COMPRESSOR, compress
+from .layout import FAST_COMPRESSOR, compress
 from .chunks import WordTables
 from .pagefind import ENTRY, SCRIPT
 from .parallel import Workers, process_map
@@ -100,7 +100,7 @@ class IndexCache:
 
     def __init__(self, folder: Path | None, version: str = ""):
         self.folder = folder
-        self.version = f"{version}\0{_pagefind_version()}\0{CHUNK_COMPRESSOR}" if folder else ""
+        self.version = f"{version}\0{_pagefind_version()}\0{FAST_COMPRESSOR}" if folder else ""
         # Pagefind's files kept apart, for this version (see `shell`)
         self._shell = folder / (_SHELL + hashlib.sha1(self.version.encode()).hexdigest()[:16]) if folder else None
         self.lock = threading.Lock()

@@ -10,7 +10,6 @@ import json
 import shutil
 import tempfile
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 
 from . import fold, layout, merge, pagefind, tables
 from ..digests import digest
-from .layout import compress
+from .layout import compress_fast
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
 from .record import SearchIndexError, SearchRecord
 from .recycle import Recycled
@@ -104,7 +103,7 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
         # The browser's files are written on a thread of their own while the parts are indexed and merged on the
         # workers: after one body edit on the corpus, the merge waited for them (0.7-0.9 s), and they for nothing.
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="index-files") as files:
-            written = files.submit(_write_files, out, records, doc_chars, doc_title_chars, cache, step, workers)
+            written = files.submit(_write_files, out, records, doc_chars, doc_title_chars, cache, step)
             del doc_chars, doc_title_chars  # (emptied by _write_chars)
             if len(parts) >= merge._ALONE_PARTS:  # a large site: the chars' lists (4 bytes for each character of
                 written.result()                  # each document) are let go before the merge, which holds the most
@@ -144,12 +143,12 @@ def _build_index(site_dir: Path, records: Sequence[SearchRecord], part_chars: in
 
 
 def _write_files(out: Path, records: Sequence[SearchRecord], doc_chars: list[np.ndarray],
-                 doc_title_chars: list[np.ndarray], cache: IndexCache, step: Callable[[], None], workers: Workers
+                 doc_title_chars: list[np.ndarray], cache: IndexCache, step: Callable[[], None]
                  ) -> tuple[dict[str, str], dict[str, list[int]]]:
     """The shards beside Pagefind's index (heads, rests, chars, names): their digests, and the text shards' extents."""
-    digests, extents = _write_texts(out, records, cache, step, workers)
-    digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache, step, workers)
-    digests["names"] = _write_names(out, records, cache, step, workers)
+    digests, extents = _write_texts(out, records, cache, step)
+    digests["chars"] = _write_chars(out, doc_chars, doc_title_chars, cache, step)
+    digests["names"] = _write_names(out, records, cache, step)
     return digests, extents
 
 
@@ -272,55 +271,34 @@ def _cuts_after(record: SearchRecord, least: int) -> bool:
 
 class _Family:
     """One family of shards being written, into a folder named after all of them once complete. Each shard is
-    compressed on one of the `workers` (but those the cache kept): on the build's process, gzip and the pages'
-    rendering took turns with the interpreter's lock. Files are written in order, IN_FLIGHT shards a worker behind."""
+    compressed here, on the thread that writes the files, by ISA-L (layout.compress_fast): in a fifth of zlib's time,
+    a shard costs less to gzip than it did to send to a worker process and back. The corpus's text shards alone, 4
+    runs of each in turn: 2.88-3.31 s by zlib on the workers (16 shards in flight each), 1.32-1.88 s by ISA-L on the
+    workers, 0.73-1.28 s by ISA-L here."""
 
-    #: Shards compressed at once, for each worker. A shard's way to a worker and back (its JSON sent down a pipe,
-    #: the compressed bytes returned) takes longer than its gzip: with 2 a worker, the workers waited idle at the
-    #: end of a full build while this thread waited for their results. The corpus's text shards alone, 6 runs of
-    #: each in turn: 2.61-3.84 s with 2 (median 2.83), 2.23-3.13 s with 16 (median 2.31); 8 and 32 as 16.
-    #: On 2 cores, 32 shards of at most 64 KB of JSON wait at a time.
-    IN_FLIGHT = 16
-
-    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache, step: Callable[[], None],
-                 workers: Workers):
+    def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache, step: Callable[[], None]):
         self.out = out
         self.shards = shards
         self.cache = cache
         self.step = step
-        self.workers = workers
         self.folder = out / shards.directory("")  # renamed when complete
         self.folder.mkdir()
         self.content = hashlib.sha256()
         self.digest = ""
-        # (shard, digest, compressed: made, being made, or None if kept)
-        self.pending: deque[tuple[int, bytes, bytes | concurrent.futures.Future[bytes] | None]] = deque()
 
     def __enter__(self) -> _Family:
         return self
 
     def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
-        if error is not None:
-            for _n, _key, made in self.pending:
-                if isinstance(made, concurrent.futures.Future):
-                    made.cancel()
-            return
-        self._written(0)
-        self.digest = self.content.hexdigest()[:layout.DIGEST_LENGTH]
-        self.folder.rename(self.out / self.shards.directory(self.digest))
+        if error is None:
+            self.digest = self.content.hexdigest()[:layout.DIGEST_LENGTH]
+            self.folder.rename(self.out / self.shards.directory(self.digest))
 
     def write(self, n: int, value: bytes) -> bytes:
         """Shard `n` (numbers ascending), `value` its JSON; the digest of its bytes (b"" without a cache folder)."""
         self.step()
         key = digest(value) if self.cache.folder is not None else b""  # (without a cache folder, none is kept)
-        made: bytes | concurrent.futures.Future[bytes] | None
-        if self.cache.known(key):
-            made = None
-        elif self.workers.count < 2:
-            made = compress(value)
-        else:
-            made = self.workers.submit(compress, value)
-        self._queue(n, key, made)
+        self._put(n, key, None if self.cache.known(key) else compress_fast(value))
         return key
 
     def write_keyed(self, n: int, shard_key: bytes, value: Callable[[], bytes]) -> None:
@@ -329,34 +307,22 @@ class _Family:
         kept = self.cache.shard(shard_key) if shard_key else None
         if isinstance(kept, bytes):
             self.step()
-            self._queue(n, kept, None)
+            self._put(n, kept, None)
         else:
             kept = self.write(n, value())
         if shard_key:
             self.cache.made_shard(shard_key, kept)
 
-    def _queue(self, n: int, key: bytes, made: bytes | concurrent.futures.Future[bytes] | None) -> None:
-        """Shard `n` of digest `key`: compressed (`made`), being compressed, or kept by the cache (None)."""
-        self.pending.append((n, key, made))
-        self._written(self.IN_FLIGHT * self.workers.count)
+    def _put(self, n: int, key: bytes, made: bytes | None) -> None:
+        """Shard `n` of digest `key`: compressed (`made`), or kept by the cache (None)."""
+        data = self.cache.gz_take(key, made)
+        name = self.shards.file(n)
+        self.cache.gz_write(key, data, self.folder / name)
+        self.content.update(f"{name}\0{len(data)}\0".encode() + data)
 
 
-    def _written(self, waiting: int) -> None:
-        """Write the shards done, in order, until at most `waiting` wait."""
-        while self.pending and (len(self.pending) > waiting or _ready(self.pending[0][2])):
-            n, key, made = self.pending.popleft()
-            data = self.cache.gz_take(key, made.result() if isinstance(made, concurrent.futures.Future) else made)
-            name = self.shards.file(n)
-            self.cache.gz_write(key, data, self.folder / name)
-            self.content.update(f"{name}\0{len(data)}\0".encode() + data)
-
-
-def _ready(made: bytes | concurrent.futures.Future[bytes] | None) -> bool:
-    return not isinstance(made, concurrent.futures.Future) or made.done()
-
-
-def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None],
-                 workers: Workers) -> tuple[dict[str, str], dict[str, list[int]]]:
+def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None]
+                 ) -> tuple[dict[str, str], dict[str, list[int]]]:
     """heads and rests: each document's fields and the start of its text, and the rest of its text,
     packed into shards of consecutive documents. Returns their digests and how many documents each
     shard holds.
@@ -376,7 +342,7 @@ def _write_texts(out: Path, records: Sequence[SearchRecord], cache: IndexCache, 
         extents[key] = []
         family_key = key.encode()
         items = _Items(records, value, cache, [family_key + k for k in keys] if keys is not None else None)
-        with _Family(out, shards, cache, step, workers) as family:
+        with _Family(out, shards, cache, step) as family:
             for n, run in enumerate(_cut(items.sizes(), budget)):
                 shard_key = digest(family_key + b"".join(keys[m] for m in run)) if keys is not None else b""
                 family.write_keyed(n, shard_key, lambda: b"[" + b",".join(items.take(m) for m in run) + b"]")
@@ -434,11 +400,10 @@ def _cut(sizes: Iterable[int], budget: int) -> Iterator[range]:
         yield range(start, count)
 
 
-def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None],
-                 workers: Workers) -> str:
+def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, step: Callable[[], None]) -> str:
     """names: url, title, 文号 and whether in the collection, of NAMES_PER_SHARD documents a shard.
     Returns the digest."""
-    with _Family(out, NAMES, cache, step, workers) as family:
+    with _Family(out, NAMES, cache, step) as family:
         for n in range(0, len(records), NAMES_PER_SHARD):
             family.write(n // NAMES_PER_SHARD, _json([[r.url, r.title, r.doc_number, r.in_collection]
                                                       for r in records[n:n + NAMES_PER_SHARD]]))
@@ -446,7 +411,7 @@ def _write_names(out: Path, records: Sequence[SearchRecord], cache: IndexCache, 
 
 
 def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[np.ndarray],
-                 cache: IndexCache, step: Callable[[], None], workers: Workers) -> str:
+                 cache: IndexCache, step: Callable[[], None]) -> str:
     """chars: for each character, the documents holding it and those holding it in the title. Returns the digest.
     One shard's lists are made at a time: all of them would be a Python int for every (document,
     character) pair, gigabytes at 100,000 documents. Empties `doc_chars` and `doc_title_chars`: the
@@ -454,7 +419,7 @@ def _write_chars(out: Path, doc_chars: list[np.ndarray], doc_title_chars: list[n
     in_docs, in_titles = _Postings(doc_chars), _Postings(doc_title_chars)
     for arrays in (doc_chars, doc_title_chars):
         arrays.clear()
-    with _Family(out, CHARS, cache, step, workers) as family:
+    with _Family(out, CHARS, cache, step) as family:
         for shard in range(CHAR_SHARDS):
             held = in_docs.chars[in_docs.chars % CHAR_SHARDS == shard]
             if not len(held):
