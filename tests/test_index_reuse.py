@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import gzip
+import json
 import datetime as dt
 import shutil
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from gongbao.config import load_settings
 from gongbao.digests import digest
 from gongbao.output import OutputFault
 from gongbao.problems import Problems
-from gongbao.search import pagefind, reuse, writer
+from gongbao.search import merge, pagefind, reuse, writer
 from tests.search_samples import record
 from treestate import tree
 
@@ -124,10 +126,18 @@ def _new_file(root: Path) -> None:
 EDITS: list[Callable[[Path], None]] = [_body, _title, _deletion, _new_file]
 
 
+@pytest.mark.parametrize("chunk_bytes", [None, 60])
 def test_each_edit_indexes_only_the_changed_parts_and_gives_the_bytes_of_a_full_build(
-        project: Path, tmp_path: Path, indexed: list[int], modelled: list[int]) -> None:
+        project: Path, tmp_path: Path, indexed: list[int], modelled: list[int], chunk_bytes: int | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With chunks so small (60 bytes) that many words have chunks of their own (merge.CHUNK_BYTES) too."""
+    if chunk_bytes:
+        monkeypatch.setattr(merge, "CHUNK_BYTES", chunk_bytes)
     _cached(project)
     site = project / "site"
+    entry = json.loads((site / "search" / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert bool(json.loads(gzip.decompress((site / "search" / entry["gongbao"]["meta"]).read_bytes()))["own"]) \
+        == bool(chunk_bytes)
     before = _parts(site)
     assert len(before) > 4
     # nothing kept: tables.py indexes every part, and Pagefind runs once, for the files every index takes from it
