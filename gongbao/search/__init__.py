@@ -42,9 +42,10 @@ needs no more, the locations of a common word are small differences (one byte ea
 document moves no other document's locations. The parts' indexes are then merged into
 one (merge.py), a word's locations moved as bytes, and cut into chunks of about merge.CHUNK_BYTES:
 a query loads one chunk per token, and Pagefind's own chunks are ~55 KB each. The page runs Pagefind without its web worker
-(one file fewer to fetch) and warms it up when the search page opens. A word whose entry is more than a chunk (held by
-more than about 17,000 documents) is a chunk of its own, which meta lists and the page decodes itself: Pagefind's runtime
-makes an object of each location, a few hundred milliseconds for the commonest words of 100,000 documents.
+(one file fewer to fetch) and warms it up when the search page opens. A word whose entry is more than a chunk
+(held by more than about 17,000 documents) is a chunk of its own, which meta lists and the page decodes itself:
+Pagefind's runtime makes an object of each location, a few hundred milliseconds for the commonest words of
+100,000 documents.
 
 Files under `search/` (all gzip, deterministic), described once in `layout.py`, each named after
 its content but Pagefind's entry file (`pagefind/pagefind-entry.json`), which the page fetches

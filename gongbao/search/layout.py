@@ -37,33 +37,33 @@ OFFLINE_DIR = "offline"
 #: Hex digits of a SHA-256 that name a file or a folder after its content.
 DIGEST_LENGTH = 10
 
-#: Meta is gzipped at this level: on the corpus, 5 is within 0.5-1.5 % of level 9's size, in 60-80 % of level 6's
-#: time.
+#: Meta and the shards but the rests are gzipped at this level: on the corpus, 5 is within 0.5-1.5 % of level 9's
+#: size, in 60-80 % of level 6's time.
 GZIP_LEVEL = 5
 
 
 def compress(data: bytes) -> bytes:
-    """`data` gzipped as meta is (the chunks and shards: see compress_fast)."""
+    """`data` gzipped as meta and the shards a query loads first are (the chunks and the rests: see compress_fast)."""
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
-# Pagefind's chunks (merge.py) and the shard families (heads, rests, chars, names) are most of a full build's
-# gzip, and they are gzipped by ISA-L, about six times as fast as zlib at level 5. The chunks are mostly
-# locations, which compress little at any level: the corpus's 30.8 MB of chunks took 1.41 CPU s to become 20.16 MB
-# at zlib's level 5, and take 0.14 s to become 20.57 MB (+2 %) at ISA-L's best level (3) (figures of the locations
-# before SLOTS: the corpus's chunks are now 12.1 MB). The text shards compress well, and ISA-L makes them 11 %
-# larger (the corpus's 56.6 MB of JSON: 16.6 MB at zlib's 5 in 1.28 CPU s, 18.5 MB at ISA-L's 3 in 0.22 s): it is
-# taken for the time, which a full build spent after its last page writing them (issue 16's ratio to Hugo), not
-# for the bytes (a first query loads a head shard or two per result: a few KB more). A full build gzips every file;
-# a build after one body edit, the few that changed, the others linked from the cache. Where the `isal` package has
-# no wheel (pyproject.toml installs it on x86-64 and ARM64 only), they are gzipped by zlib: the bytes differ, what
-# they hold does not.
+# Pagefind's chunks (merge.py) and the rests of the texts are most of a full build's gzip, and they are gzipped by
+# ISA-L, several times as fast as zlib at level 5. The chunks are mostly locations, which compress little at any
+# level: the corpus's 30.8 MB of chunks took 1.41 CPU s to become 20.16 MB at zlib's level 5, and take 0.14 s to become
+# 20.57 MB (+2 %) at ISA-L's best level (3) (figures of the locations before SLOTS: the corpus's chunks are now
+# 12.1 MB). The texts compress well, and ISA-L makes them 11 % larger: the corpus's rests (47.5 MB of JSON) become
+# 13.8 MB in 1.61 CPU s at zlib's 5, 15.3 MB in 0.27 s at ISA-L's 3; a full build spent the seconds after its last
+# page gzipping them. Few queries load a rest (only when a document's start does not decide), while every result
+# loads its head shard and a one-character query its chars shard: those stay with zlib (heads 9.1 MB of JSON, 0.28
+# CPU s; chars 3.6 MB, 0.12 s), so a first query's bytes do not grow. A full build gzips every file; a build after one
+# body edit, the few that changed, the others linked from the cache. Where the `isal` package has no wheel
+# (pyproject.toml installs it on x86-64 and ARM64 only), zlib gzips them all: the bytes differ, what they hold does not.
 try:
     from isal import __version__ as _isal_version, igzip as _isal
 except ImportError:  # pragma: no cover - every platform the tests run on has its wheel
     _isal = None
 
-#: Which compressor gzips chunks and shards, and its version: the cache keeps compressed files only for the same one.
+#: Which compressor gzips chunks and rests, and its version: the cache keeps compressed files only for the same one.
 FAST_COMPRESSOR = f"isal {_isal_version}" if _isal is not None else "zlib"
 ISAL_LEVEL = 3
 
@@ -94,6 +94,8 @@ class Shards:
     folder: str
     radix: int = 10
     """10 or 16"""
+    fast: bool = False
+    """gzipped by compress_fast (a few % larger, several times as fast), not by compress"""
 
     def directory(self, digest: str) -> str:
         """The family's folder, relative to SEARCH_DIR."""
@@ -121,7 +123,7 @@ CHARS = Shards("chars", radix=16)
 #: not decide. meta's "shards" gives the documents in each shard. The first results of a query
 #: load one head shard each: the sizes keep a first query's bytes small (see the README).
 HEADS = Shards("heads")
-RESTS = Shards("rests")
+RESTS = Shards("rests", fast=True)  # most of the texts' bytes, and loaded by few queries
 HEAD_SHARD_BYTES = 16_000
 REST_SHARD_BYTES = 64_000
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import fold, layout, merge, pagefind, tables
 from ..digests import digest
-from .layout import compress_fast
+from .layout import compress, compress_fast
 from .layout import CHAR_SHARDS, CHARS, HEADS, META_COLUMNS, NAMES, NAMES_PER_SHARD, RESTS
 from .record import SearchIndexError, SearchRecord
 from .recycle import Recycled
@@ -271,10 +271,10 @@ def _cuts_after(record: SearchRecord, least: int) -> bool:
 
 class _Family:
     """One family of shards being written, into a folder named after all of them once complete. Each shard is
-    compressed here, on the thread that writes the files, by ISA-L (layout.compress_fast): in a fifth of zlib's time,
-    a shard costs less to gzip than it did to send to a worker process and back. The corpus's text shards alone, 4
-    runs of each in turn: 2.88-3.31 s by zlib on the workers (16 shards in flight each), 1.32-1.88 s by ISA-L on the
-    workers, 0.73-1.28 s by ISA-L here."""
+    compressed here, on the thread that writes the files (the rests by ISA-L, see layout.compress_fast): it costs less
+    to gzip than it did to send to a worker process and back. The corpus's text shards alone, 4 runs of each in turn:
+    2.88-3.31 s by zlib on the workers (16 shards in flight each), 1.32-1.88 s by ISA-L on the workers, 0.73-1.28 s
+    by ISA-L here; then, heads by zlib and rests by ISA-L here 1.46-1.68 s, both by ISA-L here 1.36-1.52 s."""
 
     def __init__(self, out: Path, shards: layout.Shards, cache: IndexCache, step: Callable[[], None]):
         self.out = out
@@ -298,7 +298,7 @@ class _Family:
         """Shard `n` (numbers ascending), `value` its JSON; the digest of its bytes (b"" without a cache folder)."""
         self.step()
         key = digest(value) if self.cache.folder is not None else b""  # (without a cache folder, none is kept)
-        self._put(n, key, None if self.cache.known(key) else compress_fast(value))
+        self._put(n, key, None if self.cache.known(key) else (compress_fast if self.shards.fast else compress)(value))
         return key
 
     def write_keyed(self, n: int, shard_key: bytes, value: Callable[[], bytes]) -> None:
