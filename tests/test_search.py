@@ -228,14 +228,24 @@ def test_an_index_in_several_parts_answers_like_one_part(browser, tmp_path: Path
     problems = Problems()
     parted = pipeline.build(load_settings(REPO, problems), AS_OF, problems, output=tmp_path / "parted").output
     assert len(_meta(parted)["pages"]) == len(writer._parts(writer.read_index(parted))) > 4
-    queries = [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
-               if q.strip() and not q.startswith("#") and query_words(q)]
+    _answers_alike(driver, parted, _queries(), tmp_path / "profile")
+
+
+def _queries(*more: str) -> list[str]:
+    """The queries of bench/queries.txt that have a word, and `more`."""
+    return [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
+            if q.strip() and not q.startswith("#") and query_words(q)] + list(more)
+
+
+def _answers_alike(driver, site: Path, queries: list[str], profile: Path) -> dict[str, list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """What `driver`'s page finds for each query, checked to be what `site`'s page, served, finds."""
     one = {q: found(driver, q) for q in queries}
     assert sum(1 for q in queries if one[q]) >= len(queries) // 3  # the comparison is not of empty lists
-    with served(parted) as base, chromium(tmp_path / "profile") as other:
+    with served(site) as base, chromium(profile) as other:
         other.get(base + "search/index.html")
         for q in queries:
             assert found(other, q) == one[q], q
+    return one
 
 
 def test_words_with_chunks_of_their_own_are_read_by_the_page_as_pagefind_reads_them(  # type: ignore[no-untyped-def]
@@ -251,18 +261,12 @@ def test_words_with_chunks_of_their_own_are_read_by_the_page_as_pagefind_reads_t
                            explicit_index=True).output
     assert not _meta(site)["own"]
     own = _meta(small)["own"]
-    queries = [q for q in (REPO / "bench" / "queries.txt").read_text(encoding="utf-8").splitlines()
-               if q.strip() and not q.startswith("#") and query_words(q)] + ["人民政府", "政府 通知", "工作"]
+    queries = _queries("人民政府", "政府 通知", "工作")
     terms = {tokens.spell(w[i:i + 2]) for q in queries for w in query_words(q) for i in range(len(w) - 1)}
     assert len(terms & set(own)) >= 5 and len(terms - set(own)) >= 5, (len(terms & set(own)), len(terms))
     read = {tuple(w for w, _ in c) for c in _chunk_words(small / layout.SEARCH_DIR / layout.PAGEFIND_DIR)}
     assert {(w,) for w in own} <= read
-    one = {q: found(driver, q) for q in queries}
-    assert sum(1 for q in queries if one[q]) >= len(queries) // 3  # the comparison is not of empty lists
-    with served(small) as base, chromium(tmp_path / "profile") as other:
-        other.get(base + "search/index.html")
-        for q in queries:
-            assert found(other, q) == one[q], q
+    one = _answers_alike(driver, small, queries, tmp_path / "profile")
     make_offline(small)  # and from file://, where the page reads the chunk from its script
     with chromium(tmp_path / "disk") as disk:
         disk.get((small / "search" / "index.html").as_uri())
